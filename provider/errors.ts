@@ -1,0 +1,72 @@
+// Every failure this package reports is an HcError with a stable `code` that callers
+// branch on, and a message written for a person: it names the member (credentials
+// redacted) and says what to do next.
+
+export type HcErrorCode =
+  | "HC_BAD_SPEC" // a member spec or option that cannot be used
+  | "HC_MEMBER_UNREACHABLE" // connection refused, DNS failure, socket missing
+  | "HC_MEMBER_TIMEOUT" // no answer, or no complete answer, before the deadline
+  | "HC_AUTH_FAILED" // 401/403 from the stats page
+  | "HC_NOT_ADMIN" // stats page without `stats admin`, socket below level admin
+  | "HC_BAD_STATS" // the answer is not HAProxy statistics CSV
+  | "HC_TOO_LARGE" // the answer exceeded the configured size limit
+  | "HC_UNKNOWN_BACKEND"
+  | "HC_UNKNOWN_SERVER"
+  | "HC_ACTION_REFUSED" // HAProxy answered an action with anything but success
+  | "HC_READ_ONLY" // an action on a member that cannot change (file:)
+  | "HC_WAIT_DEADLINE" // a wait ran out of time
+  | "HC_CAPACITY_GUARD" // refusing to take a server out: too little would keep serving
+  | "HC_PARTIAL_FAILURE"; // a cluster-wide operation worked on some members only
+
+export interface HcErrorDetails {
+  /** The member spec, credentials redacted. */
+  member?: string;
+  backend?: string;
+  server?: string;
+  /** Anything else a program may want to read (HAProxy's reply, status codes…). */
+  [key: string]: unknown;
+}
+
+export class HcError extends Error {
+  readonly code: HcErrorCode;
+  readonly details: HcErrorDetails;
+
+  constructor(code: HcErrorCode, message: string, details: HcErrorDetails = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "HcError";
+    this.code = code;
+    this.details = details;
+  }
+
+  get member(): string | undefined {
+    return this.details.member;
+  }
+
+  toJSON(): { code: HcErrorCode; message: string; details: HcErrorDetails } {
+    return { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export function isHcError(value: unknown, code?: HcErrorCode): value is HcError {
+  return value instanceof HcError && (code === undefined || value.code === code);
+}
+
+/** The failures of a cluster-wide operation, one per member that failed. */
+export class HcPartialFailure extends HcError {
+  readonly failures: ReadonlyMap<string, HcError>;
+  readonly succeeded: readonly string[];
+
+  constructor(message: string, failures: ReadonlyMap<string, HcError>, succeeded: readonly string[]) {
+    super("HC_PARTIAL_FAILURE", message, { failed: [...failures.keys()], succeeded: [...succeeded] });
+    this.name = "HcPartialFailure";
+    this.failures = failures;
+    this.succeeded = succeeded;
+  }
+}
+
+/** Wraps anything thrown into an HcError that names the member. */
+export function asHcError(error: unknown, member: string): HcError {
+  if (error instanceof HcError) return error;
+  const text = error instanceof Error ? error.message : String(error);
+  return new HcError("HC_MEMBER_UNREACHABLE", `${member}: ${text}`, { member }, { cause: error });
+}

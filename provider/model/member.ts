@@ -1,0 +1,166 @@
+// One HAProxy: read a snapshot, change servers. Names are checked against HAProxy's own
+// list before anything changes, and every answer is checked (by the transport).
+
+import * as util from "node:util";
+import { HcError } from "../errors";
+import { resolveMember, type MemberKind, type MemberOptionsInput, type ResolvedMember } from "../member/spec";
+import { createTransport } from "../transport";
+import { RuntimeApiTransport } from "../transport/runtime-api";
+import type { StatsRowType, Transport, Weight } from "../transport/types";
+import { Snapshot } from "./snapshot";
+
+/** The admin actions a user asks for; `enable`/`disable` are the original tool's names for ready/maint. */
+export type ServerAction = "ready" | "drain" | "maint" | "enable" | "disable";
+
+const ACTION_ALIASES: Record<ServerAction, "ready" | "drain" | "maint"> = {
+  ready: "ready",
+  drain: "drain",
+  maint: "maint",
+  enable: "ready",
+  disable: "maint",
+};
+
+export interface SnapshotOptions {
+  /** Read only this backend (its servers and totals): far cheaper on large configurations. */
+  backend?: string;
+  /** Row types to read; default all. */
+  types?: readonly StatsRowType[];
+  /**
+   * Runtime API members only: also read `show servers state` so that a server that is
+   * both down and drained reports `drain` (the CSV says `DOWN`). Default true.
+   */
+  exactAdminState?: boolean;
+}
+
+export class Member {
+  /** The member's spec with credentials removed. Results everywhere are keyed by it. */
+  readonly name: string;
+  readonly kind: MemberKind;
+  readonly #transport: Transport;
+
+  constructor(spec: string | ResolvedMember, options?: MemberOptionsInput) {
+    const resolved = typeof spec === "string" ? resolveMember(spec, options) : spec;
+    this.name = resolved.target.name;
+    this.kind = resolved.target.kind;
+    this.#transport = createTransport(resolved);
+  }
+
+  get writable(): boolean {
+    return this.#transport.writable;
+  }
+
+  async snapshot(options: SnapshotOptions = {}): Promise<Snapshot> {
+    const types = options.types ?? (options.backend !== undefined ? (["backend", "server"] as const) : undefined);
+    const wantsServers = !types || types.includes("server");
+    const transport = this.#transport;
+    const adminRead =
+      transport instanceof RuntimeApiTransport && wantsServers && options.exactAdminState !== false
+        ? transport.readAdminStates(options.backend)
+        : undefined;
+    const [table, bits] = await Promise.allSettled([transport.readStats({ proxy: options.backend, types }), adminRead]);
+    // The statistics error is the one that explains the most (unknown backend, bad CSV…).
+    if (table.status === "rejected") throw table.reason;
+    if (bits.status === "rejected") throw bits.reason;
+    const snapshot = Snapshot.fromTable(this.name, table.value, bits.value);
+    if (options.backend !== undefined) snapshot.backend(options.backend);
+    return snapshot;
+  }
+
+  /** Sets the admin state of one or several servers of a backend. */
+  async setState(backend: string, servers: string | readonly string[], action: ServerAction): Promise<void> {
+    const canonical = ACTION_ALIASES[action];
+    if (!canonical) throw new HcError("HC_BAD_SPEC", `${this.name}: unknown action ${String(action)}; use ready, drain or maint.`, { member: this.name });
+    await this.run(backend, servers, (names) => this.#transport.act(backend, names, canonical));
+  }
+
+  ready(backend: string, servers: string | readonly string[]): Promise<void> {
+    return this.setState(backend, servers, "ready");
+  }
+  drain(backend: string, servers: string | readonly string[]): Promise<void> {
+    return this.setState(backend, servers, "drain");
+  }
+  maint(backend: string, servers: string | readonly string[]): Promise<void> {
+    return this.setState(backend, servers, "maint");
+  }
+  /** The original tool's name for `ready`. */
+  enable(backend: string, servers: string | readonly string[]): Promise<void> {
+    return this.setState(backend, servers, "ready");
+  }
+  /** The original tool's name for `maint`. */
+  disable(backend: string, servers: string | readonly string[]): Promise<void> {
+    return this.setState(backend, servers, "maint");
+  }
+
+  /** Runtime API members only: the stats page has no weight action. */
+  setWeight(backend: string, servers: string | readonly string[], weight: Weight): Promise<void> {
+    return this.run(backend, servers, (names) => this.#transport.setWeight(backend, names, weight));
+  }
+
+  /** Kills the current sessions of the servers (HAProxy's `shutdown sessions server`). */
+  shutdownSessions(backend: string, servers: string | readonly string[]): Promise<void> {
+    return this.run(backend, servers, (names) => this.#transport.act(backend, names, "shutdown-sessions"));
+  }
+
+  /**
+   * Forces the health verdict to down, so that only checks made afterwards can bring
+   * the server up again. Refused for a server without health checks: it would stay
+   * down for good.
+   */
+  async forceHealthDown(backend: string, servers: string | readonly string[]): Promise<void> {
+    await this.run(backend, servers, (names) => this.#transport.act(backend, names, "health-down"), (snapshot, names) => {
+      for (const name of names) {
+        const server = snapshot.backend(backend).server(name);
+        if (!server.hasHealthCheck && server.admin !== "maint") {
+          throw new HcError("HC_ACTION_REFUSED", `${this.name}: ${backend}/${name} has no health check; forcing it down would keep it down.`, {
+            member: this.name,
+            backend,
+            server: name,
+          });
+        }
+      }
+    });
+  }
+
+  /** Sends a raw Runtime API command (unix/tcp members only) and returns HAProxy's reply. */
+  async runtimeCommand(line: string): Promise<string> {
+    if (!(this.#transport instanceof RuntimeApiTransport)) {
+      throw new HcError("HC_ACTION_REFUSED", `${this.name}: Runtime API commands need a unix: or tcp:// member.`, { member: this.name });
+    }
+    return this.#transport.command(line);
+  }
+
+  async close(): Promise<void> {
+    await this.#transport.close();
+  }
+
+  toString(): string {
+    return this.name;
+  }
+  toJSON(): string {
+    return this.name;
+  }
+  [util.inspect.custom](): string {
+    return `Member(${this.name})`;
+  }
+
+  /** Checks the backend and every server name against HAProxy before changing anything. */
+  private async run(
+    backend: string,
+    servers: string | readonly string[],
+    change: (names: readonly string[]) => Promise<void>,
+    check?: (snapshot: Snapshot, names: readonly string[]) => void,
+  ): Promise<void> {
+    const names = typeof servers === "string" ? [servers] : [...servers];
+    if (names.length === 0) throw new HcError("HC_BAD_SPEC", `${this.name}: no server named for ${backend}.`, { member: this.name, backend });
+    if (!this.#transport.writable) {
+      // Let the transport phrase the refusal.
+      await change(names);
+      return;
+    }
+    const snapshot = await this.snapshot({ backend, types: ["backend", "server"], exactAdminState: check !== undefined });
+    const be = snapshot.backend(backend);
+    for (const name of names) be.server(name);
+    check?.(snapshot, names);
+    await change(names);
+  }
+}

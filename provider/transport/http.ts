@@ -1,0 +1,191 @@
+// The stats page over HTTP(S) with undici: a keep-alive pool per member, deadlines on
+// connect, headers and body, a size limit, and the admin form whose answer is read from
+// the `;st=` code of the redirect (never followed).
+
+import * as fs from "node:fs";
+import { StringDecoder } from "node:string_decoder";
+import { Pool, errors as undiciErrors } from "undici";
+import { HcError } from "../errors";
+import type { Credentials, TransportOptions, MemberTarget } from "../member/spec";
+import { StatsCsvParser, type StatsTable } from "../stats/csv";
+import type { ServerStateAction, StatsQuery, Transport, Weight } from "./types";
+
+/** The admin form's action names for our actions (HAProxy's stats page `action=`). */
+const FORM_ACTIONS: Record<ServerStateAction, string> = {
+  ready: "ready",
+  drain: "drain",
+  maint: "maint",
+  "health-down": "hdown",
+  "shutdown-sessions": "shutdown",
+};
+
+/** What each `;st=` code means, from HAProxy's stats page (see docs/haproxy.md). */
+const FORM_CODES: Record<string, string> = {
+  PART: "only some of the servers changed (some names are unknown or ambiguous)",
+  NONE: "nothing changed",
+  ERRP: "invalid parameters: unknown backend or server, or an action this HAProxy does not know",
+  EXCD: "the request was too large for HAProxy's buffer; act on fewer servers at a time",
+  DENY: "the action was denied",
+  IVAL: "the method was refused",
+  UNKN: "an unexpected error",
+};
+
+/** Backend names HAProxy accepts in `scope=` without any encoding (it compares raw bytes). */
+const PLAIN_NAME = /^[A-Za-z0-9._:-]+$/;
+
+export class HttpTransport implements Transport {
+  readonly member: string;
+  readonly writable = true;
+  private readonly pool: Pool;
+  // A true private field: util.inspect and JSON never show it.
+  readonly #authorization?: string;
+
+  constructor(
+    private readonly target: MemberTarget,
+    private readonly options: TransportOptions,
+    credentials?: Credentials,
+  ) {
+    this.member = target.name;
+    const timeoutMs = options.timeoutSeconds * 1000;
+    const ca = options.caPem ?? (options.caFile ? fs.readFileSync(options.caFile, "utf8") : undefined);
+    this.pool = new Pool(target.origin!, {
+      connections: 4,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      connect: { timeout: timeoutMs, ca, rejectUnauthorized: !options.dangerouslySkipTlsVerify },
+    });
+    if (credentials) {
+      this.#authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`;
+    }
+  }
+
+  async readStats(query: StatsQuery = {}): Promise<StatsTable> {
+    // The page has no row-type filter, only `scope=` (one proxy by exact name).
+    const scope = query.proxy !== undefined && PLAIN_NAME.test(query.proxy) ? `;scope=${query.proxy}` : "";
+    const path = `${this.target.statsPath};csv;norefresh${scope}`;
+    const table = await this.request("GET", path, undefined, async (statusCode, body) => {
+      this.expectOk(statusCode, "reading statistics");
+      const parser = new StatsCsvParser(this.member);
+      const decoder = new StringDecoder("utf8");
+      await this.readBody(body, (chunk) => parser.write(decoder.write(chunk)));
+      parser.write(decoder.end());
+      return parser.end();
+    });
+    return table;
+  }
+
+  async act(backend: string, servers: readonly string[], action: ServerStateAction): Promise<void> {
+    const form = new URLSearchParams();
+    for (const s of servers) form.append("s", s);
+    form.append("action", FORM_ACTIONS[action]);
+    form.append("b", backend);
+    await this.request("POST", this.target.statsPath!, form.toString(), async (statusCode, body, headers) => {
+      await body.dump();
+      if (statusCode === 401 || statusCode === 403) this.expectOk(statusCode, "submitting the admin form");
+      const location = String(headers.location ?? "");
+      const code = /;st=([A-Z]+)/.exec(location)?.[1];
+      const subject = `${backend}/${servers.join(",")}`;
+      if (statusCode !== 303 || !code) {
+        throw new HcError("HC_NOT_ADMIN", `${this.member}: the stats page did not answer the admin form (HTTP ${statusCode}); enable \`stats admin if …\` in its HAProxy section.`, {
+          member: this.member,
+          backend,
+          statusCode,
+        });
+      }
+      if (code === "DONE") return;
+      if (code === "DENY") {
+        throw new HcError("HC_NOT_ADMIN", `${this.member}: HAProxy denied ${action} on ${subject} (st=DENY); enable \`stats admin if …\` for this stats page, or use its admin socket.`, {
+          member: this.member,
+          backend,
+          formCode: code,
+        });
+      }
+      throw new HcError("HC_ACTION_REFUSED", `${this.member}: HAProxy refused ${action} on ${subject} (st=${code}: ${FORM_CODES[code] ?? "unknown answer"}).`, {
+        member: this.member,
+        backend,
+        server: servers.length === 1 ? servers[0] : undefined,
+        formCode: code,
+      });
+    });
+  }
+
+  async setWeight(backend: string, servers: readonly string[], _weight: Weight): Promise<void> {
+    throw new HcError("HC_ACTION_REFUSED", `${this.member}: the stats page cannot set weights; reach this HAProxy through its Runtime API (unix:/path.sock or tcp://host:port) to change ${backend}/${servers.join(",")}.`, {
+      member: this.member,
+      backend,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+
+  private async request<T>(
+    method: "GET" | "POST",
+    path: string,
+    body: string | undefined,
+    handle: (statusCode: number, body: BodyStream, headers: Record<string, string | string[] | undefined>) => Promise<T>,
+  ): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (this.#authorization) headers.authorization = this.#authorization;
+    // Send neither Origin nor Referer: recent HAProxy releases deny admin forms whose Origin differs.
+    if (body !== undefined) headers["content-type"] = "application/x-www-form-urlencoded";
+    const signal = AbortSignal.timeout(this.options.timeoutSeconds * 1000);
+    let phase: "connect" | "body" = "connect";
+    try {
+      const res = await this.pool.request({ method, path, headers, body, signal });
+      phase = "body";
+      return await handle(res.statusCode, res.body, res.headers);
+    } catch (error) {
+      throw this.mapError(error, phase);
+    }
+  }
+
+  private async readBody(body: BodyStream, onChunk: (chunk: Buffer) => void): Promise<void> {
+    let received = 0;
+    for await (const chunk of body) {
+      received += (chunk as Buffer).length;
+      if (received > this.options.maxResponseBytes) {
+        body.destroy();
+        throw new HcError("HC_TOO_LARGE", `${this.member}: the answer exceeded ${this.options.maxResponseBytes} bytes; raise maxResponseBytes or ask for one backend.`, { member: this.member });
+      }
+      onChunk(chunk as Buffer);
+    }
+  }
+
+  private expectOk(statusCode: number, doing: string): void {
+    if (statusCode === 200) return;
+    if (statusCode === 401 || statusCode === 403) {
+      throw new HcError("HC_AUTH_FAILED", `${this.member}: HTTP ${statusCode} ${doing}; check the stats user and password (URL, options, or HAPROXY_CLUSTER_USER / HAPROXY_CLUSTER_PASSWORD).`, {
+        member: this.member,
+        statusCode,
+      });
+    }
+    throw new HcError("HC_BAD_STATS", `${this.member}: HTTP ${statusCode} ${doing}; check that the URL is HAProxy's stats page.`, { member: this.member, statusCode });
+  }
+
+  private mapError(error: unknown, phase: "connect" | "body"): HcError {
+    if (error instanceof HcError) return error;
+    const e = error as NodeJS.ErrnoException & { name?: string };
+    const code = e.code ?? "";
+    const make = (hcCode: "HC_MEMBER_UNREACHABLE" | "HC_MEMBER_TIMEOUT" | "HC_BAD_STATS", text: string): HcError =>
+      new HcError(hcCode, `${this.member}: ${text}`, { member: this.member, errno: code || e.name }, { cause: error });
+    const seconds = this.options.timeoutSeconds;
+    if (e.name === "TimeoutError" || e.name === "AbortError" || error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError || code === "UND_ERR_CONNECT_TIMEOUT") {
+      return make("HC_MEMBER_TIMEOUT", `no complete answer within ${seconds} s; check that HAProxy is alive and not overloaded, or raise the timeout.`);
+    }
+    if (code === "ECONNREFUSED") return make("HC_MEMBER_UNREACHABLE", "connection refused; is HAProxy running and is its stats page on this address?");
+    if (code === "ENOTFOUND" || code === "EAI_AGAIN") return make("HC_MEMBER_UNREACHABLE", "host not found; check the name.");
+    if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) {
+      return make("HC_MEMBER_UNREACHABLE", `the TLS certificate is not trusted (${code}); give its CA (caFile / --ca), or as a last resort dangerouslySkipTlsVerify.`);
+    }
+    if (phase === "body" || code === "UND_ERR_SOCKET" || code === "ECONNRESET" || code === "UND_ERR_RES_CONTENT_LENGTH_MISMATCH") {
+      return make("HC_BAD_STATS", "the answer was truncated: the connection closed before it was complete; try again (HAProxy may be reloading).");
+    }
+    return make("HC_MEMBER_UNREACHABLE", `${e.message || String(error)}; check the address.`);
+  }
+}
+
+type BodyStream = AsyncIterable<unknown> & { dump(): Promise<void>; destroy(): void };

@@ -1,0 +1,53 @@
+// What every way of reaching an HAProxy offers: read statistics, change servers.
+// The model and the framework above speak only this interface.
+
+import type { StatsTable } from "../stats/csv";
+
+export type StatsRowType = "frontend" | "backend" | "server";
+
+/** Narrows what HAProxy is asked for, so a 10,000-server member sends only what is needed. */
+export interface StatsQuery {
+  /** One proxy (backend or frontend) by name. */
+  proxy?: string;
+  /** Row types wanted; default all. */
+  types?: readonly StatsRowType[];
+}
+
+/**
+ * Admin-state and health changes, named as HAProxy's Runtime API names them.
+ * `health-down` forces the health verdict to down so that only checks made after it
+ * can bring the server back (see the "fresh checks" rule in the README).
+ */
+export type ServerStateAction = "ready" | "drain" | "maint" | "health-down" | "shutdown-sessions";
+
+/** A weight as HAProxy takes it: an absolute 0-256, or a percentage of the configured weight. */
+export type Weight = number | `${number}%`;
+
+export interface Transport {
+  /** The member's name (its spec, credentials redacted). */
+  readonly member: string;
+  /** False for members that can only be read (saved CSV files). */
+  readonly writable: boolean;
+  readStats(query?: StatsQuery): Promise<StatsTable>;
+  /** Applies the action to each named server of one backend; throws an HcError unless HAProxy confirms all. */
+  act(backend: string, servers: readonly string[], action: ServerStateAction): Promise<void>;
+  setWeight(backend: string, servers: readonly string[], weight: Weight): Promise<void>;
+  /** Frees pooled connections. */
+  close(): Promise<void>;
+}
+
+export function typeMask(types: readonly StatsRowType[] | undefined): number {
+  if (!types || types.length === 0) return -1;
+  let mask = 0;
+  for (const t of types) mask |= t === "frontend" ? 1 : t === "backend" ? 2 : 4;
+  return mask;
+}
+
+export function formatWeight(weight: Weight): string {
+  if (typeof weight === "number") {
+    if (!Number.isInteger(weight) || weight < 0 || weight > 256) throw new RangeError("a weight is a whole number from 0 to 256, or a percentage such as 50%");
+    return String(weight);
+  }
+  if (!/^\d{1,3}%$/.test(weight) || Number(weight.slice(0, -1)) > 100) throw new RangeError("a weight percentage is 0% to 100%");
+  return weight;
+}
