@@ -118,8 +118,13 @@ export class HttpTransport implements Transport {
     });
   }
 
+  /**
+   * Drops the pool at once: a request abandoned by a wait's deadline would otherwise hold
+   * close() until its own timeout. Idempotent.
+   */
   async close(): Promise<void> {
-    await this.pool.close();
+    if (this.pool.destroyed) return;
+    await this.pool.destroy();
   }
 
   private async request<T>(

@@ -1,0 +1,54 @@
+// The log of what changed between two reads of the cluster, as the original tool
+// printed it: "lb2 sees myapp/server2 go UP -> DOWN".
+
+import type { ClusterSnapshot } from "./cluster-snapshot";
+
+export interface Transition {
+  member: string;
+  /** Absent for a member that became unreadable or readable again. */
+  backend?: string;
+  server?: string;
+  from: string;
+  to: string;
+  at: Date;
+  /** One line for people. */
+  message: string;
+}
+
+/** Server status changes and members becoming (un)readable between `before` and `after`. */
+export function transitionsBetween(before: ClusterSnapshot, after: ClusterSnapshot): Transition[] {
+  const out: Transition[] = [];
+  const at = after.takenAt;
+  for (const member of after.members) {
+    const was = before.snapshots.get(member);
+    const now = after.snapshots.get(member);
+    if (!was && !now) continue;
+    if (was && !now) {
+      const why = after.errors.get(member)?.message ?? "no answer";
+      out.push({ member, from: "readable", to: "unreadable", at, message: `${member} cannot be read: ${why}` });
+      continue;
+    }
+    if (!was && now) {
+      if (before.errors.has(member)) out.push({ member, from: "unreadable", to: "readable", at, message: `${member} can be read again` });
+      continue;
+    }
+    for (const [name, be] of now!.backends) {
+      const oldBe = was!.backends.get(name);
+      if (!oldBe) continue;
+      for (const [sv, server] of be.servers) {
+        const old = oldBe.servers.get(sv);
+        if (!old) continue;
+        const from = describe(old.status.raw, old.admin);
+        const to = describe(server.status.raw, server.admin);
+        if (from !== to) out.push({ member, backend: name, server: sv, from, to, at, message: `${member} sees ${name}/${sv} go ${from} -> ${to}` });
+      }
+    }
+  }
+  return out;
+}
+
+/** The status, with the admin state added when the status hides it (a drained server that is down). */
+function describe(status: string, admin: string): string {
+  const shown = status.split(" ")[0]!.toLowerCase();
+  return admin !== "ready" && shown !== admin ? `${status} (${admin})` : status;
+}

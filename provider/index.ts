@@ -1,0 +1,28 @@
+// The public surface of haproxy-cluster: the cluster model, the framework, and errors.
+// Pulumi resources live in `haproxy-cluster/dist/provider/pulumi` so that the model and
+// the CLI never load @pulumi/pulumi.
+
+export { HcError, HcPartialFailure, isHcError } from "./errors";
+export type { HcErrorCode, HcErrorDetails } from "./errors";
+export { resolveMember, redactUrl, memberOptionsSchema } from "./member/spec";
+export type { MemberOptionsInput, MemberKind } from "./member/spec";
+export { Member } from "./model/member";
+export type { ServerAction, SnapshotOptions } from "./model/member";
+export { Snapshot } from "./model/snapshot";
+export { Backend, DEFAULT_THRESHOLD_PERCENT } from "./model/backend";
+export type { Capacity, BackendSummary } from "./model/backend";
+export { Server } from "./model/server";
+export type { ServerSummary } from "./model/server";
+export { Frontend } from "./model/frontend";
+export { parseStatsCsv, StatsCsvParser } from "./stats/csv";
+export type { StatsTable } from "./stats/csv";
+export { parseServerStatus } from "./stats/status";
+export type { AdminState, HealthState, ServerStatus } from "./stats/status";
+export type { Weight, StatsQuery } from "./transport/types";
+export { Cluster, rollingRestartCheck } from "./cluster/cluster";
+export type { MemberCheck, MemberCondition, PollOptions, WaitOptions, WaitProgress, WaitResult, MemberProgress, Settled } from "./cluster/cluster";
+export { ClusterSnapshot } from "./cluster/cluster-snapshot";
+export { transitionsBetween } from "./cluster/transitions";
+export type { Transition } from "./cluster/transitions";
+export { applyServerAction, waitForSessions, stateReached } from "./cluster/server-actions";
+export type { ClusterServerAction, ServerActionOptions, ServerActionReport, DrainSessionsOptions, DrainSessionsResult, SessionsDeadlinePolicy } from "./cluster/server-actions";
