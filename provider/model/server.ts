@@ -1,6 +1,7 @@
 // One server as one member sees it: admin state, health, and typed counters read by
 // column name from the statistics row. "Serving" is defined here, once.
 
+import { parseDecimal } from "../stats/cells";
 import type { StatsTable } from "../stats/csv";
 import { parseServerStatus, type AdminState, type HealthState, type ServerStatus } from "../stats/status";
 
@@ -30,9 +31,7 @@ export class StatsRow {
   /** The cell as an integer; undefined when absent, empty or not a number. */
   int(column: string): number | undefined {
     const text = this.cell(column);
-    if (text === undefined || text === "") return undefined;
-    const value = Number(text);
-    return Number.isFinite(value) ? value : undefined;
+    return text === undefined ? undefined : parseDecimal(text);
   }
 
   /** Every column of the row, unknown ones included, as HAProxy printed it. */

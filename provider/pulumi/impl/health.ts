@@ -1,0 +1,66 @@
+// A plain, JSON-ready picture of the cluster's health, for stack outputs and for the
+// gate's outputs: per member and backend, serving/total, each server's state, rate and
+// backlog. Reading only, so it is safe during preview.
+
+import type { ClusterSnapshot } from "../../cluster/cluster-snapshot";
+import { DEFAULT_THRESHOLD_PERCENT } from "../../model/backend";
+import { clusterFrom, healthSchema, parseInputs } from "./inputs";
+
+export interface BackendHealth {
+  name: string;
+  serving: number;
+  total: number;
+  percent: number;
+  rollingRestartable: boolean;
+  /** Sessions per second. */
+  rate: number;
+  /** Requests waiting for a server. */
+  backlog: number;
+  sessions: number;
+  servers: Array<{ name: string; status: string; admin: string; serving: boolean }>;
+}
+
+export interface ClusterHealth {
+  takenAt: string;
+  /** True when every member was read and every backend reported is rolling-restart safe on each. */
+  healthy: boolean;
+  members: Array<{ member: string; ok: boolean; error?: string; backends: BackendHealth[] }>;
+}
+
+export function healthOf(snap: ClusterSnapshot, backends?: readonly string[], thresholdPercent = DEFAULT_THRESHOLD_PERCENT): ClusterHealth {
+  const members = snap.members.map((member) => {
+    const s = snap.snapshots.get(member);
+    if (!s) return { member, ok: false, error: snap.errors.get(member)?.message ?? "not read", backends: [] };
+    const names = backends ?? [...s.backends.keys()].filter((n) => s.backends.get(n)!.servers.size > 0);
+    return {
+      member,
+      ok: true,
+      backends: names.map((name): BackendHealth => {
+        const be = s.backend(name);
+        return {
+          name,
+          ...be.capacity,
+          rollingRestartable: be.rollingRestartable(thresholdPercent),
+          rate: be.rate,
+          backlog: be.backlog,
+          sessions: be.sessions,
+          servers: [...be.servers.values()].map((sv) => ({ name: sv.name, status: sv.status.raw, admin: sv.admin, serving: sv.serving })),
+        };
+      }),
+    };
+  });
+  const healthy = members.every((m) => m.ok && m.backends.every((b) => b.rollingRestartable));
+  return { takenAt: snap.takenAt.toISOString(), healthy, members };
+}
+
+/** Reads the cluster named by the inputs and returns its health. */
+export async function readHealth(props: Record<string, unknown>): Promise<ClusterHealth> {
+  const inputs = parseInputs(healthSchema, props, "getClusterHealth");
+  const cluster = clusterFrom(inputs);
+  try {
+    const snap = await cluster.snapshot(inputs.backends?.length === 1 ? { backend: inputs.backends[0] } : {});
+    return healthOf(snap, inputs.backends);
+  } finally {
+    await cluster.close();
+  }
+}

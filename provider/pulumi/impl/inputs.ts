@@ -1,0 +1,145 @@
+// The resources' inputs as the provider receives them: validated with zod, defaults
+// applied, preview's unknown values tolerated, and turned into a Cluster.
+
+import { z } from "zod";
+import { Cluster } from "../../cluster/cluster";
+import { HcError } from "../../errors";
+import { redactUrl } from "../../member/spec";
+
+/** What the engine sends in place of a value it does not know yet (during preview). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export function isUnknown(value: unknown): boolean {
+  if (value === UNKNOWN) return true;
+  if (Array.isArray(value)) return value.some(isUnknown);
+  if (value && typeof value === "object") return Object.values(value).some(isUnknown);
+  return false;
+}
+
+const memberList = z
+  .array(z.string().min(1))
+  .min(1, "name at least one member")
+  .refine((specs) => specs.every((s) => redactUrl(s) === s), {
+    message: "a member URL holds a password; give it in `password` (kept secret) or HAPROXY_CLUSTER_PASSWORD instead, so that it never lands in plaintext state",
+  });
+
+export const connectionSchema = z.object({
+  members: memberList,
+  username: z.string().optional(),
+  password: z.string().optional(),
+  requestTimeoutSeconds: z.number().positive().default(5),
+  caPem: z.string().optional(),
+  dangerouslySkipTlsVerify: z.boolean().default(false),
+});
+
+export const serverDrainSchema = connectionSchema.extend({
+  backend: z.string().min(1),
+  server: z.string().min(1),
+  mode: z.enum(["drain", "maint"]).default("drain"),
+  waitForSessions: z.boolean().default(false),
+  sessionsTimeoutSeconds: z.number().positive().default(60),
+  onSessionsTimeout: z.enum(["fail", "proceed", "shutdown"]).default("fail"),
+  restoreTimeoutSeconds: z.number().positive().default(120),
+  minOtherServing: z.number().int().min(0).default(1),
+  force: z.boolean().default(false),
+  lifetime: z.enum(["resource", "step"]).default("resource"),
+  triggers: z.array(z.unknown()).optional(),
+});
+
+export const readinessGateSchema = connectionSchema.extend({
+  backend: z.string().min(1),
+  thresholdPercent: z.number().min(0).max(100).default(80),
+  minChecks: z.number().int().min(1).default(3),
+  intervalSeconds: z.number().positive().default(2),
+  timeoutSeconds: z.number().positive().default(300),
+  readyServers: z.array(z.string().min(1)).default([]),
+  triggers: z.array(z.unknown()).optional(),
+});
+
+export const healthSchema = connectionSchema.extend({
+  backends: z.array(z.string().min(1)).optional(),
+});
+
+export type ConnectionInputs = z.output<typeof connectionSchema>;
+export type ServerDrainInputs = z.output<typeof serverDrainSchema>;
+export type ReadinessGateInputs = z.output<typeof readinessGateSchema>;
+export type HealthInputs = z.output<typeof healthSchema>;
+
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+/**
+ * The engine's `check`: apply defaults and report problems per property. Properties
+ * that are unknown during preview are passed through untouched and not validated.
+ */
+export function checkInputs<S extends z.ZodObject<z.ZodRawShape>>(schema: S, news: Record<string, unknown>): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+  const known: Record<string, unknown> = {};
+  const unknown: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(news)) (isUnknown(v) ? unknown : known)[k] = v;
+  // Validate only what is known: a partial schema for the unknown keys.
+  const mask = Object.fromEntries(Object.keys(unknown).filter((k) => k in schema.shape).map((k) => [k, true as const]));
+  const partial = Object.keys(mask).length > 0 ? schema.omit(mask as never) : schema;
+  const parsed = partial.passthrough().safeParse(known);
+  if (!parsed.success) {
+    return {
+      inputs: news,
+      failures: parsed.error.issues.map((i) => ({ property: String(i.path[0] ?? ""), reason: i.message })),
+    };
+  }
+  return { inputs: { ...(parsed.data as Record<string, unknown>), ...unknown }, failures: [] };
+}
+
+/** Parses inputs that must be complete (create, update, delete, read). */
+export function parseInputs<S extends z.ZodTypeAny>(schema: S, props: Record<string, unknown>, what: string): z.output<S> {
+  const parsed = schema.safeParse(props);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || what}: ${i.message}`).join("; ");
+    throw new HcError("HC_BAD_SPEC", `${what}: invalid inputs (${issues}).`);
+  }
+  return parsed.data;
+}
+
+/** The cluster these inputs name; the password comes from the inputs or HAPROXY_CLUSTER_PASSWORD. */
+export function clusterFrom(inputs: ConnectionInputs, members: readonly string[] = inputs.members): Cluster {
+  return new Cluster(members, {
+    username: inputs.username,
+    password: inputs.password,
+    timeoutSeconds: inputs.requestTimeoutSeconds,
+    caPem: inputs.caPem,
+    dangerouslySkipTlsVerify: inputs.dangerouslySkipTlsVerify,
+  });
+}
+
+/** Inputs as stored in outputs: everything but the password (which stays a secret input). */
+export function publicInputs<T extends { password?: string }>(inputs: T): Omit<T, "password"> {
+  const { password: _password, ...rest } = inputs;
+  return rest;
+}
+
+/**
+ * The input properties whose values differ between the old outputs and the new inputs.
+ * Defaults are applied to both sides first, so an input left out is not a change from
+ * its default. Unknown values (preview) count as changed.
+ */
+export function changedInputs<S extends z.ZodObject<z.ZodRawShape>>(schema: S, olds: Record<string, unknown>, news: Record<string, unknown>): string[] {
+  const normalise = (bag: Record<string, unknown>): Record<string, unknown> => {
+    const out = withDefaults(schema);
+    for (const [k, v] of Object.entries(bag)) if (k in schema.shape && v !== undefined) out[k] = v;
+    return out;
+  };
+  const a = normalise(olds);
+  const b = normalise(news);
+  return Object.keys(schema.shape).filter((k) => JSON.stringify(a[k] ?? null) !== JSON.stringify(b[k] ?? null));
+}
+
+/** Each field's default value, read from the schema. */
+function withDefaults(schema: z.ZodObject<z.ZodRawShape>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, field] of Object.entries(schema.shape)) {
+    const r = (field as z.ZodTypeAny).safeParse(undefined);
+    if (r.success && r.data !== undefined) out[k] = r.data;
+  }
+  return out;
+}

@@ -1,0 +1,181 @@
+// ServerDrain's lifecycle: while the resource exists, one server of a backend is out of
+// rotation on every member. Every outcome is recorded in state, partial ones included,
+// so that no server is ever left drained without a record that says so.
+
+import { randomUUID } from "node:crypto";
+import { Cluster } from "../../cluster/cluster";
+import { applyServerAction, waitForSessions, type DrainSessionsResult } from "../../cluster/server-actions";
+import { HcError, HcPartialFailure } from "../../errors";
+import { changedInputs, checkInputs, clusterFrom, parseInputs, serverDrainSchema, type ServerDrainInputs } from "./inputs";
+import { partialFailure, type DiffResult, type ProviderProps } from "./results";
+
+/**
+ * Outputs repeat the inputs (delete and refresh receive only outputs), the password
+ * included: the resource marks it secret, so state holds it encrypted.
+ */
+export interface ServerDrainOutputs extends ServerDrainInputs {
+  /** Members on which the server is out of rotation (as far as this resource knows). */
+  drainedOn: string[];
+  /** Members that could not be changed, with the reason. */
+  failedOn: Record<string, string>;
+  /** ISO time the drain was applied. */
+  drainedAt: string;
+  /** Admin state per member at the last read (create, update or refresh). */
+  adminState: Record<string, string>;
+  /** Sessions left per member when the sessions deadline passed (onSessionsTimeout proceed/shutdown). */
+  sessionsAtDeadline?: Record<string, number>;
+  /** What happened at the sessions deadline, if it was reached. */
+  sessionsDeadlineAction?: "proceed" | "shutdown";
+}
+
+const REPLACE_ON = ["backend", "server", "lifetime", "triggers"] as const;
+
+export function check(_olds: ProviderProps, news: ProviderProps) {
+  return checkInputs(serverDrainSchema, news);
+}
+
+export function diff(_id: string, olds: ProviderProps, news: ProviderProps): DiffResult {
+  const changed = changedInputs(serverDrainSchema, olds, news);
+  const replaces = changed.filter((k) => (REPLACE_ON as readonly string[]).includes(k));
+  // Put the old server back before draining another: never two out at once. A step's
+  // delete does nothing, so it needs no such ordering.
+  return { changes: changed.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 && news.lifetime !== "step" };
+}
+
+export async function create(props: ProviderProps): Promise<{ id: string; outs: ProviderProps }> {
+  const inputs = parseInputs(serverDrainSchema, props, "ServerDrain");
+  const id = `${inputs.backend}/${inputs.server}/${randomUUID()}`;
+  const cluster = clusterFrom(inputs);
+  try {
+    if (!inputs.force) await guardCapacity(cluster, inputs, inputs.members);
+    const outs = await takeOut(cluster, inputs, id, props);
+    return { id, outs };
+  } finally {
+    await cluster.close();
+  }
+}
+
+export async function update(id: string, olds: ProviderProps, news: ProviderProps): Promise<{ outs: ProviderProps }> {
+  const inputs = parseInputs(serverDrainSchema, news, "ServerDrain");
+  const old = olds as unknown as ServerDrainOutputs;
+  const added = inputs.members.filter((m) => !old.members.includes(m));
+  const removed = old.members.filter((m) => !inputs.members.includes(m));
+  const previouslyDrained = new Set(old.drainedOn ?? []);
+
+  // Members no longer listed get their server back first (capacity before removal).
+  if (removed.length > 0) {
+    const gone = clusterFrom({ ...inputs, members: removed });
+    try {
+      await applyServerAction(gone, inputs.backend, inputs.server, "ready", { wait: true, timeoutSeconds: inputs.restoreTimeoutSeconds });
+    } finally {
+      await gone.close();
+    }
+  }
+  // Members that are new, that failed before, or whose mode changed get (re)applied.
+  const redo = inputs.mode !== old.mode ? inputs.members : inputs.members.filter((m) => added.includes(m) || !previouslyDrained.has(m));
+  const outsBase: ServerDrainOutputs = { ...old, ...inputs, drainedOn: inputs.members.filter((m) => previouslyDrained.has(m)), failedOn: {} };
+  if (redo.length === 0) return { outs: outsBase as unknown as ProviderProps };
+  const cluster = clusterFrom(inputs, redo);
+  try {
+    if (!inputs.force) await guardCapacity(cluster, inputs, redo);
+    const outs = await takeOut(cluster, inputs, id, news, outsBase.drainedOn);
+    return { outs };
+  } finally {
+    await cluster.close();
+  }
+}
+
+export async function remove(_id: string, props: ProviderProps): Promise<void> {
+  const state = props as unknown as ServerDrainOutputs;
+  // A rolling-deploy step is put back by the gate after it: touching it here would take
+  // a server that is already serving through another cycle.
+  if (state.lifetime === "step") return;
+  const inputs = parseInputs(serverDrainSchema, props, "ServerDrain");
+  const cluster = clusterFrom(inputs);
+  try {
+    await applyServerAction(cluster, inputs.backend, inputs.server, "ready", { wait: true, timeoutSeconds: inputs.restoreTimeoutSeconds });
+  } finally {
+    await cluster.close();
+  }
+}
+
+/**
+ * `pulumi refresh`: the admin state on every member. A server re-enabled by hand drops
+ * out of `drainedOn`, which shows as drift. A rolling-deploy step (lifetime `step`) is
+ * expected to be serving again, so it reports no drift for that.
+ */
+export async function read(id: string, props: ProviderProps): Promise<{ id: string; props: ProviderProps }> {
+  const inputs = parseInputs(serverDrainSchema, props, "ServerDrain");
+  const state = props as unknown as ServerDrainOutputs;
+  const cluster = clusterFrom(inputs);
+  try {
+    const snap = await cluster.snapshot({ backend: inputs.backend });
+    if (!snap.complete) {
+      const [member, error] = [...snap.errors][0]!;
+      throw new HcError(error.code, `cannot refresh ServerDrain ${inputs.backend}/${inputs.server}: ${error.message}`, { member });
+    }
+    const adminState: Record<string, string> = {};
+    for (const [member, be] of snap.backend(inputs.backend)) adminState[member] = be.server(inputs.server).admin;
+    const drainedOn = state.lifetime === "step" ? state.drainedOn : inputs.members.filter((m) => adminState[m] === inputs.mode);
+    return { id, props: { ...props, drainedOn, adminState } };
+  } finally {
+    await cluster.close();
+  }
+}
+
+/** Refuses to take the server out where too little would keep serving. */
+async function guardCapacity(cluster: Cluster, inputs: ServerDrainInputs, members: readonly string[]): Promise<void> {
+  const snap = await cluster.snapshot({ backend: inputs.backend });
+  for (const member of members) {
+    const error = snap.errors.get(member);
+    if (error) {
+      // Fail closed: the guard cannot vouch for a member it cannot read.
+      throw new HcError(error.code, `refusing to take ${inputs.backend}/${inputs.server} out: cannot check capacity on ${member} (${error.message}); fix the member or set force.`, { member });
+    }
+    const be = snap.snapshots.get(member)!.backend(inputs.backend);
+    const target = be.server(inputs.server);
+    const others = be.capacityServers.filter((s) => s.name !== target.name && s.serving).length;
+    if (others < inputs.minOtherServing) {
+      throw new HcError(
+        "HC_CAPACITY_GUARD",
+        `refusing to take ${inputs.backend}/${inputs.server} out: on ${member} only ${others} other server(s) would keep serving, below minOtherServing ${inputs.minOtherServing}; wait for the backend to recover, or set force.`,
+        { member, backend: inputs.backend, server: inputs.server, othersServing: others },
+      );
+    }
+  }
+}
+
+/** Applies the drain on the cluster's members, waits as asked, and shapes outputs; partial results become a partial failure. */
+async function takeOut(cluster: Cluster, inputs: ServerDrainInputs, id: string, props: ProviderProps, alreadyDrained: string[] = []): Promise<ProviderProps> {
+  const base: ServerDrainOutputs = { ...inputs, drainedOn: [...alreadyDrained], failedOn: {}, drainedAt: new Date().toISOString(), adminState: {} };
+  try {
+    const report = await applyServerAction(cluster, inputs.backend, inputs.server, inputs.mode, { wait: true, timeoutSeconds: 30 });
+    base.drainedOn = unique([...alreadyDrained, ...report.changed]);
+  } catch (error) {
+    if (error instanceof HcPartialFailure) {
+      base.drainedOn = unique([...alreadyDrained, ...error.succeeded]);
+      for (const [m, e] of error.failures) base.failedOn[m] = e.message;
+    }
+    throw partialFailure(id, base, props, error);
+  }
+  for (const m of base.drainedOn) base.adminState[m] = inputs.mode;
+
+  if (inputs.waitForSessions) {
+    let result: DrainSessionsResult;
+    try {
+      result = await waitForSessions(cluster, inputs.backend, inputs.server, { timeoutSeconds: inputs.sessionsTimeoutSeconds, onTimeout: inputs.onSessionsTimeout });
+    } catch (error) {
+      // The server is out of rotation everywhere; only the sessions wait failed. Keep the record.
+      throw partialFailure(id, base, props, error);
+    }
+    if (result.deadlineAction) {
+      base.sessionsDeadlineAction = result.deadlineAction;
+      base.sessionsAtDeadline = result.remaining;
+    }
+  }
+  return base as unknown as ProviderProps;
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}

@@ -1,0 +1,14 @@
+// Pulumi resources and functions of haproxy-cluster (`require("haproxy-cluster/pulumi")`).
+// Kept apart from the package root so that the library and the CLI never load @pulumi/pulumi.
+
+export { ServerDrain } from "./server-drain";
+export type { ServerDrainArgs } from "./server-drain";
+export { ClusterReadinessGate } from "./readiness-gate";
+export type { ClusterReadinessGateArgs } from "./readiness-gate";
+export { RollingDeploy } from "./rolling-deploy";
+export type { RollingDeployArgs } from "./rolling-deploy";
+export { getClusterHealth } from "./cluster-health";
+export type { ClusterHealthArgs } from "./cluster-health";
+export type { ClusterConnectionArgs } from "./connection";
+export type { ClusterHealth, BackendHealth } from "./impl/health";
+export { serverDrainProvider, readinessGateProvider } from "./providers";

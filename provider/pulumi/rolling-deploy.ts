@@ -1,0 +1,69 @@
+// RollingDeploy: the whole chain of a rolling deploy from a list of servers and a function
+// that creates the deploy resource for one server:
+//   gate → drain batch 1 → deploy batch 1 → put batch 1 back + gate → drain batch 2 → …
+// Changing `triggers` (e.g. the version) makes the next `pulumi up` run the chain again.
+
+import * as pulumi from "@pulumi/pulumi";
+import type { ClusterConnectionArgs } from "./connection";
+import { ClusterReadinessGate, type ClusterReadinessGateArgs } from "./readiness-gate";
+import { ServerDrain, type ServerDrainArgs } from "./server-drain";
+
+export interface RollingDeployArgs extends ClusterConnectionArgs {
+  backend: string;
+  /** The backend's servers, in the order they are redeployed. */
+  servers: string[];
+  /**
+   * Creates the deploy resource(s) of one server. Pass `opts` on (it holds the parent and
+   * the dependency on that server's drain) so the deploy runs only once it is drained.
+   */
+  deploy: (server: string, opts: pulumi.CustomResourceOptions) => pulumi.Resource | pulumi.Resource[];
+  /** Servers out of rotation at once. Default 1. */
+  batchSize?: number;
+  /** Any values (e.g. `[version]`); a change runs the whole chain again on the next `pulumi up`. */
+  triggers?: pulumi.Input<unknown[]>;
+  /** Gate settings (threshold 80%, 3 checks, 2 s interval, 300 s deadline by default). */
+  gate?: Pick<ClusterReadinessGateArgs, "thresholdPercent" | "minChecks" | "intervalSeconds" | "timeoutSeconds">;
+  /** Drain settings for every step. */
+  drain?: Pick<ServerDrainArgs, "mode" | "waitForSessions" | "sessionsTimeoutSeconds" | "onSessionsTimeout" | "minOtherServing" | "force">;
+}
+
+export class RollingDeploy extends pulumi.ComponentResource {
+  /** gates[0] runs before anything is touched; gates[i] puts batch i back and checks the cluster. */
+  readonly gates: ClusterReadinessGate[] = [];
+  readonly drains: ServerDrain[] = [];
+  /** The deploy resources, per server, in order. */
+  readonly deployments: pulumi.Resource[][] = [];
+  /** The last gate: once it passed, every server is back and the cluster is safe. */
+  readonly done: ClusterReadinessGate;
+
+  constructor(name: string, args: RollingDeployArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("haproxy-cluster:index:RollingDeploy", name, {}, opts);
+    const { deploy, servers, batchSize = 1, gate, drain, backend, triggers, ...connection } = args;
+    if (servers.length === 0) throw new Error(`RollingDeploy ${name}: no servers given.`);
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`RollingDeploy ${name}: batchSize must be a whole number ≥ 1.`);
+
+    const gateArgs = (readyServers: string[]): ClusterReadinessGateArgs => ({ ...connection, ...gate, backend, readyServers, triggers });
+    let previous = new ClusterReadinessGate(`${name}-gate-0`, gateArgs([]), { parent: this });
+    this.gates.push(previous);
+
+    for (let start = 0, batch = 1; start < servers.length; start += batchSize, batch++) {
+      const members = servers.slice(start, start + batchSize);
+      const batchDeploys: pulumi.Resource[] = [];
+      // Within a batch drains run one after another, so each capacity guard sees the one before.
+      let after: pulumi.Resource = previous;
+      for (const server of members) {
+        const step = new ServerDrain(`${name}-drain-${server}`, { ...connection, ...drain, backend, server, lifetime: "step", triggers }, { parent: this, dependsOn: [after] });
+        this.drains.push(step);
+        after = step;
+        const made = deploy(server, { parent: this, dependsOn: [step] });
+        const list = Array.isArray(made) ? made : [made];
+        this.deployments.push(list);
+        batchDeploys.push(...list);
+      }
+      previous = new ClusterReadinessGate(`${name}-gate-${batch}`, gateArgs(members), { parent: this, dependsOn: batchDeploys });
+      this.gates.push(previous);
+    }
+    this.done = previous;
+    this.registerOutputs({ passedAt: this.done.passedAt, health: this.done.health });
+  }
+}

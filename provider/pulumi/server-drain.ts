@@ -1,0 +1,72 @@
+// ServerDrain: while this resource exists, one server of a backend is out of rotation
+// on every member. Deleting it puts the server back, on fresh health checks.
+
+import * as pulumi from "@pulumi/pulumi";
+import { connectionProps, withSecretPassword, type ClusterConnectionArgs } from "./connection";
+import { serverDrainProvider } from "./providers";
+
+export interface ServerDrainArgs extends ClusterConnectionArgs {
+  /** The backend holding the server. A change replaces the resource. */
+  backend: pulumi.Input<string>;
+  /** The server to take out. A change replaces the resource (the old one is put back first). */
+  server: pulumi.Input<string>;
+  /** `drain` (no new sessions; persistent ones continue) or `maint` (no traffic at all). Default `drain`. */
+  mode?: pulumi.Input<"drain" | "maint">;
+  /** After taking it out, wait until the server has no session and no queued request on any member. Default false. */
+  waitForSessions?: pulumi.Input<boolean>;
+  /** Deadline of that wait, in seconds. Default 60. */
+  sessionsTimeoutSeconds?: pulumi.Input<number>;
+  /**
+   * What happens at the sessions deadline: `fail` (the create fails; the server stays out
+   * and the state records where), `proceed` (succeed, recording the sessions left), or
+   * `shutdown` (kill the remaining sessions, then succeed). Default `fail`.
+   */
+  onSessionsTimeout?: pulumi.Input<"fail" | "proceed" | "shutdown">;
+  /** On delete: deadline for the server to be serving again on fresh checks on every member, in seconds. Default 120. */
+  restoreTimeoutSeconds?: pulumi.Input<number>;
+  /**
+   * Capacity guard: refuse to take the server out unless at least this many OTHER
+   * servers of the backend keep serving on every member. It looks at the backend after
+   * the removal, so the default 1 lets a healthy 3-server backend lose one. Default 1.
+   */
+  minOtherServing?: pulumi.Input<number>;
+  /** Skip the capacity guard. Default false. */
+  force?: pulumi.Input<boolean>;
+  /**
+   * `resource` (default): out for as long as the resource exists; delete puts it back.
+   * `step`: one step of a rolling deploy; the gate after the deploy puts it back, delete
+   * does nothing, and refresh does not report the server serving again as drift.
+   */
+  lifetime?: pulumi.Input<"resource" | "step">;
+  /** Any values; a change replaces the resource, i.e. takes the server out again. */
+  triggers?: pulumi.Input<unknown[]>;
+}
+
+export class ServerDrain extends pulumi.dynamic.Resource {
+  /** Members on which the server is out of rotation. After `pulumi refresh`, where it really is. */
+  declare readonly drainedOn: pulumi.Output<string[]>;
+  /** Members that could not be changed, with the reason (a partial failure). */
+  declare readonly failedOn: pulumi.Output<Record<string, string>>;
+  /** When the server was taken out (ISO 8601). */
+  declare readonly drainedAt: pulumi.Output<string>;
+  /** ready / drain / maint per member, as last read. */
+  declare readonly adminState: pulumi.Output<Record<string, string>>;
+  /** Sessions left per member at the sessions deadline (`proceed` or `shutdown`). */
+  declare readonly sessionsAtDeadline: pulumi.Output<Record<string, number> | undefined>;
+  declare readonly sessionsDeadlineAction: pulumi.Output<"proceed" | "shutdown" | undefined>;
+  declare readonly backend: pulumi.Output<string>;
+  declare readonly server: pulumi.Output<string>;
+
+  constructor(name: string, args: ServerDrainArgs, opts?: pulumi.CustomResourceOptions) {
+    const props = {
+      ...connectionProps(args),
+      drainedOn: undefined,
+      failedOn: undefined,
+      drainedAt: undefined,
+      adminState: undefined,
+      sessionsAtDeadline: undefined,
+      sessionsDeadlineAction: undefined,
+    };
+    super(serverDrainProvider, name, props, withSecretPassword(opts), "haproxy-cluster", "ServerDrain");
+  }
+}
