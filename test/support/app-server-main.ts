@@ -1,0 +1,99 @@
+// A stand-in backend server, run as its own process so a test can stop, restart and
+// steer it like a real one: readiness, warm-up and slow requests are all driven from
+// outside through /__control, and SIGTERM shuts it down gracefully.
+//   node app-server-main.js --port P --name N --version V [--warmup-ms W]
+import http from "node:http";
+import { parseArgs } from "node:util";
+
+const { values } = parseArgs({
+  options: {
+    port: { type: "string" },
+    name: { type: "string" },
+    version: { type: "string", default: "1.0.0" },
+    "warmup-ms": { type: "string", default: "0" },
+  },
+});
+const name = values.name;
+const version = values.version ?? "1.0.0";
+const port = Number(values.port);
+const warmupMs = Number(values["warmup-ms"]);
+if (!name || !Number.isInteger(port) || port < 0 || !(warmupMs >= 0)) {
+  process.stderr.write("usage: app-server-main --port P --name N [--version V] [--warmup-ms W]\n");
+  process.exit(2);
+}
+
+const warmUntil = Date.now() + warmupMs;
+let ready = true;
+let stopping = false;
+let openRequests = 0;
+
+const warming = (): boolean => Date.now() < warmUntil;
+const serving = (): boolean => ready && !warming();
+const state = () => ({ name, version, ready, warming: warming(), openRequests });
+
+function send(res: http.ServerResponse, status: number, body: string, headers: http.OutgoingHttpHeaders = {}): void {
+  // Once stopping, ask every client (HAProxy included) to drop its keep-alive connection,
+  // otherwise an idle pooled connection would hold the graceful stop open.
+  if (stopping) headers.connection = "close";
+  res.writeHead(status, { "content-type": "text/plain", ...headers });
+  res.end(body);
+}
+
+function control(req: http.IncomingMessage, res: http.ServerResponse, path: string): void {
+  if (path === "/__control/state" && req.method === "GET") {
+    return send(res, 200, JSON.stringify(state()), { "content-type": "application/json" });
+  }
+  if (path === "/__control/ready" && req.method === "POST") {
+    let body = "";
+    req.on("data", (chunk: Buffer) => (body += chunk.toString()));
+    req.on("end", () => {
+      if (body.trim() !== "1" && body.trim() !== "0") return send(res, 400, "body must be 1 or 0\n");
+      ready = body.trim() === "1";
+      send(res, 200, JSON.stringify(state()), { "content-type": "application/json" });
+    });
+    return;
+  }
+  send(res, 404, "unknown control endpoint\n");
+}
+
+function app(req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
+  openRequests++;
+  let counted = true;
+  res.once("close", () => {
+    if (counted) openRequests--;
+    counted = false;
+  });
+  const servedBy = { "x-served-by": `${name}/${version}` };
+  if (!serving()) return send(res, 503, `${name} ${version} ${warming() ? "warming up" : "not ready"}\n`, servedBy);
+  if (url.pathname !== "/hold") return send(res, 200, `${name} ${version}`, servedBy);
+  const holdMs = Number(url.searchParams.get("ms") ?? "1000");
+  const timer = setTimeout(() => send(res, 200, `${name} ${version}`, servedBy), holdMs);
+  res.once("close", () => clearTimeout(timer));
+}
+
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url ?? "/", "http://app.invalid");
+  if (url.pathname.startsWith("/__control/")) return control(req, res, url.pathname);
+  if (url.pathname === "/check") {
+    return serving() ? send(res, 200, "ok") : send(res, 503, warming() ? "warming up" : "not ready");
+  }
+  app(req, res, url);
+});
+
+server.on("error", (error) => {
+  process.stderr.write(`${name}: ${error.message}\n`);
+  process.exit(1);
+});
+
+server.listen(port, "127.0.0.1", () => {
+  const address = server.address();
+  const actual = typeof address === "object" && address !== null ? address.port : port;
+  process.stdout.write(`listening ${actual}\n`);
+});
+
+process.on("SIGTERM", () => {
+  stopping = true;
+  // close() stops accepting and resolves once in-flight requests have finished.
+  server.close(() => process.exit(0));
+  server.closeIdleConnections();
+});

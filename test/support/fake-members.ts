@@ -1,0 +1,95 @@
+// Peers that look like a member but misbehave, for the product's error paths: silence,
+// HTML instead of CSV, a CSV cut short, a login form, a port nobody listens on.
+import http from "node:http";
+import net from "node:net";
+import { freePort } from "./ports";
+import { trackStop } from "./registry";
+
+export interface FakeMember {
+  /** http://127.0.0.1:<port>/stats: the fakes answer every path, /stats reads like a member spec. */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+function portOf(server: net.Server): number {
+  const address = server.address();
+  if (typeof address !== "object" || address === null) throw new Error("fake member: server has no TCP address");
+  return address.port;
+}
+
+/** Listens on a free port, tracks every socket so close() never waits on a client. */
+async function serve(label: string, server: net.Server): Promise<FakeMember> {
+  const sockets = new Set<net.Socket>();
+  server.on("connection", (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const port = portOf(server);
+  let untrack = (): void => undefined;
+  const close = async (): Promise<void> => {
+    untrack();
+    for (const socket of sockets) socket.destroy();
+    if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  untrack = trackStop(`fake member ${label} :${port}`, close);
+  return { url: `http://127.0.0.1:${port}/stats`, port, close };
+}
+
+/** Accepts TCP connections and never sends a byte. */
+export function startBlackhole(): Promise<FakeMember> {
+  return serve("blackhole", net.createServer(() => undefined));
+}
+
+export interface StaticResponse {
+  /** Default 200. */
+  status?: number;
+  headers?: http.OutgoingHttpHeaders;
+}
+
+/** Answers every request with the same complete response (e.g. a CSV cut mid-line, an empty body). */
+export function startStaticServer(body: string, response: StaticResponse = {}): Promise<FakeMember> {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(response.status ?? 200, { "content-length": Buffer.byteLength(body), ...response.headers });
+    res.end(body);
+  });
+  return serve("static", server);
+}
+
+/** 200 with an HTML page where CSV was expected. */
+export function startHtmlServer(): Promise<FakeMember> {
+  const page = "<!DOCTYPE html>\n<html><head><title>Statistics Report</title></head><body><h1>Not CSV</h1></body></html>\n";
+  return startStaticServer(page, { headers: { "content-type": "text/html" } });
+}
+
+/** 200 with a login form, as a single-sign-on proxy in front of the stats page would answer. */
+export function startLoginFormServer(): Promise<FakeMember> {
+  const page = [
+    "<!DOCTYPE html>",
+    "<html><head><title>Sign in</title></head><body>",
+    '<form method="post" action="/login">',
+    '<input name="username"><input name="password" type="password"><button>Sign in</button>',
+    "</form></body></html>",
+    "",
+  ].join("\n");
+  return startStaticServer(page, { headers: { "content-type": "text/html; charset=utf-8" } });
+}
+
+/** Promises the whole CSV (content-length), sends the first half, then drops the connection. */
+export function startTruncatedCsvServer(csv: string): Promise<FakeMember> {
+  const bytes = Buffer.from(csv);
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "text/csv", "content-length": bytes.length });
+    res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => res.socket?.destroy());
+  });
+  return serve("truncated-csv", server);
+}
+
+/** A port on 127.0.0.1 that nothing listens on, so connecting is refused. */
+export function refusedPort(): Promise<number> {
+  return freePort();
+}
