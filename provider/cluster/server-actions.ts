@@ -149,8 +149,15 @@ async function applyOnMember(member: Member, backend: string, names: string[], a
       return [];
     case "ready":
     case "enable": {
-      const snap = await member.snapshot({ backend });
-      const be = snap.backend(backend);
+      let be = (await member.snapshot({ backend })).backend(backend);
+      // Leaving maint, HAProxy resets health to `rise` ("start OK but check immediately",
+      // src/server.c) and serves at once, undoing a forced-down verdict; in maint the CSV
+      // also hides the checks. Step through drain (no new traffic) and force down there.
+      const inMaint = names.filter((n) => be.server(n).admin === "maint");
+      if (inMaint.length > 0) {
+        await member.drain(backend, inMaint);
+        be = (await member.snapshot({ backend })).backend(backend);
+      }
       // Over the stats page a drained server that is down reads as ready (adminStateKnown
       // false); forcing a down server down is harmless, so treat "unknown" as "not ready".
       const toForce = names.filter((n) => {
