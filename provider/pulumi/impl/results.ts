@@ -23,7 +23,14 @@ export function partialFailure(id: string, outs: object, props: ProviderProps, c
   const error = new Error(message) as PartialFailureError;
   error.id = id;
   // The host adds __provider only on success: without it the record could not be deleted later.
-  error.properties = { ...(outs as ProviderProps), __provider: props.__provider };
+  // Not enumerable: the record holds the password (encrypted in state, as a secret output),
+  // and util.inspect, console.error and JSON.stringify of the error must not print it.
+  Object.defineProperty(error, "properties", {
+    value: { ...(outs as ProviderProps), __provider: props.__provider },
+    enumerable: false,
+    writable: true,
+    configurable: true,
+  });
   error.reasons = [message];
   if (cause instanceof HcError) Object.assign(error, { code: cause.code });
   return error;

@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { Cluster } from "../../cluster/cluster";
 import { applyServerAction, waitForSessions, type DrainSessionsResult } from "../../cluster/server-actions";
 import { HcError, HcPartialFailure } from "../../errors";
+import { resolveMember } from "../../member/spec";
 import { changedInputs, checkInputs, clusterFrom, parseInputs, serverDrainSchema, type ServerDrainInputs } from "./inputs";
 import { partialFailure, type DiffResult, type ProviderProps } from "./results";
 
@@ -37,9 +38,10 @@ export function check(_olds: ProviderProps, news: ProviderProps) {
 export function diff(_id: string, olds: ProviderProps, news: ProviderProps): DiffResult {
   const changed = changedInputs(serverDrainSchema, olds, news);
   const replaces = changed.filter((k) => (REPLACE_ON as readonly string[]).includes(k));
-  // Put the old server back before draining another: never two out at once. A step's
-  // delete does nothing, so it needs no such ordering.
-  return { changes: changed.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 && news.lifetime !== "step" };
+  // Put the old server back before draining another: never two out at once. It is the
+  // old resource's delete that puts it back; an old step's delete does nothing, so it
+  // needs no such ordering.
+  return { changes: changed.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 && olds.lifetime !== "step" };
 }
 
 export async function create(props: ProviderProps): Promise<{ id: string; outs: ProviderProps }> {
@@ -47,7 +49,7 @@ export async function create(props: ProviderProps): Promise<{ id: string; outs: 
   const id = `${inputs.backend}/${inputs.server}/${randomUUID()}`;
   const cluster = clusterFrom(inputs);
   try {
-    if (!inputs.force) await guardCapacity(cluster, inputs, inputs.members);
+    if (!inputs.force) await guardCapacity(cluster, inputs, cluster.memberNames);
     const outs = await takeOut(cluster, inputs, id, props);
     return { id, outs };
   } finally {
@@ -60,7 +62,9 @@ export async function update(id: string, olds: ProviderProps, news: ProviderProp
   const old = olds as unknown as ServerDrainOutputs;
   const added = inputs.members.filter((m) => !old.members.includes(m));
   const removed = old.members.filter((m) => !inputs.members.includes(m));
+  // drainedOn holds member names, which may differ from the specs (`/x.sock` is `unix:/x.sock`).
   const previouslyDrained = new Set(old.drainedOn ?? []);
+  const drainedBefore = (spec: string) => previouslyDrained.has(memberName(inputs, spec));
 
   // Members no longer listed get their server back first (capacity before removal).
   if (removed.length > 0) {
@@ -72,12 +76,12 @@ export async function update(id: string, olds: ProviderProps, news: ProviderProp
     }
   }
   // Members that are new, that failed before, or whose mode changed get (re)applied.
-  const redo = inputs.mode !== old.mode ? inputs.members : inputs.members.filter((m) => added.includes(m) || !previouslyDrained.has(m));
-  const outsBase: ServerDrainOutputs = { ...old, ...inputs, drainedOn: inputs.members.filter((m) => previouslyDrained.has(m)), failedOn: {} };
+  const redo = inputs.mode !== old.mode ? inputs.members : inputs.members.filter((m) => added.includes(m) || !drainedBefore(m));
+  const outsBase: ServerDrainOutputs = { ...old, ...inputs, drainedOn: inputs.members.filter(drainedBefore).map((m) => memberName(inputs, m)), failedOn: {} };
   if (redo.length === 0) return { outs: outsBase as unknown as ProviderProps };
   const cluster = clusterFrom(inputs, redo);
   try {
-    if (!inputs.force) await guardCapacity(cluster, inputs, redo);
+    if (!inputs.force) await guardCapacity(cluster, inputs, cluster.memberNames);
     const outs = await takeOut(cluster, inputs, id, news, outsBase.drainedOn);
     return { outs };
   } finally {
@@ -116,14 +120,19 @@ export async function read(id: string, props: ProviderProps): Promise<{ id: stri
     }
     const adminState: Record<string, string> = {};
     for (const [member, be] of snap.backend(inputs.backend)) adminState[member] = be.server(inputs.server).admin;
-    const drainedOn = state.lifetime === "step" ? state.drainedOn : inputs.members.filter((m) => adminState[m] === inputs.mode);
+    const drainedOn = state.lifetime === "step" ? state.drainedOn : cluster.memberNames.filter((m) => adminState[m] === inputs.mode);
     return { id, props: { ...props, drainedOn, adminState } };
   } finally {
     await cluster.close();
   }
 }
 
-/** Refuses to take the server out where too little would keep serving. */
+/** The name a member spec goes by in results and in drainedOn (as the Cluster names it). */
+function memberName(inputs: ServerDrainInputs, spec: string): string {
+  return resolveMember(spec, { username: inputs.username, password: inputs.password }).target.name;
+}
+
+/** Refuses to take the server out where too little would keep serving; `members` are member names. */
 async function guardCapacity(cluster: Cluster, inputs: ServerDrainInputs, members: readonly string[]): Promise<void> {
   const snap = await cluster.snapshot({ backend: inputs.backend });
   for (const member of members) {
