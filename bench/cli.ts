@@ -1,0 +1,115 @@
+// Whole-process timings of the CLI, hyperfine-style but in Node: each command runs a few
+// times to warm the file cache, then RUNS times with spawnSync; the table gives the
+// median, min and max, next to `node -e 0` (the floor any Node CLI pays).
+// Members are real HAProxy 2.6 processes from the test rig: a cluster of 2 and one of 20
+// (20 separate HAProxy instances, 3 app servers behind each), reached over their unix
+// admin sockets and over their stats pages (HTTP, with the generated password).
+//   node dist/bench/cli.js [--runs N]
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { setImmediate as yieldToLoop } from "node:timers/promises";
+import { parseArgs } from "node:util";
+import { startCluster, type Cluster } from "../test/support/haproxy";
+import { stopAll } from "../test/support/registry";
+
+const CLI = path.resolve(__dirname, "../provider/cli/main.js");
+const { values } = parseArgs({ options: { runs: { type: "string", default: "15" }, warmup: { type: "string", default: "3" } } });
+const RUNS = Math.max(10, Number(values.runs));
+const WARMUP = Number(values.warmup);
+
+interface Row {
+  name: string;
+  runs: number;
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+}
+
+function once(args: string[], expectCode = 0): number {
+  const started = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, args, { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (r.status !== expectCode) throw new Error(`${args.slice(1, 3).join(" ")} exited ${r.status} (expected ${expectCode}):\n${r.stdout}\n${r.stderr}`);
+  return ms;
+}
+
+function stats(name: string, samples: number[]): Row {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const medianMs = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { name, runs: samples.length, medianMs, minMs: sorted[0]!, maxMs: sorted[sorted.length - 1]! };
+}
+
+/** Times `args` WARMUP + RUNS times; yields between runs so the rig's pipes keep draining. */
+async function bench(name: string, args: string[]): Promise<Row> {
+  for (let i = 0; i < WARMUP; i++) once(args);
+  const samples: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    samples.push(once(args));
+    await yieldToLoop();
+  }
+  return stats(name, samples);
+}
+
+/** drain --wait then ready --wait on the same server, timed separately, RUNS pairs. */
+async function drainReady(label: string, members: string[]): Promise<Row[]> {
+  const target = ["--backend", "myapp", "--server", "server1", "--wait", "--quiet"];
+  const drain: number[] = [];
+  const ready: number[] = [];
+  const pair: number[] = [];
+  for (let i = 0; i < WARMUP + RUNS; i++) {
+    const d = once([CLI, "drain", ...target, ...members]);
+    const r = once([CLI, "ready", ...target, "--timeout", "30", ...members]);
+    if (i >= WARMUP) drain.push(d), ready.push(r), pair.push(d + r);
+    await yieldToLoop();
+  }
+  return [stats(`drain --wait, ${label}`, drain), stats(`ready --wait, ${label}`, ready), stats(`drain --wait + ready --wait, ${label}`, pair)];
+}
+
+function table(rows: Row[], baselineMs: number): string {
+  const head = ["command", "runs", "median", "min", "max", "median − node -e 0"];
+  const body = rows.map((r) => [r.name, String(r.runs), `${r.medianMs.toFixed(0)} ms`, `${r.minMs.toFixed(0)} ms`, `${r.maxMs.toFixed(0)} ms`, `${(r.medianMs - baselineMs).toFixed(0)} ms`]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(" | ")} |`;
+  return [line(head), `|${widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : `${"-".repeat(w + 1)}:`)).join("|")}|`, ...body.map(line)].join("\n");
+}
+
+async function main(): Promise<void> {
+  const clusters: Cluster[] = [];
+  try {
+    process.stderr.write("starting 2 + 20 HAProxy instances…\n");
+    const [small, large] = await Promise.all([startCluster({ members: 2, servers: 3 }), startCluster({ members: 20, servers: 3, upTimeoutMs: 60_000 })]);
+    clusters.push(small!, large!);
+    const unix = (c: Cluster) => c.lbs.map((lb) => `unix:${lb.adminSocket}`);
+    const http = (c: Cluster) => c.lbs.map((lb) => lb.statsUrl.replace("http://", `http://${lb.statsAuth!.user}:${lb.statsAuth!.password}@`));
+    const check = ["check", "--backend", "myapp"];
+
+    const rows: Row[] = [];
+    const step = async (p: Promise<Row | Row[]>) => {
+      const r = await p;
+      rows.push(...(Array.isArray(r) ? r : [r]));
+      process.stderr.write(`  done: ${(Array.isArray(r) ? r : [r]).map((x) => x.name).join(", ")}\n`);
+    };
+    await step(bench("node -e 0", ["-e", "0"]));
+    await step(bench("haproxy-cluster --version", [CLI, "--version"]));
+    await step(bench("check, 2 members (unix socket)", [CLI, ...check, ...unix(small!)]));
+    await step(bench("check, 2 members (stats page)", [CLI, ...check, ...http(small!)]));
+    await step(bench("check, 20 members (unix socket)", [CLI, ...check, ...unix(large!)]));
+    await step(bench("check, 20 members (stats page)", [CLI, ...check, ...http(large!)]));
+    await step(bench("status, 20 members (unix socket)", [CLI, "status", ...unix(large!)]));
+    await step(drainReady("20 members (unix socket)", unix(large!)));
+    await step(drainReady("20 members (stats page)", http(large!)));
+
+    const baseline = rows[0]!.medianMs;
+    process.stdout.write(`\nhaproxy-cluster CLI, whole process, ${RUNS} runs after ${WARMUP} warm-up (Node ${process.version}, HAProxy 2.6; health checks inter 500 ms, rise 2)\n\n`);
+    process.stdout.write(`${table(rows, baseline)}\n`);
+  } finally {
+    await Promise.allSettled(clusters.map((c) => c.stop()));
+    await stopAll();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exitCode = 1;
+});

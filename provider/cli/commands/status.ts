@@ -1,0 +1,159 @@
+// `status`: every server on every member, one table per backend, with the places where
+// members disagree flagged. For people by default, one JSON document with --json.
+
+import type { ClusterSnapshot } from "../../cluster/cluster-snapshot";
+import type { Server } from "../../model/server";
+import { stringList, type CommandSpec } from "../args";
+import type { Context } from "../context";
+import { Exit, type ExitCode } from "../exit";
+import { legend, memberLabels } from "../members";
+import { formatPercent, formatTable, type Output } from "../output";
+
+export const spec: CommandSpec = {
+  name: "status",
+  summary: "show each server's status on every member, a table per backend",
+  usage: `Usage: haproxy-cluster status [--backend B]... [--json] MEMBER...
+
+Reads every member at once and prints, per backend, a table: one row per server, one
+column per member (m1, m2… as listed at the top), and a last column that says
+"disagree" when members do not agree on whether the server serves or on its admin
+state. A cell is HAProxy's status (UP, DOWN 1/2, no check, DRAIN, MAINT…), with
+(drain) or (maint) added when the status hides the admin state; "-" when the member
+has no such server, "?" when the member could not be read. A line per backend gives
+serving/total per member (serving: ready, health up or no check, not failing checks).
+
+Options:
+  --backend B        only this backend (repeatable); default every backend with servers
+  --json             one JSON document on stdout: the snapshot of every member plus a
+                     summary per backend
+  --timeout SECONDS  deadline for each request (same as --request-timeout)
+
+Exit status: 0 when every member was read, 3 when any could not be (what was read is
+still printed; the errors go to stderr).`,
+  options: {
+    backend: { type: "string", multiple: true },
+    json: { type: "boolean" },
+    timeout: { type: "string" },
+  },
+};
+
+export interface BackendSummaryRow {
+  member: string;
+  label: string;
+  serving: number;
+  total: number;
+  percent: number;
+  sessions: number;
+  backlog: number;
+}
+
+export async function run(ctx: Context): Promise<ExitCode> {
+  const cluster = await ctx.cluster();
+  const wanted = stringList(ctx.values, "backend");
+  const snap = await cluster.snapshot(wanted.length === 1 ? { backend: wanted[0] } : {});
+  const names = wanted.length > 0 ? wanted : backendsWithServers(snap);
+  const problems = [...snap.errors.values()].map((e) => e.message);
+  for (const name of names) {
+    for (const s of snap.snapshots.values()) {
+      if (!s.backends.has(name)) {
+        try {
+          s.backend(name);
+        } catch (error) {
+          problems.push((error as Error).message);
+        }
+      }
+    }
+  }
+
+  if (ctx.json) {
+    const doc = { ...(snap.toJSON() as object), complete: problems.length === 0, backends: names.map((n) => ({ name: n, members: summaries(snap, n), disagree: disagreements(snap, n) })) };
+    ctx.out.data(JSON.stringify(doc, null, 2));
+  } else {
+    printTables(ctx.out, snap, names);
+  }
+  for (const p of problems) ctx.out.error(p);
+  return problems.length === 0 ? Exit.OK : Exit.UNKNOWN;
+}
+
+/** Backends that have servers on some member, in the order the first member lists them. */
+export function backendsWithServers(snap: ClusterSnapshot): string[] {
+  const names: string[] = [];
+  for (const member of snap.members) {
+    for (const [name, be] of snap.snapshots.get(member)?.backends ?? []) if (be.servers.size > 0 && !names.includes(name)) names.push(name);
+  }
+  return names;
+}
+
+export function summaries(snap: ClusterSnapshot, backend: string): BackendSummaryRow[] {
+  const labels = memberLabels(snap.members);
+  const rows: BackendSummaryRow[] = [];
+  for (const member of snap.members) {
+    const be = snap.snapshots.get(member)?.backends.get(backend);
+    if (be) rows.push({ member, label: labels.get(member)!, ...be.capacity, sessions: be.sessions, backlog: be.backlog });
+  }
+  return rows;
+}
+
+/** Servers on which the members that have the backend disagree (serving, admin state, or presence). */
+function disagreements(snap: ClusterSnapshot, backend: string): string[] {
+  const out: string[] = [];
+  for (const server of serverNames(snap, backend)) {
+    const seen = new Set<string>();
+    for (const s of snap.snapshots.values()) {
+      const be = s.backends.get(backend);
+      if (!be) continue;
+      const sv = be.servers.get(server);
+      seen.add(sv ? `${sv.serving}|${sv.admin}` : "absent");
+    }
+    if (seen.size > 1) out.push(server);
+  }
+  return out;
+}
+
+function serverNames(snap: ClusterSnapshot, backend: string): string[] {
+  const names: string[] = [];
+  for (const member of snap.members) for (const name of snap.snapshots.get(member)?.backends.get(backend)?.servers.keys() ?? []) if (!names.includes(name)) names.push(name);
+  return names;
+}
+
+function printTables(out: Output, snap: ClusterSnapshot, backends: string[]): void {
+  const labels = memberLabels(snap.members);
+  for (const line of legend(snap.members)) out.data(line);
+  for (const backend of backends) {
+    out.data("");
+    const disagree = new Set(disagreements(snap, backend));
+    const rows: string[][] = [[out.paint("bold", backend), ...snap.members.map((m) => out.paint("bold", labels.get(m)!)), ""]];
+    for (const server of serverNames(snap, backend)) {
+      const cells = snap.members.map((member) => {
+        if (!snap.snapshots.has(member)) return "?";
+        const be = snap.snapshots.get(member)!.backends.get(backend);
+        const sv = be?.servers.get(server);
+        return sv ? paintCell(out, sv) : "-";
+      });
+      rows.push([server, ...cells, disagree.has(server) ? out.paint("red", "disagree") : ""]);
+    }
+    for (const line of formatTable(rows)) out.data(line);
+    const parts = snap.members.map((member) => {
+      const be = snap.snapshots.get(member)?.backends.get(backend);
+      if (!snap.snapshots.has(member)) return `${labels.get(member)} unreadable`;
+      if (!be) return `${labels.get(member)} no such backend`;
+      const { serving, total, percent } = be.capacity;
+      return `${labels.get(member)} ${serving}/${total} (${formatPercent(percent)}%)`;
+    });
+    out.data(`serving: ${parts.join(", ")}`);
+  }
+}
+
+/** HAProxy's status, plus the admin state when the status hides it (a drained server that is DOWN). */
+export function cellText(server: Server): string {
+  const raw = server.status.raw;
+  const shown = raw.split(" ")[0]!.toLowerCase();
+  return server.admin !== "ready" && shown !== server.admin ? `${raw} (${server.admin})` : raw;
+}
+
+function paintCell(out: Output, server: Server): string {
+  const text = cellText(server);
+  if (server.serving) return out.paint("green", text);
+  if (server.admin !== "ready") return out.paint("yellow", text);
+  return out.paint("red", text);
+}

@@ -1,0 +1,118 @@
+// `wait`: blocks until the backends are rolling-restart safe on every member, several
+// polls in a row, printing progress and status changes on stderr.
+
+import type { WaitProgress } from "../../cluster/cluster";
+import type { HcErrorCode } from "../../errors";
+import { numberOption, stringList, type CommandSpec } from "../args";
+import type { Context } from "../context";
+import { Exit, UsageError, type ExitCode } from "../exit";
+import { formatPercent, type Output } from "../output";
+
+export const spec: CommandSpec = {
+  name: "wait",
+  summary: "wait until backends are rolling-restart safe on every member",
+  timeoutIsDeadline: true,
+  usage: `Usage: haproxy-cluster wait --backend B [--backend B2]... [--threshold P] [--min-checks N]
+                            [--interval SECONDS] [--timeout SECONDS] [--json] MEMBER...
+
+Polls every member until, on every member, at least --threshold percent of each
+backend's capacity servers are serving (or none is: a restart cannot make that worse),
+--min-checks polls in a row. A member that cannot be read fails the poll. Each poll
+prints serving/total and percent per member on stderr, and every status change
+("lb2 sees myapp/server2 go UP -> DOWN"); --quiet silences both.
+
+Options:
+  --backend B          backend to wait for (repeatable, at least one)
+  --threshold P        percent of capacity servers that must serve (default 80)
+  --min-checks N       consecutive passing polls required (default 3)
+  --interval SECONDS   time between the starts of two polls (default 2)
+  --timeout SECONDS    deadline for the whole wait (default 300); the deadline of one
+                       request is --request-timeout
+  --json               on stdout, the last poll's verdict per member
+
+Exit status: 0 safe; 2 not safe at the deadline (the message names the members and
+backends that held it back, with their last numbers); 3 when the last poll could not
+read some member, or a name is unknown, or the credentials are refused.`,
+  options: {
+    backend: { type: "string", multiple: true },
+    threshold: { type: "string" },
+    "min-checks": { type: "string" },
+    interval: { type: "string" },
+    timeout: { type: "string" },
+    json: { type: "boolean" },
+  },
+};
+
+/** Read errors that waiting cannot cure: stop at once rather than at the deadline. */
+const HOPELESS: readonly HcErrorCode[] = ["HC_UNKNOWN_BACKEND", "HC_AUTH_FAILED", "HC_NOT_ADMIN", "HC_BAD_SPEC"];
+
+export async function run(ctx: Context): Promise<ExitCode> {
+  const backends = stringList(ctx.values, "backend");
+  if (backends.length === 0) throw new UsageError("wait needs --backend B; run haproxy-cluster wait --help.");
+  const thresholdPercent = numberOption(ctx.values, "threshold", { min: 0, max: 100 }) ?? 80;
+  const minChecks = numberOption(ctx.values, "min-checks", { min: 1, integer: true }) ?? 3;
+  const intervalSeconds = numberOption(ctx.values, "interval", { above: 0 }) ?? 2;
+  const timeoutSeconds = numberOption(ctx.values, "timeout", { above: 0 }) ?? 300;
+  const cluster = await ctx.cluster();
+  const { isHcError } = await import("../../errors");
+  const snapshot = backends.length === 1 ? { backend: backends[0]! } : { types: ["backend", "server"] as const };
+
+  // A wrong backend name or password would otherwise be retried until the deadline.
+  const first = await cluster.snapshot(snapshot);
+  const hopeless = [...first.errors.values()].filter((e) => HOPELESS.includes(e.code));
+  for (const s of first.snapshots.values()) {
+    for (const b of backends) {
+      try {
+        s.backend(b);
+      } catch (error) {
+        if (isHcError(error)) hopeless.push(error);
+        else throw error;
+      }
+    }
+  }
+  if (hopeless.length > 0) {
+    for (const e of hopeless) ctx.out.error(e.message);
+    return Exit.UNKNOWN;
+  }
+
+  const options = {
+    minChecks,
+    intervalSeconds,
+    timeoutSeconds,
+    thresholdPercent,
+    onProgress: (p: WaitProgress) => ctx.out.info(progressLine(ctx.out, p)),
+    onTransition: (t: { message: string }) => ctx.out.info(t.message),
+  };
+  try {
+    const { rollingRestartCheck } = await import("../../cluster/cluster");
+    const result =
+      backends.length === 1
+        ? await cluster.waitUntilRollingRestartable(backends[0]!, options)
+        : await cluster.waitUntil(
+            (snap) => {
+              const failing = backends.map((b) => rollingRestartCheck(snap, b, thresholdPercent)).filter((c) => !c.ok);
+              return failing.length === 0 ? { ok: true } : { ok: false, reason: failing.map((c) => c.reason).join(", ") };
+            },
+            { ...options, snapshot, backends, description: `${backends.join(", ")} rolling-restart safe (${thresholdPercent}%)` },
+          );
+    ctx.out.info(`${backends.join(", ")}: rolling-restart safe on ${cluster.members.length} members (${thresholdPercent}%, ${minChecks} checks in a row) after ${result.polls} polls, ${result.elapsedSeconds.toFixed(1)} s.`);
+    if (ctx.json) ctx.out.data(JSON.stringify({ safe: true, polls: result.polls, elapsedSeconds: result.elapsedSeconds, members: result.progress.members }, null, 2));
+    return Exit.OK;
+  } catch (error) {
+    if (!isHcError(error, "HC_WAIT_DEADLINE")) throw error;
+    const unreadable = (error.details.unreadable as string[] | undefined) ?? [];
+    if (ctx.json) ctx.out.data(JSON.stringify({ safe: false, error: { code: error.code, message: error.message, heldBack: error.details.heldBack, unreadable } }, null, 2));
+    ctx.out.error(error.message);
+    return unreadable.length > 0 ? Exit.UNKNOWN : Exit.CRITICAL;
+  }
+}
+
+/** "poll 4 (1/3 in a row, 6.1 s): unix:/a.sock myapp 3/3 100%; tcp://… myapp 2/3 66.7% (myapp 2/3 serving (66.7% < 80%))" */
+export function progressLine(out: Output, p: WaitProgress): string {
+  const members = p.members.map((m) => {
+    const numbers = m.backends.map((b) => `${b.name} ${b.serving}/${b.total} ${formatPercent(b.percent)}%`).join(", ");
+    const verdict = m.ok ? out.paintErr("green", "ok") : out.paintErr(m.unreadable ? "red" : "yellow", m.unreadable ? m.reason ?? "unreadable" : `not yet: ${m.reason}`);
+    return `${m.member} ${numbers ? `${numbers} ` : ""}${verdict}`;
+  });
+  return `poll ${p.attempt} (${p.passes}/${p.minChecks} in a row, ${p.elapsedSeconds.toFixed(1)} s): ${members.join("; ")}`;
+}

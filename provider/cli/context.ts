@@ -1,0 +1,86 @@
+// What every command gets: its options, an Output, and the cluster built from the member
+// specs and the member options. The library is loaded here, on first use, never before.
+
+import type { Cluster } from "../cluster/cluster";
+import type { MemberOptionsInput } from "../member/spec";
+import { memberSpecs, numberOption, readPasswordFile, type CommandSpec, type OptionValues } from "./args";
+import { UsageError } from "./exit";
+import type { Output } from "./output";
+
+/** The library's default deadline for one request (memberOptionsSchema.timeoutSeconds). */
+const DEFAULT_REQUEST_SECONDS = 5;
+
+export class Context {
+  #cluster?: Cluster;
+
+  constructor(
+    readonly spec: CommandSpec,
+    readonly values: OptionValues,
+    /** Positionals that are not members (eval's CODE). */
+    readonly args: string[],
+    readonly members: string[],
+    readonly out: Output,
+  ) {}
+
+  static create(spec: CommandSpec, values: OptionValues, positionals: string[], out: Output): Context {
+    const args = spec.takesCode ? positionals.slice(0, 1) : [];
+    const rest = spec.takesCode ? positionals.slice(1) : positionals;
+    const members = memberSpecs(rest, values["members-file"] as string | undefined);
+    for (const m of members) out.addSecret(passwordInUrl(m));
+    out.addSecret(process.env.HAPROXY_CLUSTER_PASSWORD);
+    return new Context(spec, values, args, members, out);
+  }
+
+  flag(name: string): boolean {
+    return this.values[name] === true;
+  }
+
+  get json(): boolean {
+    return this.flag("json");
+  }
+
+  /** Member options from the global flags. */
+  memberOptions(): MemberOptionsInput {
+    const options: MemberOptionsInput = {};
+    // `--timeout` is one request's deadline, except where it is a wait's: then no request outlasts the wait.
+    const timeout = numberOption(this.values, "timeout", { above: 0 });
+    let requestTimeout = numberOption(this.values, "request-timeout", { above: 0 });
+    if (requestTimeout === undefined && timeout !== undefined) requestTimeout = this.spec.timeoutIsDeadline ? Math.min(timeout, DEFAULT_REQUEST_SECONDS) : timeout;
+    if (requestTimeout !== undefined) options.timeoutSeconds = requestTimeout;
+    if (this.values.user !== undefined) options.username = String(this.values.user);
+    if (this.values["password-file"] !== undefined) {
+      options.password = readPasswordFile(String(this.values["password-file"]));
+      this.out.addSecret(options.password);
+    }
+    if (this.values.ca !== undefined) options.caFile = String(this.values.ca);
+    if (this.flag("insecure-skip-tls-verify")) options.dangerouslySkipTlsVerify = true;
+    return options;
+  }
+
+  /** The cluster over the given members; a usage error when none was given. */
+  async cluster(): Promise<Cluster> {
+    if (this.#cluster) return this.#cluster;
+    if (this.members.length === 0) {
+      throw new UsageError(`${this.spec.name} needs members: give them as arguments, with --members-file FILE, or in HAPROXY_CLUSTER_MEMBERS.`);
+    }
+    const options = this.memberOptions();
+    const { Cluster } = await import("../cluster/cluster");
+    this.#cluster = new Cluster(this.members, options);
+    return this.#cluster;
+  }
+
+  /** Frees connection pools so the process can end. */
+  async close(): Promise<void> {
+    await this.#cluster?.close().catch(() => undefined);
+  }
+}
+
+function passwordInUrl(spec: string): string | undefined {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/[^/@\s:]*:([^/@\s]*)@/i.exec(spec.trim());
+  if (!m) return undefined;
+  try {
+    return decodeURIComponent(m[1]!);
+  } catch {
+    return m[1];
+  }
+}

@@ -1,0 +1,144 @@
+#!/usr/bin/env node
+// The `haproxy-cluster` command: parses the command line, loads only the command asked
+// for (and through it only the library parts it needs; never @pulumi/pulumi), runs it
+// and exits with a Nagios code: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { GLOBAL_HELP, parseCommandLine, type CommandSpec } from "./args";
+import type { Context } from "./context";
+import { Exit, UsageError, type ExitCode } from "./exit";
+import { Output } from "./output";
+
+interface CommandModule {
+  spec?: CommandSpec;
+  specs?: CommandSpec[];
+  run(ctx: Context): Promise<ExitCode>;
+}
+
+// Command modules hold their specs and help at top level and load the library inside run().
+const MODULES: Record<string, () => CommandModule> = {
+  status: () => require("./commands/status"),
+  check: () => require("./commands/check"),
+  wait: () => require("./commands/wait"),
+  drain: () => require("./commands/actions"),
+  maint: () => require("./commands/actions"),
+  ready: () => require("./commands/actions"),
+  enable: () => require("./commands/actions"),
+  disable: () => require("./commands/actions"),
+  weight: () => require("./commands/actions"),
+  "shutdown-sessions": () => require("./commands/actions"),
+  rate: () => require("./commands/numbers"),
+  backlog: () => require("./commands/numbers"),
+  sessions: () => require("./commands/numbers"),
+  eval: () => require("./commands/eval"),
+};
+
+function specFor(name: string): CommandSpec | undefined {
+  if (!Object.prototype.hasOwnProperty.call(MODULES, name)) return undefined;
+  const mod = MODULES[name]!();
+  return mod.spec ?? mod.specs?.find((s) => s.name === name);
+}
+
+function version(): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "..", "package.json"), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+function mainHelp(): string {
+  const rows = Object.keys(MODULES).map((name) => `  ${name.padEnd(19)}${specFor(name)!.summary}`);
+  return `haproxy-cluster ${version()}: several HAProxy load balancers as one cluster.
+
+Usage: haproxy-cluster COMMAND [OPTIONS] [MEMBER...]
+       haproxy-cluster -e CODE [MEMBER...]
+
+Commands:
+${rows.join("\n")}
+
+Run haproxy-cluster COMMAND --help for a command's options. Global options may come
+anywhere; a command's own options come after it.
+
+${GLOBAL_HELP}
+  -e, --eval CODE             the same as the eval command
+
+Environment: HAPROXY_CLUSTER_MEMBERS, HAPROXY_CLUSTER_USER, HAPROXY_CLUSTER_PASSWORD,
+NO_COLOR (colour is used only when the output is a terminal).
+
+Exit status (Nagios): 0 OK; 1 WARNING; 2 CRITICAL (not safe, or a deadline passed);
+3 UNKNOWN (could not tell: bad arguments, a member unreachable or refusing, an
+unknown backend or server).`;
+}
+
+async function main(argv: string[]): Promise<{ code: ExitCode; out: Output }> {
+  let out = new Output({ quiet: argv.includes("--quiet") || argv.includes("-q") });
+  let spec: CommandSpec | undefined;
+  let ctx: Context | undefined;
+  try {
+    const line = parseCommandLine(argv, specFor);
+    out = new Output({ quiet: line.values.quiet === true, verbose: line.values.verbose === true });
+    spec = line.command !== undefined ? specFor(line.command) : undefined;
+    if (line.values.version === true && !spec) {
+      out.data(version());
+      return { code: Exit.OK, out };
+    }
+    if (!spec) {
+      if (line.values.help === true) {
+        out.data(mainHelp());
+        return { code: Exit.OK, out };
+      }
+      out.error(`no command given.\n\n${mainHelp()}`);
+      return { code: Exit.UNKNOWN, out };
+    }
+    if (line.values.help === true) {
+      out.data(`${spec.usage}\n\n${GLOBAL_HELP}`);
+      return { code: Exit.OK, out };
+    }
+    const { Context } = require("./context") as typeof import("./context");
+    ctx = Context.create(spec, line.values, line.positionals, out);
+    if (ctx.flag("insecure-skip-tls-verify")) {
+      out.warn("--insecure-skip-tls-verify: https certificates are not verified; anyone on the network path can read the stats password and change servers.");
+    }
+    return { code: await MODULES[spec.name]!().run(ctx), out };
+  } catch (error) {
+    return { code: report(error, out, spec), out };
+  } finally {
+    await ctx?.close();
+  }
+}
+
+/** One plain sentence on stderr (and the plugin line for `check`); the code is UNKNOWN. */
+function report(error: unknown, out: Output, spec: CommandSpec | undefined): ExitCode {
+  // Library errors (HcError…) and its input checks (RangeError: a bad weight or name) are for people.
+  const known = error instanceof UsageError || error instanceof RangeError || (error instanceof Error && error.name.startsWith("Hc"));
+  const message = known ? (error as Error).message : `internal error: ${error instanceof Error ? error.message : String(error)}; please report it (--verbose shows where).`;
+  if (spec?.name === "check") {
+    const { statusLine } = require("./commands/check") as typeof import("./commands/check");
+    out.data(statusLine(Exit.UNKNOWN, message));
+  }
+  out.error(message);
+  if (!known && error instanceof Error) out.detail(error.stack ?? "");
+  return Exit.UNKNOWN;
+}
+
+if (process.argv.includes("--debug-modules")) {
+  process.on("exit", () => {
+    for (const file of Object.keys(require.cache)) process.stderr.write(`module: ${file}\n`);
+  });
+}
+
+const startedAt = Date.now();
+const argv = process.argv.slice(2);
+// `haproxy-cluster help [COMMAND]` is `haproxy-cluster [COMMAND] --help`.
+if (argv[0] === "help") argv.splice(0, 1, "--help");
+
+main(argv).then(
+  async ({ code, out }) => {
+    out.detail(`haproxy-cluster: exit ${code} after ${Date.now() - startedAt} ms`);
+    await out.flush();
+    process.exit(code);
+  },
+  (error: unknown) => {
+    process.stderr.write(`internal error: ${String(error)}\n`);
+    process.exit(Exit.UNKNOWN);
+  },
+);

@@ -1,0 +1,138 @@
+// `status` and `check` against two real HAProxy members (a unix socket and a TCP Runtime
+// API) in front of three apps: tables, disagreement, every Nagios state with its perfdata.
+import assert from "node:assert/strict";
+import { refusedPort } from "../support/fake-members";
+import { startCluster, type Cluster } from "../support/haproxy";
+import { resetCluster, runCli, runtimeMembers, show } from "./helpers";
+
+const perf = (m: string, serving: number, total: number, pct: string, warn = 80, crit = 50) =>
+  `'${m}_myapp_serving'=${serving};;;0;${total} '${m}_myapp_serving_pct'=${pct}%;${warn}:;${crit}:;0;100 '${m}_myapp_sessions'=0;;;0 '${m}_myapp_backlog'=0;;;0`;
+
+describe("status and check on a two-member cluster", function () {
+  let cluster: Cluster;
+  let members: string[];
+  let legend: string;
+  before(async function () {
+    cluster = await startCluster({ members: 2, servers: 3 });
+    members = runtimeMembers(cluster);
+    legend = `m1=${members[0]} m2=${members[1]}`;
+  });
+  after(async function () {
+    await cluster?.stop();
+  });
+  afterEach(async function () {
+    await resetCluster(cluster);
+  });
+
+  const lb2 = () => cluster.lbs[1]!;
+
+  describe("status", function () {
+    it("prints a table per backend with a column per member and serving/total per member", async function () {
+      const r = await runCli(["status", ...members]);
+      assert.equal(r.code, 0, show(r));
+      assert.equal(
+        r.stdout,
+        [`m1  ${members[0]}`, `m2  ${members[1]}`, "", "myapp    m1  m2", "server1  UP  UP", "server2  UP  UP", "server3  UP  UP", "serving: m1 3/3 (100%), m2 3/3 (100%)", ""].join("\n"),
+      );
+      assert.equal(r.stderr, "");
+    });
+
+    it("flags servers the members disagree on and shows a drain hidden by DOWN", async function () {
+      await lb2().runtime("set server myapp/server2 state drain");
+      await lb2().runtime("disable health myapp/server2");
+      await lb2().runtime("set server myapp/server2 health down");
+      await lb2().runtime("set server myapp/server3 state maint");
+      const r = await runCli(["status", "--backend", "myapp", ...members]);
+      assert.equal(r.code, 0, show(r));
+      assert.match(r.stdout, /^server1 +UP +UP$/m);
+      assert.match(r.stdout, /^server2 +UP +DOWN \(drain\) +disagree$/m);
+      assert.match(r.stdout, /^server3 +UP +MAINT +disagree$/m);
+      assert.match(r.stdout, /^serving: m1 3\/3 \(100%\), m2 1\/3 \(33\.3%\)$/m);
+    });
+
+    it("prints one JSON document with --json: every member's snapshot and a summary per backend", async function () {
+      await lb2().runtime("set server myapp/server3 state maint");
+      const r = await runCli(["status", "--json", ...members]);
+      assert.equal(r.code, 0, show(r));
+      const doc = JSON.parse(r.stdout) as {
+        complete: boolean;
+        members: Array<{ member: string; ok: boolean; backends: Array<{ name: string; servers: Array<{ name: string; status: string }> }> }>;
+        backends: Array<{ name: string; members: Array<{ member: string; label: string; serving: number; total: number }>; disagree: string[] }>;
+      };
+      assert.equal(doc.complete, true);
+      assert.deepEqual(doc.members.map((m) => [m.member, m.ok]), [[members[0], true], [members[1], true]]);
+      const myapp = doc.backends.find((b) => b.name === "myapp")!;
+      assert.deepEqual(myapp.members.map((m) => [m.label, m.serving, m.total]), [["m1", 3, 3], ["m2", 2, 3]]);
+      assert.deepEqual(myapp.disagree, ["server3"]);
+    });
+
+    it("still prints what it read when a member is unreachable, names it on stderr and exits 3", async function () {
+      const dead = `http://127.0.0.1:${await refusedPort()}/stats`;
+      const r = await runCli(["status", ...members, dead]);
+      assert.equal(r.code, 3, show(r));
+      assert.match(r.stdout, /^server1 +UP +UP +\?$/m);
+      assert.match(r.stdout, /m3 unreadable/);
+      assert.equal(r.stderr, `${dead}: connection refused; is HAProxy running and is its stats page on this address?\n`);
+    });
+  });
+
+  describe("check", function () {
+    it("is OK with one line and perfdata when every member serves everything", async function () {
+      const r = await runCli(["check", "--backend", "myapp", ...members]);
+      assert.equal(r.code, 0, show(r));
+      assert.equal(r.stdout, `HAPROXY-CLUSTER OK - myapp: 3/3 serving on 2 members | ${perf("m1", 3, 3, "100")} ${perf("m2", 3, 3, "100")}\n`);
+      assert.equal(r.stderr, "");
+    });
+
+    it("adds the member legend as a second line with --verbose", async function () {
+      const r = await runCli(["check", "--verbose", ...members]);
+      assert.equal(r.code, 0, show(r));
+      assert.equal(r.stdout.split("\n")[1], legend);
+    });
+
+    it("is WARNING when one member serves less than --warning percent", async function () {
+      await lb2().runtime("set server myapp/server3 state maint");
+      const r = await runCli(["check", ...members]);
+      assert.equal(r.code, 1, show(r));
+      assert.equal(r.stdout, `HAPROXY-CLUSTER WARNING - myapp: 2/3 serving (66.7%) on m2, 3/3 (100%) on m1 | ${perf("m1", 3, 3, "100")} ${perf("m2", 2, 3, "66.7")}\n${legend}\n`);
+    });
+
+    it("follows --warning and --critical", async function () {
+      await lb2().runtime("set server myapp/server3 state maint");
+      const r = await runCli(["check", "--backend", "myapp", "--warning", "60", "--critical", "40", ...members]);
+      assert.equal(r.code, 0, show(r));
+      assert.match(r.stdout, /^HAPROXY-CLUSTER OK - myapp: 2\/3 serving \(66\.7%\) on m2, 3\/3 \(100%\) on m1 \| .*'m2_myapp_serving_pct'=66\.7%;60:;40:;0;100 /);
+    });
+
+    it("is CRITICAL when one member serves less than --critical percent", async function () {
+      await lb2().runtime("set server myapp/server2 state maint");
+      await lb2().runtime("set server myapp/server3 state drain");
+      const r = await runCli(["check", "--backend", "myapp", ...members]);
+      assert.equal(r.code, 2, show(r));
+      assert.equal(r.stdout, `HAPROXY-CLUSTER CRITICAL - myapp: 1/3 serving (33.3%) on m2, 3/3 (100%) on m1 | ${perf("m1", 3, 3, "100")} ${perf("m2", 1, 3, "33.3")}\n${legend}\n`);
+    });
+
+    it("is CRITICAL when a member has no server serving, whatever the thresholds", async function () {
+      for (const s of ["server1", "server2", "server3"]) await lb2().runtime(`set server myapp/${s} state maint`);
+      const r = await runCli(["check", "--warning", "0", "--critical", "0", ...members]);
+      assert.equal(r.code, 2, show(r));
+      assert.match(r.stdout, /^HAPROXY-CLUSTER CRITICAL - myapp: 0\/3 serving \(0%\) on m2, 3\/3 \(100%\) on m1 \| /);
+    });
+
+    it("is UNKNOWN when a member cannot be read, naming it in the line and on stderr", async function () {
+      const dead = `http://127.0.0.1:${await refusedPort()}/stats`;
+      const r = await runCli(["check", "--backend", "myapp", ...members, dead]);
+      assert.equal(r.code, 3, show(r));
+      const sentence = `${dead}: connection refused; is HAProxy running and is its stats page on this address?`;
+      assert.equal(r.stdout, `HAPROXY-CLUSTER UNKNOWN - ${sentence} | ${perf("m1", 3, 3, "100")} ${perf("m2", 3, 3, "100")}\n${legend} m3=${dead}\n`);
+      assert.equal(r.stderr, `${sentence}\n`);
+    });
+
+    it("is UNKNOWN for a backend a member does not have", async function () {
+      const r = await runCli(["check", "--backend", "nosuch", members[0]!]);
+      assert.equal(r.code, 3, show(r));
+      assert.match(r.stdout, /^HAPROXY-CLUSTER UNKNOWN - unix:.*admin\.sock: .*nosuch.*\n/);
+      assert.equal(r.stderr.split("\n").length, 2, "one line on stderr");
+    });
+  });
+});
