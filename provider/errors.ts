@@ -70,3 +70,8 @@ export function asHcError(error: unknown, member: string): HcError {
   const text = error instanceof Error ? error.message : String(error);
   return new HcError("HC_MEMBER_UNREACHABLE", `${member}: ${text}`, { member }, { cause: error });
 }
+
+/** Joins complete sentences into one: "a." + "b." → "a; b" (the caller ends it). */
+export function joinSentences(messages: Iterable<string>): string {
+  return [...messages].map((m) => m.replace(/\.$/, "")).join("; ");
+}

@@ -2,7 +2,7 @@
 // computed from it. A member that could not be read is recorded, never dropped: any
 // safety question over an incomplete snapshot answers "not safe".
 
-import type { HcError } from "../errors";
+import { HcPartialFailure, joinSentences, type HcError } from "../errors";
 import type { Backend, Capacity } from "../model/backend";
 import type { Snapshot } from "../model/snapshot";
 
@@ -42,7 +42,8 @@ export class ClusterSnapshot {
   }
 
   /**
-   * Transactions per second, summed over members. For a frontend: HTTP requests per
+   * Transactions per second, summed over members (throws HcPartialFailure when a member
+   * could not be read, as do `backlog` and `sessions`). For a frontend: HTTP requests per
    * second (`req_rate`), or sessions per second in TCP mode. For a backend: sessions
    * per second. Without a name: the sum over every frontend.
    */
@@ -101,7 +102,11 @@ export class ClusterSnapshot {
     };
   }
 
+  /** A sum with a member missing would be wrong, not smaller: refuse it. */
   private sumPerMember(read: (snapshot: Snapshot) => number): number {
+    if (!this.complete) {
+      throw new HcPartialFailure(`cannot sum over the cluster: ${joinSentences([...this.errors.values()].map((e) => e.message))}.`, this.errors, [...this.snapshots.keys()]);
+    }
     let total = 0;
     for (const value of this.perMember(read).values()) total += value;
     return total;

@@ -1,7 +1,7 @@
 // Many HAProxy members as one cluster: concurrent reads keyed by member name, map/reduce,
 // polling, and waiting until a condition holds on every member several times in a row.
 
-import { HcError, HcPartialFailure, asHcError } from "../errors";
+import { HcError, HcPartialFailure, asHcError, joinSentences } from "../errors";
 import type { MemberOptionsInput } from "../member/spec";
 import { DEFAULT_THRESHOLD_PERCENT, type Capacity } from "../model/backend";
 import { Member, type SnapshotOptions } from "../model/member";
@@ -116,8 +116,8 @@ export class Cluster {
       else failures.set(name, r.error);
     }
     if (failures.size > 0) {
-      const lines = [...failures.values()].map((e) => e.message).join("; ");
-      throw new HcPartialFailure(`failed on ${failures.size} of ${this.members.length} members: ${lines}`, failures, [...values.keys()]);
+      const lines = joinSentences([...failures.values()].map((e) => e.message));
+      throw new HcPartialFailure(`failed on ${failures.size} of ${this.members.length} members: ${lines}.`, failures, [...values.keys()]);
     }
     return values;
   }
@@ -227,32 +227,24 @@ export class Cluster {
 
   /** Cluster-wide transactions per second (see ClusterSnapshot.rate). Throws if a member cannot be read. */
   async rate(proxy?: string): Promise<number> {
-    return (await this.completeSnapshot(proxy === undefined ? { types: ["frontend"] } : {})).rate(proxy);
+    return (await this.snapshot(proxy === undefined ? { types: ["frontend"] } : {})).rate(proxy);
   }
 
   /** Cluster-wide session backlog (see ClusterSnapshot.backlog). Throws if a member cannot be read. */
   async backlog(backend?: string): Promise<number> {
-    return (await this.completeSnapshot(backend !== undefined ? { backend } : { types: ["backend", "server"] })).backlog(backend);
+    return (await this.snapshot(backend !== undefined ? { backend } : { types: ["backend", "server"] })).backlog(backend);
   }
 
   /** Cluster-wide current sessions (see ClusterSnapshot.sessions). Throws if a member cannot be read. */
   async sessions(proxy?: string): Promise<number> {
-    return (await this.completeSnapshot(proxy === undefined ? { types: ["frontend"] } : {})).sessions(proxy);
+    return (await this.snapshot(proxy === undefined ? { types: ["frontend"] } : {})).sessions(proxy);
   }
 
   async close(): Promise<void> {
     await Promise.all(this.members.map((m) => m.close()));
   }
 
-  /** A sum over members is meaningless with one missing: refuse rather than under-report. */
-  private async completeSnapshot(options: SnapshotOptions): Promise<ClusterSnapshot> {
-    const snap = await this.snapshot(options);
-    if (!snap.complete) {
-      const failures = new Map(snap.errors);
-      throw new HcPartialFailure(`cannot sum over the cluster: ${[...failures.values()].map((e) => e.message).join("; ")}`, failures, [...snap.snapshots.keys()]);
-    }
-    return snap;
-  }
+
 }
 
 /** The rolling-restart condition on one member, with the numbers behind a failure. */

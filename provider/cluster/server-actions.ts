@@ -3,7 +3,7 @@
 // member that did not change is never reported as changed, and a partial result says
 // exactly where the servers are out of rotation.
 
-import { HcError, HcPartialFailure, asHcError } from "../errors";
+import { HcError, HcPartialFailure, asHcError, joinSentences } from "../errors";
 import type { Backend } from "../model/backend";
 import type { Member, ServerAction } from "../model/member";
 import type { Server } from "../model/server";
@@ -115,7 +115,7 @@ export async function applyServerAction(
   if (failed.length > 0) {
     const failures = new Map(results.filter((r) => !r.ok).map((r) => [r.member, r.error!] as const));
     const where = changed.length > 0 ? `It was applied on ${changed.join(", ")} only.` : "Nothing changed anywhere.";
-    const why = [...failures.values()].map((e) => e.message).join("; ");
+    const why = joinSentences([...failures.values()].map((e) => e.message));
     const error = new HcPartialFailure(`${action} ${backend}/${names.join(",")} failed on ${failed.length} of ${results.length} members: ${why}. ${where}`, failures, changed);
     error.details.report = report;
     throw error;

@@ -2,15 +2,17 @@
 
 import { resolveMember, type MemberOptionsInput, type ResolvedMember } from "../member/spec";
 import { FileTransport } from "./file";
-import { HttpTransport } from "./http";
 import { RuntimeApiTransport } from "./runtime-api";
 import type { Transport } from "./types";
 
 export function createTransport(resolved: ResolvedMember): Transport {
   const { target, options, credentials } = resolved;
   switch (target.kind) {
-    case "http":
+    case "http": {
+      // undici costs ~100 ms to load: a CLI run over sockets only should not pay it.
+      const { HttpTransport } = require("./http") as typeof import("./http");
       return new HttpTransport(target, options, credentials);
+    }
     case "unix":
     case "tcp":
       return new RuntimeApiTransport(target, options);
@@ -23,5 +25,5 @@ export function transportFor(spec: string, options?: MemberOptionsInput): Transp
   return createTransport(resolveMember(spec, options));
 }
 
-export { FileTransport, HttpTransport, RuntimeApiTransport };
+export { FileTransport, RuntimeApiTransport };
 export type { ServerStateAction, StatsQuery, StatsRowType, Transport, Weight } from "./types";
