@@ -174,6 +174,13 @@ describe("ClusterReadinessGate and getClusterHealth against two real HAProxy mem
       assert.equal(restricted.healthy, true);
     });
 
+    it("does not call a backend with every server out healthy, though it is rolling-restart safe", async function () {
+      for (const lb of rig.lbs) for (const sv of ["server1", "server2", "server3"]) await lb.runtime(`set server myapp/${sv} state maint`);
+      const health = await readHealth({ members: [lb1, lb2], backends: ["myapp"] });
+      assert.equal(health.healthy, false);
+      assert.deepEqual(health.members.map((m) => [m.backends[0]!.serving, m.backends[0]!.rollingRestartable]), [[0, true], [0, true]]);
+    });
+
     it("reports a member that cannot be read with its error, and calls the cluster unhealthy", async function () {
       const dead = `tcp://127.0.0.1:${await refusedPort()}`;
       const health = await readHealth({ members: [lb1, dead], backends: ["myapp"] });

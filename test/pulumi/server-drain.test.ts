@@ -76,6 +76,13 @@ describe("ServerDrain's check and diff", function () {
     assert.ok(!failures[0]!.reason.includes("hunter2-pw"), failures[0]!.reason);
   });
 
+  it("refuses an input it does not know instead of ignoring a misspelling", function () {
+    const { failures } = serverDrain.check({}, inputs({ sessionsTimeoutSecond: 5 }));
+    assert.equal(failures.length, 1);
+    assert.equal(failures[0]!.property, "sessionsTimeoutSecond");
+    assert.match(failures[0]!.reason, /unknown input sessionsTimeoutSecond; known inputs: .*sessionsTimeoutSeconds/);
+  });
+
   it("refuses an empty member list and a mode it does not know", function () {
     assert.deepEqual(serverDrain.check({}, inputs({ members: [] })).failures.map((f) => f.property), ["members"]);
     const bad = serverDrain.check({}, inputs({ mode: "disable" })).failures;
@@ -133,6 +140,13 @@ describe("ServerDrain's check and diff", function () {
       assert.equal(serverDrain.diff("id", olds(), inputs()).changes, false);
       assert.equal(serverDrain.diff("id", olds(), serverDrain.check({}, inputs()).inputs).changes, false);
       assert.equal(serverDrain.diff("id", olds({ mode: "drain" }), inputs()).changes, false);
+    });
+
+    it("asks for an update when refresh found the server back in rotation on a member, so the next up repairs the drift", function () {
+      const drifted = { ...olds(), drainedOn: [members[0]] };
+      assert.deepEqual(serverDrain.diff("id", drifted, inputs()), { changes: true, replaces: [], deleteBeforeReplace: false });
+      const step = { ...olds({ lifetime: "step" }), drainedOn: [] };
+      assert.equal(serverDrain.diff("id", step, inputs({ lifetime: "step" })).changes, false, "a step is released on purpose");
     });
 
     it("counts an unknown new value as a change", function () {
@@ -337,6 +351,18 @@ describe("ServerDrain against two real HAProxy members", function () {
       assert.equal(error.id, undefined, "nothing was changed, so nothing is recorded in state");
       assert.deepEqual(await everyStatus(rig), before);
       assert.equal(before[`${rig.lbs[0]!.name}/server1`], "UP");
+    });
+
+    it("lets a server that is not serving go out: it takes no capacity with it", async function () {
+      await rig.lbs[1]!.runtime("set server myapp/server2 state maint");
+      await rig.lbs[1]!.runtime("set server myapp/server3 state maint");
+      await rig.apps[0]!.setReady(false);
+      await Promise.all(rig.lbs.map((lb) => lb.waitForStatus("myapp", "server1", (st) => st === "DOWN")));
+      const { id, outs } = await create();
+      assert.deepEqual(outs.drainedOn, [lb1, lb2]);
+      assert.deepEqual(outs.adminState, { [lb1]: "drain", [lb2]: "drain" });
+      await rig.apps[0]!.setReady(true);
+      await serverDrain.remove(id, outs);
     });
 
     it("is overridden by force", async function () {

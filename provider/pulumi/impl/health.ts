@@ -22,7 +22,11 @@ export interface BackendHealth {
 
 export interface ClusterHealth {
   takenAt: string;
-  /** True when every member was read and every backend reported is rolling-restart safe on each. */
+  /**
+   * True when every member was read and, on each, every backend reported has servers and
+   * at least the threshold (default 80%) of them serving. Unlike `rollingRestartable`, a
+   * backend with every server down is not healthy.
+   */
   healthy: boolean;
   members: Array<{ member: string; ok: boolean; error?: string; backends: BackendHealth[] }>;
 }
@@ -49,7 +53,8 @@ export function healthOf(snap: ClusterSnapshot, backends?: readonly string[], th
       }),
     };
   });
-  const healthy = members.every((m) => m.ok && m.backends.every((b) => b.rollingRestartable));
+  // Stricter than rolling-restart safety: a backend with nothing serving is not healthy.
+  const healthy = members.every((m) => m.ok && m.backends.every((b) => b.total > 0 && b.percent >= thresholdPercent));
   return { takenAt: snap.takenAt.toISOString(), healthy, members };
 }
 

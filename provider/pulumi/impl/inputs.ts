@@ -74,7 +74,16 @@ export interface CheckFailure {
  * The engine's `check`: apply defaults and report problems per property. Properties
  * that are unknown during preview are passed through untouched and not validated.
  */
-export function checkInputs<S extends z.ZodObject<z.ZodRawShape>>(schema: S, news: Record<string, unknown>): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+export function checkInputs<S extends z.ZodObject<z.ZodRawShape>>(
+  schema: S,
+  news: Record<string, unknown>,
+  outputKeys: readonly string[] = [],
+): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+  // A misspelt input (`timeoutSecond`) would otherwise be ignored and its default kept.
+  const stray = Object.keys(news).filter((k) => !(k in schema.shape) && k !== "__provider" && !outputKeys.includes(k) && news[k] !== undefined && news[k] !== null);
+  if (stray.length > 0) {
+    return { inputs: news, failures: stray.map((k) => ({ property: k, reason: `unknown input ${k}; known inputs: ${Object.keys(schema.shape).join(", ")}` })) };
+  }
   const known: Record<string, unknown> = {};
   const unknown: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(news)) (isUnknown(v) ? unknown : known)[k] = v;

@@ -20,7 +20,7 @@ export interface ReadinessGateOutputs {
 }
 
 export function check(_olds: ProviderProps, news: ProviderProps) {
-  return checkInputs(readinessGateSchema, news);
+  return checkInputs(readinessGateSchema, news, ["passedAt", "waitedSeconds", "polls", "health"]);
 }
 
 /** Any change (triggers included) re-runs the gate as an update; nothing is ever replaced. */

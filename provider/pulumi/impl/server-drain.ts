@@ -7,7 +7,7 @@ import { Cluster } from "../../cluster/cluster";
 import { applyServerAction, waitForSessions, type DrainSessionsResult } from "../../cluster/server-actions";
 import { HcError, HcPartialFailure } from "../../errors";
 import { resolveMember } from "../../member/spec";
-import { changedInputs, checkInputs, clusterFrom, parseInputs, serverDrainSchema, type ServerDrainInputs } from "./inputs";
+import { changedInputs, checkInputs, clusterFrom, isUnknown, parseInputs, serverDrainSchema, type ServerDrainInputs } from "./inputs";
 import { partialFailure, type DiffResult, type ProviderProps } from "./results";
 
 /**
@@ -31,12 +31,21 @@ export interface ServerDrainOutputs extends ServerDrainInputs {
 
 const REPLACE_ON = ["backend", "server", "lifetime", "triggers"] as const;
 
+const OUTPUT_KEYS = ["drainedOn", "failedOn", "drainedAt", "adminState", "sessionsAtDeadline", "sessionsDeadlineAction"];
+
 export function check(_olds: ProviderProps, news: ProviderProps) {
-  return checkInputs(serverDrainSchema, news);
+  return checkInputs(serverDrainSchema, news, OUTPUT_KEYS);
 }
 
 export function diff(_id: string, olds: ProviderProps, news: ProviderProps): DiffResult {
   const changed = changedInputs(serverDrainSchema, olds, news);
+  // Drift seen by `refresh` (re-enabled by hand, or a member that failed before) is
+  // repaired by the next `up`: the update takes the server out where it is missing.
+  if (changed.length === 0 && olds.lifetime !== "step" && !isUnknown(news.members) && Array.isArray(olds.drainedOn)) {
+    const drained = new Set(olds.drainedOn as string[]);
+    const inputs = olds as unknown as ServerDrainInputs;
+    if ((news.members as string[]).some((spec) => !drained.has(memberName(inputs, spec)))) changed.push("drainedOn");
+  }
   const replaces = changed.filter((k) => (REPLACE_ON as readonly string[]).includes(k));
   // Put the old server back before draining another: never two out at once. It is the
   // old resource's delete that puts it back; an old step's delete does nothing, so it
@@ -143,6 +152,9 @@ async function guardCapacity(cluster: Cluster, inputs: ServerDrainInputs, member
     }
     const be = snap.snapshots.get(member)!.backend(inputs.backend);
     const target = be.server(inputs.server);
+    // Taking out a server that is not serving loses no capacity (e.g. a first deploy
+    // over apps that are down): only a serving server is guarded.
+    if (!target.serving) continue;
     const others = be.capacityServers.filter((s) => s.name !== target.name && s.serving).length;
     if (others < inputs.minOtherServing) {
       throw new HcError(
