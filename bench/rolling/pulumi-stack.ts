@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { LocalWorkspace, PulumiCommand, type ConfigMap, type Stack } from "@pulumi/pulumi/automation";
+import { installProject } from "../../test/support/pulumi-stack";
 import { removeDir, trackDir } from "../../test/support/registry";
 import { REPO_ROOT } from "./apps";
 
@@ -35,6 +36,8 @@ export async function pulumiBinDir(): Promise<string> {
 }
 
 export async function openPulumiStack(options: PulumiStackOptions): Promise<PulumiStack> {
+  // A clean clone has no node_modules in the example: the copy below links to them.
+  await installProject(options.projectDir);
   const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), "haproxy-cluster-bench-pulumi-"));
   trackDir(dir);
   try {

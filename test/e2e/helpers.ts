@@ -2,7 +2,6 @@
 // password, the example's app servers started by pid file (as AppServerDeployment finds
 // them), fingerprints of what HAProxy holds, a 50 ms watcher of every member and app, and
 // traffic through the frontends.
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
@@ -10,13 +9,12 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import { promisify } from "node:util";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { Member } from "../../provider/model/member";
 import { waitFor } from "../support/deadline";
 import { startHaproxy, type HaproxyInstance } from "../support/haproxy";
 import { freePort } from "../support/ports";
-import { pulumiBinDir, REPO_ROOT } from "../support/pulumi-stack";
+import { installProject, pulumiBinDir, REPO_ROOT } from "../support/pulumi-stack";
 import { trackStop } from "../support/registry";
 import { parseStatCsv } from "../support/stat-csv";
 
@@ -68,29 +66,13 @@ export function operationsByResource(events: EngineEvent[]): Record<string, stri
  */
 export const SETUP_TIMEOUT_MS = 45 * 60_000;
 
-const installs = new Map<string, Promise<void>>();
-
 /**
  * The Pulumi CLI, and each example project's own npm packages (`npm ci` from its lock
  * file, which links haproxy-cluster to this checkout) unless a previous run installed them.
  */
 export async function prepareProjects(...projectDirs: string[]): Promise<void> {
   await pulumiBinDir();
-  for (const dir of projectDirs) {
-    const installed = ["@pulumi/pulumi/package.json", "haproxy-cluster/package.json"].every((p) => fs.existsSync(path.join(dir, "node_modules", p)));
-    if (installed) continue;
-    let install = installs.get(dir);
-    if (!install) {
-      install = promisify(execFile)("npm", ["ci", "--no-audit", "--no-fund"], { cwd: dir, timeout: 15 * 60_000, maxBuffer: 64 * 1024 * 1024 }).then(
-        () => undefined,
-        (error: Error & { stderr?: string }) => {
-          throw new Error(`npm ci in ${dir} failed: ${error.message}\n${error.stderr ?? ""}`);
-        },
-      );
-      installs.set(dir, install);
-    }
-    await install;
-  }
+  for (const dir of projectDirs) await installProject(dir);
 }
 
 // ---------------------------------------------------------------- HAProxy pair

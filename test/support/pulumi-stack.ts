@@ -50,6 +50,28 @@ export function pulumiBinDir(): Promise<string> {
   return binDir;
 }
 
+const installs = new Map<string, Promise<void>>();
+
+/**
+ * Installs an example project's own npm packages (`npm ci` from its lock file, which links
+ * haproxy-cluster to this checkout) unless they are there: a clean clone has none.
+ */
+export async function installProject(dir: string): Promise<void> {
+  const installed = ["@pulumi/pulumi/package.json", "haproxy-cluster/package.json"].every((p) => fs.existsSync(path.join(dir, "node_modules", p)));
+  if (installed) return;
+  let install = installs.get(dir);
+  if (!install) {
+    install = promisify(execFile)("npm", ["ci", "--no-audit", "--no-fund"], { cwd: dir, timeout: 15 * 60_000, maxBuffer: 64 * 1024 * 1024 }).then(
+      () => undefined,
+      (error: Error & { stderr?: string }) => {
+        throw new Error(`npm ci in ${dir} failed: ${error.message}\n${error.stderr ?? ""}`);
+      },
+    );
+    installs.set(dir, install);
+  }
+  await install;
+}
+
 export type Operation = "preview" | "up" | "refresh" | "destroy";
 
 /** What one operation left behind, kept whether it succeeded or failed. */
