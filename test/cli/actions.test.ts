@@ -4,9 +4,9 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import { waitFor } from "../support/deadline";
 import { refusedPort } from "../support/fake-members";
-import { startCluster, type Cluster } from "../support/haproxy";
+import type { Cluster } from "../support/haproxy";
 import type { AppServer } from "../support/app-server";
-import { httpMemberWithPassword, resetCluster, runCli, runtimeMembers, show } from "./helpers";
+import { httpMemberWithPassword, runCli, show, useTwoMemberCluster } from "./helpers";
 
 interface Held {
   /** Resolves when the request ends, with its status or the error that ended it. */
@@ -29,15 +29,9 @@ function hold(url: string, ms: number): Held {
 describe("server actions on a two-member cluster", function () {
   let cluster: Cluster;
   let members: string[];
-  before(async function () {
-    cluster = await startCluster({ members: 2, servers: 3 });
-    members = runtimeMembers(cluster);
-  });
-  after(async function () {
-    await cluster?.stop();
-  });
-  afterEach(async function () {
-    await resetCluster(cluster);
+  useTwoMemberCluster((started, specs) => {
+    cluster = started;
+    members = specs;
   });
 
   const statusOn = async (server: string) => Promise.all(cluster.lbs.map(async (lb) => (await lb.stat("myapp", server)).status));

@@ -4,7 +4,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { waitFor } from "../support/deadline";
-import type { Cluster } from "../support/haproxy";
+import { startCluster, type Cluster } from "../support/haproxy";
 import { trackPid, untrackPid } from "../support/registry";
 
 export const CLI = path.resolve(__dirname, "../../provider/cli/main.js");
@@ -120,4 +120,24 @@ export async function resetCluster(cluster: Cluster): Promise<void> {
       cluster.apps.map((app) => lb.waitForRow(cluster.backend, app.name, (r) => r.status === "UP" && r.check_status.replace(/^\* /, "") === "L7OK" && r.scur === "0", 15_000)),
     ),
   );
+}
+
+/**
+ * For a describe block: a cluster of 2 HAProxy members × 3 apps started once, reset to
+ * every server serving after each test, stopped after the block. `use` receives the
+ * cluster and its Runtime API member specs once it has started.
+ */
+export function useTwoMemberCluster(use: (cluster: Cluster, members: string[]) => void): void {
+  let cluster: Cluster | undefined;
+  before(async function () {
+    const started = await startCluster({ members: 2, servers: 3 });
+    cluster = started;
+    use(started, runtimeMembers(started));
+  });
+  after(async function () {
+    await cluster?.stop();
+  });
+  afterEach(async function () {
+    await resetCluster(cluster!);
+  });
 }

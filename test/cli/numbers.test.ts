@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import { waitFor } from "../support/deadline";
 import { refusedPort } from "../support/fake-members";
-import { startCluster, type Cluster } from "../support/haproxy";
-import { resetCluster, runCli, runtimeMembers, show } from "./helpers";
+import type { Cluster } from "../support/haproxy";
+import { runCli, show, useTwoMemberCluster } from "./helpers";
 
 function get(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -19,15 +19,9 @@ function get(url: string): Promise<number> {
 describe("rate, backlog and sessions on a two-member cluster", function () {
   let cluster: Cluster;
   let members: string[];
-  before(async function () {
-    cluster = await startCluster({ members: 2, servers: 3 });
-    members = runtimeMembers(cluster);
-  });
-  after(async function () {
-    await cluster?.stop();
-  });
-  afterEach(async function () {
-    await resetCluster(cluster);
+  useTwoMemberCluster((started, specs) => {
+    cluster = started;
+    members = specs;
   });
 
   it("prints the current sessions of a backend summed over members, and per member with --per-member", async function () {

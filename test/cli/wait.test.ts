@@ -2,21 +2,15 @@
 // watching it change, and never "safe" while a member cannot be read.
 import assert from "node:assert/strict";
 import { refusedPort } from "../support/fake-members";
-import { startCluster, type Cluster } from "../support/haproxy";
-import { resetCluster, runCli, runtimeMembers, show, startCli } from "./helpers";
+import type { Cluster } from "../support/haproxy";
+import { runCli, show, startCli, useTwoMemberCluster } from "./helpers";
 
 describe("wait on a two-member cluster", function () {
   let cluster: Cluster;
   let members: string[];
-  before(async function () {
-    cluster = await startCluster({ members: 2, servers: 3 });
-    members = runtimeMembers(cluster);
-  });
-  after(async function () {
-    await cluster?.stop();
-  });
-  afterEach(async function () {
-    await resetCluster(cluster);
+  useTwoMemberCluster((started, specs) => {
+    cluster = started;
+    members = specs;
   });
 
   /** lb2 alone sees server2 DOWN: its checks are off and its verdict forced down. */
