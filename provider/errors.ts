@@ -64,10 +64,12 @@ export class HcPartialFailure extends HcError {
   }
 }
 
-/** Wraps anything thrown into an HcError that names the member. */
+/** Wraps anything thrown into an HcError that names the member: a RangeError is HC_BAD_SPEC, anything else HC_MEMBER_UNREACHABLE. */
 export function asHcError(error: unknown, member: string): HcError {
   if (error instanceof HcError) return error;
   const text = error instanceof Error ? error.message : String(error);
+  // The library's own argument checks throw RangeError: a bad argument, not a member down.
+  if (error instanceof RangeError) return new HcError("HC_BAD_SPEC", `${member}: ${text}; check the argument.`, { member }, { cause: error });
   return new HcError("HC_MEMBER_UNREACHABLE", `${member}: ${text}`, { member }, { cause: error });
 }
 

@@ -16,3 +16,11 @@ export const STATE_NAMES: Record<ExitCode, string> = { 0: "OK", 1: "WARNING", 2:
 export class UsageError extends Error {
   override name = "UsageError";
 }
+
+/**
+ * The exit status for an error that ends a command, by its HC_* code: the capacity
+ * guard refusing is CRITICAL (not safe: nothing changed); anything else is UNKNOWN.
+ */
+export function exitCodeFor(code: string | undefined): ExitCode {
+  return code === "HC_CAPACITY_GUARD" ? Exit.CRITICAL : Exit.UNKNOWN;
+}

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { GLOBAL_HELP, parseCommandLine, type CommandSpec } from "./args";
 import type { Context } from "./context";
-import { Exit, UsageError, type ExitCode } from "./exit";
+import { Exit, UsageError, exitCodeFor, type ExitCode } from "./exit";
 import { Output } from "./output";
 
 interface CommandModule {
@@ -32,6 +32,7 @@ const MODULES: Record<string, () => CommandModule> = {
   backlog: () => require("./commands/numbers"),
   sessions: () => require("./commands/numbers"),
   eval: () => require("./commands/eval"),
+  watch: () => require("./commands/watch"),
 };
 
 function specFor(name: string): CommandSpec | undefined {
@@ -106,18 +107,23 @@ async function main(argv: string[]): Promise<{ code: ExitCode; out: Output }> {
   }
 }
 
-/** One plain sentence on stderr (and the plugin line for `check`); the code is UNKNOWN. */
+/** One plain sentence on stderr (and the plugin line for `check`); the exit code follows the error's code. */
 function report(error: unknown, out: Output, spec: CommandSpec | undefined): ExitCode {
-  // Library errors (HcError…) and its input checks (RangeError: a bad weight or name) are for people.
-  const known = error instanceof UsageError || error instanceof RangeError || (error instanceof Error && error.name.startsWith("Hc"));
-  const message = known ? (error as Error).message : `internal error: ${error instanceof Error ? error.message : String(error)}; please report it (--verbose shows where).`;
+  // The library's input checks throw RangeError (a bad weight or name): a spec error.
+  const code = typeof (error as { code?: unknown } | undefined)?.code === "string" ? (error as { code: string }).code : error instanceof RangeError ? "HC_BAD_SPEC" : undefined;
+  // Library errors carry an HC_* code; the CLI's own are UsageErrors. Both are for people.
+  const known = error instanceof UsageError || (code !== undefined && code.startsWith("HC_"));
+  let message = known ? (error as Error).message : `internal error: ${error instanceof Error ? error.message : String(error)}; please report it (--verbose shows where).`;
+  // A bad argument found below the command line is still a usage error.
+  if (code === "HC_BAD_SPEC" && spec && (error as { details?: { member?: string } }).details?.member === undefined) message = `${message.replace(/\.$/, "")}; run haproxy-cluster ${spec.name} --help for the usage.`;
+  const exit = exitCodeFor(code);
   if (spec?.name === "check") {
     const { statusLine } = require("./commands/check") as typeof import("./commands/check");
-    out.data(statusLine(Exit.UNKNOWN, message));
+    out.data(statusLine(exit, message));
   }
   out.error(message);
   if (!known && error instanceof Error) out.detail(error.stack ?? "");
-  return Exit.UNKNOWN;
+  return exit;
 }
 
 if (process.argv.includes("--debug-modules")) {

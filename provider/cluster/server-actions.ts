@@ -5,16 +5,18 @@
 
 import { HcError, HcPartialFailure, asHcError, joinSentences } from "../errors";
 import type { Backend } from "../model/backend";
-import type { Member, ServerAction } from "../model/member";
+import type { Member, ServerAction, SnapshotOptions } from "../model/member";
 import type { Server } from "../model/server";
 import type { Snapshot } from "../model/snapshot";
-import type { Weight } from "../transport/types";
+import { formatWeight, type Weight } from "../transport/types";
+import { checkCapacity, type CapacityGuardOptions } from "./capacity-guard";
 import { Cluster, type MemberCheck, type WaitOptions } from "./cluster";
+import type { ClusterSnapshot } from "./cluster-snapshot";
 
 /** What a user can ask of servers on every member. */
 export type ClusterServerAction = ServerAction | "weight" | "shutdown-sessions";
 
-export interface ServerActionOptions {
+export interface ServerActionOptions extends CapacityGuardOptions {
   /** Wait until every member shows the new state (for `ready`: serving on fresh checks). */
   wait?: boolean;
   /** Deadline of that wait, seconds. Default 120. */
@@ -26,6 +28,8 @@ export interface ServerActionOptions {
   onProgress?: WaitOptions["onProgress"];
   onTransition?: WaitOptions["onTransition"];
   signal?: AbortSignal;
+  /** A read of the members just taken (with the backends acted on), used instead of reading again. */
+  snapshot?: ClusterSnapshot;
 }
 
 export interface MemberActionResult {
@@ -40,6 +44,8 @@ export interface ServerActionReport {
   action: ClusterServerAction;
   backend: string;
   servers: string[];
+  /** Every backend's servers on every member the action was applied to. */
+  targets: ActionTarget[];
   results: MemberActionResult[];
   /** Members where the action was applied and read back. */
   changed: string[];
@@ -59,6 +65,12 @@ const EXPECTED_ADMIN: Partial<Record<ClusterServerAction, Server["admin"]>> = {
 /**
  * Applies `action` to the servers of `backend` on every member at once.
  *
+ * Each member costs three round trips: one read (names checked, capacity guarded, the
+ * state `ready` needs), the write, one read back. Actions that take servers out
+ * (`drain`, `maint`, `disable`) pass the capacity guard first (see capacity-guard.ts):
+ * nothing changes anywhere unless at least `minOtherServing` other servers keep serving
+ * on every member; `force` overrides.
+ *
  * `ready` (and `enable`) put servers back on fresh evidence: a server with health
  * checks that is coming back from drain or maint first has its health verdict forced
  * down, so that it serves again only after `rise` checks made after this call. (HAProxy
@@ -77,38 +89,78 @@ export async function applyServerAction(
   options: ServerActionOptions = {},
 ): Promise<ServerActionReport> {
   const names = typeof servers === "string" ? [servers] : [...servers];
-  const settled = await cluster.mapSettled(async (member) => {
-    const forced = await applyOnMember(member, backend, names, action, options);
-    await verifyOnMember(member, backend, names, action);
-    return forced;
+  const targets = cluster.memberNames.map((member) => ({ member, backend, servers: names }));
+  const report = await applyToTargets(cluster, targets, action, options, `${backend}/${names.join(",")}`);
+  return { ...report, backend, servers: names };
+}
+
+/** One backend's servers on one member: a line of a host-wide plan. */
+export interface ActionTarget {
+  member: string;
+  backend: string;
+  servers: string[];
+}
+
+/**
+ * The engine under applyServerAction and host-wide actions: every target on its member,
+ * members at once, after one read of each member (or `options.snapshot`) and the guard.
+ */
+export async function applyToTargets(
+  cluster: Cluster,
+  targets: readonly ActionTarget[],
+  action: ClusterServerAction,
+  options: ServerActionOptions,
+  subject: string,
+): Promise<ServerActionReport> {
+  checkArguments(targets, action, options);
+  const involved = cluster.members.filter((m) => targets.some((t) => t.member === m.name));
+  const sub = involved.length === cluster.members.length ? cluster : new Cluster(involved);
+  const backends = [...new Set(targets.map((t) => t.backend))];
+  const read: SnapshotOptions = backends.length === 1 ? { backend: backends[0] } : { types: ["backend", "server"] };
+  const before = options.snapshot ?? (await sub.snapshot(read));
+  if (TAKES_OUT.has(action)) checkCapacity(before, targets, options, sub.memberNames);
+
+  const settled = await sub.mapSettled(async (member) => {
+    const snap = before.snapshots.get(member.name);
+    if (!snap) throw before.errors.get(member.name)!;
+    const mine = targets.filter((t) => t.member === member.name);
+    const forced: string[] = [];
+    for (const t of mine) forced.push(...(await applyOnMember(member, t.backend, t.servers, action, options, snap)));
+    return { forced, confirmed: await verifyOnMember(member, mine, action, read) };
   });
 
   const results: MemberActionResult[] = [];
   for (const [member, r] of settled) {
-    results.push(r.ok ? { member, ok: true, forcedFreshChecks: r.value.length > 0 ? r.value : undefined } : { member, ok: false, error: r.error });
+    results.push(r.ok ? { member, ok: true, forcedFreshChecks: r.value.forced.length > 0 ? r.value.forced : undefined } : { member, ok: false, error: r.error });
   }
   const changed = results.filter((r) => r.ok).map((r) => r.member);
   const failed = results.filter((r) => !r.ok).map((r) => r.member);
-  const report: ServerActionReport = { action, backend, servers: names, results, changed, failed, waited: false };
+  const allServers = [...new Set(targets.flatMap((t) => t.servers))];
+  const report: ServerActionReport = { action, backend: backends.join(","), servers: allServers, targets: [...targets], results, changed, failed, waited: false };
 
   let waitError: HcError | undefined;
   if (options.wait && changed.length > 0 && action !== "weight" && action !== "shutdown-sessions") {
-    const sub = new Cluster(cluster.members.filter((m) => changed.includes(m.name)));
-    try {
-      await sub.waitUntil((snap) => stateReached(snap.backend(backend), names, action), {
-        minChecks: 1,
-        intervalSeconds: options.intervalSeconds ?? 0.5,
-        timeoutSeconds: options.timeoutSeconds ?? 120,
-        snapshot: { backend },
-        backends: [backend],
-        description: `${backend}/${names.join(",")} to be ${describeGoal(action)} on every member`,
-        onProgress: options.onProgress,
-        onTransition: options.onTransition,
-        signal: options.signal,
-      });
-      report.waited = true;
-    } catch (error) {
-      waitError = asHcError(error, changed.join(", "));
+    // drain and maint are reached when HAProxy shows them, which the read back already saw.
+    const seen = action !== "ready" && action !== "enable" && [...settled.values()].every((r) => r.ok && r.value.confirmed);
+    if (seen) report.waited = true;
+    else {
+      const waiting = new Cluster(sub.members.filter((m) => changed.includes(m.name)));
+      try {
+        await waiting.waitUntil((snap) => targetsReached(snap, targets, action), {
+          minChecks: 1,
+          intervalSeconds: options.intervalSeconds ?? 0.5,
+          timeoutSeconds: options.timeoutSeconds ?? 120,
+          snapshot: read,
+          backends,
+          description: `${subject} to be ${describeGoal(action)} on every member`,
+          onProgress: options.onProgress,
+          onTransition: options.onTransition,
+          signal: options.signal,
+        });
+        report.waited = true;
+      } catch (error) {
+        waitError = asHcError(error, changed.join(", "));
+      }
     }
   }
 
@@ -116,7 +168,7 @@ export async function applyServerAction(
     const failures = new Map(results.filter((r) => !r.ok).map((r) => [r.member, r.error!] as const));
     const where = changed.length > 0 ? `It was applied on ${changed.join(", ")} only.` : "Nothing changed anywhere.";
     const why = joinSentences([...failures.values()].map((e) => e.message));
-    const error = new HcPartialFailure(`${action} ${backend}/${names.join(",")} failed on ${failed.length} of ${results.length} members: ${why}. ${where}`, failures, changed);
+    const error = new HcPartialFailure(`${action} ${subject} failed on ${failed.length} of ${results.length} members: ${why}. ${where}`, failures, changed);
     error.details.report = report;
     throw error;
   }
@@ -126,6 +178,35 @@ export async function applyServerAction(
   }
   return report;
 }
+
+const TAKES_OUT: ReadonlySet<ClusterServerAction> = new Set(["drain", "maint", "disable"]);
+
+/**
+ * A bad argument is a spec error here, before any member is asked: HAProxy would only
+ * refuse it later, and the refusal would read as a member's failure.
+ */
+function checkArguments(targets: readonly ActionTarget[], action: ClusterServerAction, options: ServerActionOptions): void {
+  if (action === "weight") {
+    if (options.weight === undefined) throw new HcError("HC_BAD_SPEC", "set weight needs a weight (0-256 or N%).");
+    try {
+      formatWeight(options.weight);
+    } catch (error) {
+      throw new HcError("HC_BAD_SPEC", `${(error as Error).message}, not ${JSON.stringify(options.weight)}.`, { weight: options.weight });
+    }
+  }
+  if (targets.length === 0) throw new HcError("HC_BAD_SPEC", `${action} needs at least one server on one member.`);
+  for (const t of targets) {
+    if (t.servers.length === 0) throw new HcError("HC_BAD_SPEC", `${action} needs at least one server of ${t.backend}.`, { backend: t.backend });
+    for (const [kind, name] of [["backend", t.backend], ...t.servers.map((s) => ["server", s])] as const) {
+      if (!VALID_NAME.test(name)) {
+        throw new HcError("HC_BAD_SPEC", `${JSON.stringify(name)} cannot be a ${kind} name: HAProxy names have no white space and are not empty; check the spelling.`, { [kind]: name });
+      }
+    }
+  }
+}
+
+/** HAProxy proxy and server names: no white space, not empty (cfgparse's invalid_char allows much less). */
+const VALID_NAME = /^[^\s]+$/;
 
 /** The wait condition for an action on one member's backend. */
 export function stateReached(backend: Backend, names: readonly string[], action: ClusterServerAction): MemberCheck {
@@ -138,25 +219,35 @@ export function stateReached(backend: Backend, names: readonly string[], action:
   return { ok: true };
 }
 
-async function applyOnMember(member: Member, backend: string, names: string[], action: ClusterServerAction, options: ServerActionOptions): Promise<string[]> {
+function targetsReached(snap: Snapshot, targets: readonly ActionTarget[], action: ClusterServerAction): MemberCheck {
+  for (const t of targets) {
+    if (t.member !== snap.member) continue;
+    const check = stateReached(snap.backend(t.backend), t.servers, action);
+    if (!check.ok) return check;
+  }
+  return { ok: true };
+}
+
+async function applyOnMember(member: Member, backend: string, names: string[], action: ClusterServerAction, options: ServerActionOptions, before: Snapshot): Promise<string[]> {
   switch (action) {
     case "weight":
-      if (options.weight === undefined) throw new HcError("HC_BAD_SPEC", "set weight needs a weight (0-256 or N%).");
-      await member.setWeight(backend, names, options.weight);
+      await member.setWeight(backend, names, options.weight!, before);
       return [];
     case "shutdown-sessions":
-      await member.shutdownSessions(backend, names);
+      await member.shutdownSessions(backend, names, before);
       return [];
     case "ready":
     case "enable": {
-      let be = (await member.snapshot({ backend })).backend(backend);
+      let snap = before;
+      let be = snap.backend(backend);
       // Leaving maint, HAProxy resets health to `rise` ("start OK but check immediately",
       // src/server.c) and serves at once, undoing a forced-down verdict; in maint the CSV
       // also hides the checks. Step through drain (no new traffic) and force down there.
       const inMaint = names.filter((n) => be.server(n).admin === "maint");
       if (inMaint.length > 0) {
-        await member.drain(backend, inMaint);
-        be = (await member.snapshot({ backend })).backend(backend);
+        await member.drain(backend, inMaint, snap);
+        snap = await member.snapshot({ backend });
+        be = snap.backend(backend);
       }
       // Over the stats page a drained server that is down reads as ready (adminStateKnown
       // false); forcing a down server down is harmless, so treat "unknown" as "not ready".
@@ -164,31 +255,40 @@ async function applyOnMember(member: Member, backend: string, names: string[], a
         const s = be.server(n);
         return s.hasHealthCheck && (s.admin !== "ready" || !s.adminStateKnown);
       });
-      if (toForce.length > 0) await member.forceHealthDown(backend, toForce);
-      await member.ready(backend, names);
+      if (toForce.length > 0) await member.forceHealthDown(backend, toForce, snap);
+      await member.ready(backend, names, snap);
       return toForce;
     }
     default:
-      await member.setState(backend, names, action);
+      await member.setState(backend, names, action, before);
       return [];
   }
 }
 
-/** Reads the state back: HAProxy answering "done" is not the same as the server changing. */
-async function verifyOnMember(member: Member, backend: string, names: string[], action: ClusterServerAction): Promise<void> {
+/**
+ * Reads the state back: HAProxy answering "done" is not the same as the server changing.
+ * True when every server's admin state is known and is the goal.
+ */
+async function verifyOnMember(member: Member, targets: readonly ActionTarget[], action: ClusterServerAction, read: SnapshotOptions): Promise<boolean> {
   const goal = EXPECTED_ADMIN[action];
-  if (!goal) return;
-  const be = (await member.snapshot({ backend })).backend(backend);
-  for (const name of names) {
-    const s = be.server(name);
-    if (s.adminStateKnown && s.admin !== goal) {
-      throw new HcError("HC_ACTION_REFUSED", `${member.name}: HAProxy accepted ${action} for ${backend}/${name} but it still shows ${s.status.raw} (${s.admin}); check for a tracked server or another operator.`, {
-        member: member.name,
-        backend,
-        server: name,
-      });
+  if (!goal) return true;
+  const snap = await member.snapshot(read);
+  let confirmed = true;
+  for (const t of targets) {
+    const be = snap.backend(t.backend);
+    for (const name of t.servers) {
+      const s = be.server(name);
+      if (!s.adminStateKnown) confirmed = false;
+      else if (s.admin !== goal) {
+        throw new HcError("HC_ACTION_REFUSED", `${member.name}: HAProxy accepted ${action} for ${t.backend}/${name} but it still shows ${s.status.raw} (${s.admin}); check for a tracked server or another operator.`, {
+          member: member.name,
+          backend: t.backend,
+          server: name,
+        });
+      }
     }
   }
+  return confirmed;
 }
 
 function describeGoal(action: ClusterServerAction): string {

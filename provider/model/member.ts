@@ -67,20 +67,21 @@ export class Member {
   }
 
   /** Sets the admin state of one or several servers of a backend. */
-  async setState(backend: string, servers: string | readonly string[], action: ServerAction): Promise<void> {
+  /** `checked` is a snapshot of the backend just read: names are checked against it instead of reading again. */
+  async setState(backend: string, servers: string | readonly string[], action: ServerAction, checked?: Snapshot): Promise<void> {
     const canonical = ACTION_ALIASES[action];
     if (!canonical) throw new HcError("HC_BAD_SPEC", `${this.name}: unknown action ${String(action)}; use ready, drain or maint.`, { member: this.name });
-    await this.run(backend, servers, (names) => this.#transport.act(backend, names, canonical));
+    await this.run(backend, servers, (names) => this.#transport.act(backend, names, canonical), undefined, checked);
   }
 
-  ready(backend: string, servers: string | readonly string[]): Promise<void> {
-    return this.setState(backend, servers, "ready");
+  ready(backend: string, servers: string | readonly string[], checked?: Snapshot): Promise<void> {
+    return this.setState(backend, servers, "ready", checked);
   }
-  drain(backend: string, servers: string | readonly string[]): Promise<void> {
-    return this.setState(backend, servers, "drain");
+  drain(backend: string, servers: string | readonly string[], checked?: Snapshot): Promise<void> {
+    return this.setState(backend, servers, "drain", checked);
   }
-  maint(backend: string, servers: string | readonly string[]): Promise<void> {
-    return this.setState(backend, servers, "maint");
+  maint(backend: string, servers: string | readonly string[], checked?: Snapshot): Promise<void> {
+    return this.setState(backend, servers, "maint", checked);
   }
   /** The original tool's name for `ready`. */
   enable(backend: string, servers: string | readonly string[]): Promise<void> {
@@ -92,13 +93,13 @@ export class Member {
   }
 
   /** Runtime API members only: the stats page has no weight action. */
-  setWeight(backend: string, servers: string | readonly string[], weight: Weight): Promise<void> {
-    return this.run(backend, servers, (names) => this.#transport.setWeight(backend, names, weight));
+  setWeight(backend: string, servers: string | readonly string[], weight: Weight, checked?: Snapshot): Promise<void> {
+    return this.run(backend, servers, (names) => this.#transport.setWeight(backend, names, weight), undefined, checked);
   }
 
   /** Kills the current sessions of the servers (HAProxy's `shutdown sessions server`). */
-  shutdownSessions(backend: string, servers: string | readonly string[]): Promise<void> {
-    return this.run(backend, servers, (names) => this.#transport.act(backend, names, "shutdown-sessions"));
+  shutdownSessions(backend: string, servers: string | readonly string[], checked?: Snapshot): Promise<void> {
+    return this.run(backend, servers, (names) => this.#transport.act(backend, names, "shutdown-sessions"), undefined, checked);
   }
 
   /**
@@ -106,7 +107,7 @@ export class Member {
    * the server up again. Refused for a server without health checks: it would stay
    * down for good.
    */
-  async forceHealthDown(backend: string, servers: string | readonly string[]): Promise<void> {
+  async forceHealthDown(backend: string, servers: string | readonly string[], checked?: Snapshot): Promise<void> {
     await this.run(backend, servers, (names) => this.#transport.act(backend, names, "health-down"), (snapshot, names) => {
       for (const name of names) {
         const server = snapshot.backend(backend).server(name);
@@ -118,7 +119,7 @@ export class Member {
           });
         }
       }
-    });
+    }, checked);
   }
 
   /** Sends a raw Runtime API command (unix/tcp members only) and returns HAProxy's reply. */
@@ -149,6 +150,7 @@ export class Member {
     servers: string | readonly string[],
     change: (names: readonly string[]) => Promise<void>,
     check?: (snapshot: Snapshot, names: readonly string[]) => void,
+    checked?: Snapshot,
   ): Promise<void> {
     const names = typeof servers === "string" ? [servers] : [...servers];
     if (names.length === 0) throw new HcError("HC_BAD_SPEC", `${this.name}: no server named for ${backend}.`, { member: this.name, backend });
@@ -157,7 +159,7 @@ export class Member {
       await change(names);
       return;
     }
-    const snapshot = await this.snapshot({ backend, types: ["backend", "server"], exactAdminState: check !== undefined });
+    const snapshot = checked?.backends.has(backend) ? checked : await this.snapshot({ backend, types: ["backend", "server"], exactAdminState: check !== undefined });
     const be = snapshot.backend(backend);
     for (const name of names) be.server(name);
     check?.(snapshot, names);

@@ -98,14 +98,15 @@ describe("server actions on a two-member cluster", function () {
   it("fails with exit 3 on an unknown server and changes nothing", async function () {
     const r = await runCli(["drain", "--backend", "myapp", "--server", "server9", ...members]);
     assert.equal(r.code, 3, show(r));
+    // Refused at the first read, before any member changes.
     assert.match(r.stderr, /backend myapp has no server server9; check the name\./);
-    assert.match(r.stderr, /Nothing changed anywhere\./);
     assert.deepEqual(await statusOn("server1"), ["UP", "UP"]);
   });
 
   it("on partial failure prints each member's result, says where it changed and how to undo, and exits 3", async function () {
     const dead = `tcp://127.0.0.1:${await refusedPort()}`;
-    const r = await runCli(["drain", "--backend", "myapp", "--server", "server1", ...members, dead]);
+    // --force: without it the capacity guard refuses everywhere, a member being unreadable.
+    const r = await runCli(["drain", "--backend", "myapp", "--server", "server1", "--force", ...members, dead]);
     assert.equal(r.code, 3, show(r));
     const lines = r.stderr.trimEnd().split("\n");
     assert.equal(lines[0], `${members[0]}: myapp/server1 drained`);

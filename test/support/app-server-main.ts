@@ -1,13 +1,14 @@
 // A stand-in backend server, run as its own process so a test can stop, restart and
 // steer it like a real one: readiness, warm-up and slow requests are all driven from
 // outside through /__control, and SIGTERM shuts it down gracefully.
-//   node app-server-main.js --port P --name N --version V [--warmup-ms W]
+//   node app-server-main.js --port P [--host 127.0.0.1] --name N --version V [--warmup-ms W]
 import http from "node:http";
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
   options: {
     port: { type: "string" },
+    host: { type: "string", default: "127.0.0.1" },
     name: { type: "string" },
     version: { type: "string", default: "1.0.0" },
     "warmup-ms": { type: "string", default: "0" },
@@ -85,7 +86,7 @@ server.on("error", (error) => {
   process.exit(1);
 });
 
-server.listen(port, "127.0.0.1", () => {
+server.listen(port, values.host ?? "127.0.0.1", () => {
   const address = server.address();
   const actual = typeof address === "object" && address !== null ? address.port : port;
   process.stdout.write(`listening ${actual}\n`);

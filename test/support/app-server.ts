@@ -28,6 +28,8 @@ export interface AppServerOptions {
   version?: string;
   /** Default: a free port chosen by the kernel. */
   port?: number;
+  /** Loopback address to listen on, so that servers can differ by address. Default 127.0.0.1. */
+  host?: string;
   /** Answer 503 to everything (including /check) for this long after start, in ms. Default 0. */
   warmupMs?: number;
 }
@@ -44,10 +46,12 @@ export interface RestartOptions {
 export interface AppServer {
   readonly name: string;
   readonly port: number;
+  /** The loopback address it listens on. */
+  readonly host: string;
   readonly version: string;
   /** PID of the current process; changes on restart. */
   readonly pid: number;
-  /** http://127.0.0.1:<port> */
+  /** http://<host>:<port> */
   readonly url: string;
   setReady(ok: boolean): Promise<void>;
   state(): Promise<AppServerState>;
@@ -57,8 +61,8 @@ export interface AppServer {
   stop(): Promise<void>;
 }
 
-async function launch(name: string, version: string, port: number, warmupMs: number): Promise<{ child: OwnedChild; port: number }> {
-  const args = [MAIN, "--port", String(port), "--name", name, "--version", version, "--warmup-ms", String(warmupMs)];
+async function launch(name: string, version: string, port: number, warmupMs: number, host: string): Promise<{ child: OwnedChild; port: number }> {
+  const args = [MAIN, "--port", String(port), "--host", host, "--name", name, "--version", version, "--warmup-ms", String(warmupMs)];
   const child = new OwnedChild(`app ${name}`, process.execPath, args);
   try {
     const match = await child.waitForStdout(/listening (\d+)/, START_TIMEOUT_MS);
@@ -72,14 +76,14 @@ async function launch(name: string, version: string, port: number, warmupMs: num
 class ChildAppServer implements AppServer {
   private untrack: () => void = () => undefined;
 
-  constructor(readonly name: string, public version: string, readonly port: number, private child: OwnedChild) {}
+  constructor(readonly name: string, public version: string, readonly port: number, private child: OwnedChild, readonly host: string) {}
 
   get pid(): number {
     return this.child.pid;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://${this.host}:${this.port}`;
   }
 
   register(): void {
@@ -102,7 +106,7 @@ class ChildAppServer implements AppServer {
     // A deliberate outage window the caller asked for, not a wait for some state.
     if (options.downMs) await delay(options.downMs);
     const version = options.version ?? this.version;
-    const started = await launch(this.name, version, this.port, options.warmupMs ?? 0);
+    const started = await launch(this.name, version, this.port, options.warmupMs ?? 0, this.host);
     this.child = started.child;
     this.version = version;
   }
@@ -115,8 +119,9 @@ class ChildAppServer implements AppServer {
 
 export async function startAppServer(options: AppServerOptions): Promise<AppServer> {
   const version = options.version ?? "1.0.0";
-  const started = await launch(options.name, version, options.port ?? 0, options.warmupMs ?? 0);
-  const app = new ChildAppServer(options.name, version, started.port, started.child);
+  const host = options.host ?? "127.0.0.1";
+  const started = await launch(options.name, version, options.port ?? 0, options.warmupMs ?? 0, host);
+  const app = new ChildAppServer(options.name, version, started.port, started.child, host);
   app.register();
   return app;
 }

@@ -4,6 +4,8 @@
 export interface ServerSpec {
   name: string;
   port: number;
+  /** Address HAProxy sends to. Default 127.0.0.1 (any 127.x.y.z reaches the loopback). */
+  address?: string;
   /** Health-check this server. Default true; false shows as status "no check". */
   check?: boolean;
   backup?: boolean;
@@ -63,7 +65,7 @@ function checkName(kind: string, name: string): string {
 }
 
 function serverLine(server: ServerSpec, cookies: boolean): string {
-  const parts = [`server ${checkName("server", server.name)} 127.0.0.1:${server.port}`];
+  const parts = [`server ${checkName("server", server.name)} ${server.address ?? "127.0.0.1"}:${server.port}`];
   if (server.check !== false) parts.push("check");
   if (server.backup) parts.push("backup");
   if (server.weight !== undefined) parts.push(`weight ${server.weight}`);

@@ -11,38 +11,56 @@ import { Exit, UsageError, type ExitCode } from "../exit";
 import { progressLine } from "./wait";
 
 const TARGET = `  --backend B          the backend
-  --server S           a server of it (repeatable)`;
+  --server S           a server of it (repeatable)
+  --host NAME|ADDRESS  instead of --backend/--server: the server by name or address
+                       (10.0.0.5 any port, 10.0.0.5:8080 that port) in every backend
+                       of every member where it appears
+  --dry-run            with --host: print the plan (member, backend, server), change nothing
+  --allow-partial      with --host: act even if the host is on some members only`;
+const GUARD = `
+  --force              skip the capacity guard: take the servers out even if fewer than
+                       --min-other-serving other servers keep serving on some member
+  --min-other-serving N  other servers that must keep serving in each backend on every
+                       member, or nothing changes (default 1)`;
 const WAIT = `  --wait               wait until every member shows the new state
   --timeout SECONDS    deadline of that wait (default 120); the deadline of one request
                        is --request-timeout`;
 const JSON_HELP = `  --json               the per-member report as JSON on stdout`;
-const EXIT = `Exit status: 0 done; 2 the wait reached its deadline (the change stays applied);
-3 a member failed or could not be read (the message says where it changed and how
-to undo or retry).`;
+const EXIT = `Exit status: 0 done; 2 the wait reached its deadline (the change stays applied), or
+the capacity guard refused (nothing changed); 3 a bad argument, or a member failed or
+could not be read (the message says where it changed and how to undo or retry).`;
 
 const TARGET_OPTIONS: OptionSpec = {
   backend: { type: "string", multiple: true },
   server: { type: "string", multiple: true },
+  host: { type: "string", multiple: true },
+  "dry-run": { type: "boolean" },
+  "allow-partial": { type: "boolean" },
   json: { type: "boolean" },
 };
+const GUARD_OPTIONS: OptionSpec = { force: { type: "boolean" }, "min-other-serving": { type: "string" } };
 const WAIT_OPTIONS: OptionSpec = { wait: { type: "boolean" }, timeout: { type: "string" } };
 
+const GUARDED = new Set(["drain", "maint", "disable"]);
+const SELECT = "(--backend B --server S [--server S2]... | --host NAME|ADDRESS [--dry-run] [--allow-partial])";
+
 function stateSpec(name: string, summary: string, text: string, extra = ""): CommandSpec {
+  const guarded = GUARDED.has(name);
   return {
     name,
     summary,
     timeoutIsDeadline: true,
-    usage: `Usage: haproxy-cluster ${name} --backend B --server S [--server S2]... [--wait] [--timeout SECONDS] [--json]${extra ? " [...]" : ""} MEMBER...
+    usage: `Usage: haproxy-cluster ${name} ${SELECT}${guarded ? " [--force] [--min-other-serving N]" : ""} [--wait] [--timeout SECONDS] [--json]${extra ? " [...]" : ""} MEMBER...
 
-${text}
+${text}${guarded ? "\n\nThe capacity guard: nothing changes unless, on every member, at least --min-other-serving\nother servers keep serving in each backend touched; a member that cannot be read\nrefuses too. --force overrides." : ""}
 
 Options:
-${TARGET}
+${TARGET}${guarded ? GUARD : ""}
 ${WAIT}
 ${JSON_HELP}${extra}
 
 ${EXIT}`,
-    options: { ...TARGET_OPTIONS, ...WAIT_OPTIONS },
+    options: { ...TARGET_OPTIONS, ...WAIT_OPTIONS, ...(guarded ? GUARD_OPTIONS : {}) },
   };
 }
 
@@ -76,7 +94,7 @@ export const specs: CommandSpec[] = [
   {
     name: "weight",
     summary: "set servers' weight on every member (Runtime API members)",
-    usage: `Usage: haproxy-cluster weight --backend B --server S [--server S2]... --weight W [--json] MEMBER...
+    usage: `Usage: haproxy-cluster weight ${SELECT} --weight W [--json] MEMBER...
 
 Sets the weight of the servers on every member: 0 to 256, or N% of the configured
 weight. Needs the Runtime API (unix: or tcp:// members): the stats page cannot.
@@ -92,7 +110,7 @@ ${EXIT}`,
   {
     name: "shutdown-sessions",
     summary: "kill the current sessions of servers on every member",
-    usage: `Usage: haproxy-cluster shutdown-sessions --backend B --server S [--server S2]... [--json] MEMBER...
+    usage: `Usage: haproxy-cluster shutdown-sessions ${SELECT} [--json] MEMBER...
 
 Kills every current session of the servers on every member (HAProxy's
 \`shutdown sessions server\`).
@@ -128,21 +146,25 @@ const UNDO: Partial<Record<ClusterServerAction, string>> = {
 
 export async function run(ctx: Context): Promise<ExitCode> {
   const action = ctx.spec.name as ClusterServerAction;
+  const hosts = stringList(ctx.values, "host");
+  if (hosts.length > 0) return runForHost(ctx, action, hosts);
+  if (ctx.flag("dry-run") || ctx.flag("allow-partial")) throw new UsageError(`--dry-run and --allow-partial go with --host; run haproxy-cluster ${action} --help.`);
   const backend = requireOne(ctx.values, "backend", action);
   const servers = stringList(ctx.values, "server");
-  if (servers.length === 0) throw new UsageError(`${action} needs --server S; run haproxy-cluster ${action} --help.`);
+  if (servers.length === 0) throw new UsageError(`${action} needs --server S, or --host NAME|ADDRESS; run haproxy-cluster ${action} --help.`);
   const weight = action === "weight" ? parseWeight(ctx.values.weight) : undefined;
   const timeoutSeconds = numberOption(ctx.values, "timeout", { above: 0 });
+  const guard = guardOptions(ctx);
   const sessions = ctx.flag("sessions") || ctx.values["sessions-timeout"] !== undefined || ctx.flag("shutdown-sessions") || ctx.flag("proceed");
   const sessionsTimeoutSeconds = numberOption(ctx.values, "sessions-timeout", { above: 0 }) ?? 60;
   if (ctx.flag("shutdown-sessions") && ctx.flag("proceed")) throw new UsageError("choose one of --shutdown-sessions and --proceed: what happens when sessions remain at the deadline.");
 
   const cluster = await ctx.cluster();
   const { applyServerAction, waitForSessions } = await import("../../cluster/server-actions");
-  const { isHcError, HcPartialFailure } = await import("../../errors");
+  const { isHcError } = await import("../../errors");
   const onProgress = (p: WaitProgress) => ctx.out.info(progressLine(ctx.out, p));
   const subject = `${backend}/${servers.join(",")}`;
-  const retry = `haproxy-cluster ${[action, "--backend", backend, ...servers.flatMap((s) => ["--server", s])].join(" ")}`;
+  const select = ["--backend", backend, ...servers.flatMap((s) => ["--server", s])];
 
   let report: ServerActionReport;
   try {
@@ -150,34 +172,14 @@ export async function run(ctx: Context): Promise<ExitCode> {
       wait: ctx.flag("wait"),
       timeoutSeconds,
       weight,
+      ...guard,
       onProgress,
       onTransition: (t) => ctx.out.info(t.message),
     });
   } catch (error) {
-    const partial = isHcError(error) ? (error.details.report as ServerActionReport | undefined) : undefined;
-    if (partial && ctx.json && isHcError(error)) ctx.out.data(JSON.stringify({ ...jsonReport(partial), error: { code: error.code, message: error.message } }, null, 2));
-    if (error instanceof HcPartialFailure && partial) {
-      printResults(ctx, partial, subject);
-      const target = `--backend ${backend} ${servers.map((s) => `--server ${s}`).join(" ")} ${partial.changed.join(" ")}`;
-      const undo = UNDO[action];
-      const goBack = undo ? `To go back, run haproxy-cluster ${undo.replace("TARGET", target)}; or f` : "F";
-      const advice = partial.changed.length === 0 ? `Fix the cause and run ${retry} again.` : `${goBack}ix the failing members and run ${retry} again (it is safe to repeat).`;
-      ctx.out.error(`${error.message} ${advice}`);
-      return Exit.UNKNOWN;
-    }
-    if (isHcError(error, "HC_WAIT_DEADLINE") && partial) {
-      printResults(ctx, partial, subject);
-      const unreadable = (error.details.unreadable as string[] | undefined) ?? [];
-      const left =
-        action === "ready" || action === "enable"
-          ? "The servers are set to ready on every member and will take traffic once their health checks pass; fix them and run the same command again to wait."
-          : `The change is applied on ${partial.changed.join(", ")}.`;
-      ctx.out.error(`${error.message} ${left}`);
-      return unreadable.length > 0 ? Exit.UNKNOWN : Exit.CRITICAL;
-    }
-    throw error;
+    return failed(ctx, action, error, select);
   }
-  printResults(ctx, report, subject);
+  printResults(ctx, report);
 
   let drained: DrainSessionsResult | undefined;
   let code: ExitCode = Exit.OK;
@@ -206,8 +208,102 @@ export async function run(ctx: Context): Promise<ExitCode> {
   return code;
 }
 
-function printResults(ctx: Context, report: ServerActionReport, subject: string): void {
+/** The capacity guard's options from the command line (drain, maint and disable take them). */
+function guardOptions(ctx: Context): { force: boolean; minOtherServing?: number } {
+  return { force: ctx.flag("force"), minOtherServing: numberOption(ctx.values, "min-other-serving", { min: 0, integer: true }) };
+}
+
+/** `--host`: the action on every backend of every member where the host appears; `--dry-run` prints the plan only. */
+async function runForHost(ctx: Context, action: ClusterServerAction, hosts: string[]): Promise<ExitCode> {
+  if (hosts.length > 1) throw new UsageError(`${action} takes one --host, got ${hosts.length}.`);
+  if (ctx.values.backend !== undefined || ctx.values.server !== undefined) throw new UsageError("give either --host or --backend and --server, not both.");
+  if (ctx.flag("sessions") || ctx.values["sessions-timeout"] !== undefined || ctx.flag("shutdown-sessions") || ctx.flag("proceed")) {
+    throw new UsageError("--sessions and its options need --backend and --server; with --host, drain first, then wait per backend.");
+  }
+  const host = hosts[0]!;
+  const weight = action === "weight" ? parseWeight(ctx.values.weight) : undefined;
+  const timeoutSeconds = numberOption(ctx.values, "timeout", { above: 0 });
+  const guard = guardOptions(ctx);
+  const allowPartial = ctx.flag("allow-partial");
+  const cluster = await ctx.cluster();
+  const { planHostAction, checkHostPlan, applyHostAction } = await import("../../cluster/host-actions");
+
+  const plan = await planHostAction(cluster, host);
+  const gaps = [...plan.missingOn.map((m) => `${m}: ${host} not found`), ...[...plan.unreadable].map(([m, e]) => `${m}: could not be read: ${e.message}`)];
+  if (ctx.flag("dry-run")) {
+    if (ctx.json) ctx.out.data(JSON.stringify({ host, action, plan: plan.targets, foundOn: plan.foundOn, missingOn: plan.missingOn, unreadable: [...plan.unreadable.keys()] }, null, 2));
+    else ctx.out.data(planTable(plan.targets));
+    for (const gap of gaps) ctx.out.warn(gap);
+    // A dry run answers as the real run would: the same refusals, nothing changed.
+    checkHostPlan(plan, allowPartial);
+    if (GUARDED.has(action)) {
+      const { checkCapacity } = await import("../../cluster/capacity-guard");
+      checkCapacity(plan.snapshot, plan.targets, guard, plan.foundOn);
+    }
+    ctx.out.info(`dry run: ${action} would apply to ${plan.targets.length} backend(s) on ${plan.foundOn.length} member(s); nothing changed.`);
+    return Exit.OK;
+  }
+  for (const gap of gaps) ctx.out.warn(gap);
+  let report: ServerActionReport;
+  try {
+    ({ report } = await applyHostAction(cluster, plan, action, {
+      wait: ctx.flag("wait"),
+      timeoutSeconds,
+      weight,
+      ...guard,
+      allowPartial,
+      onProgress: (p: WaitProgress) => ctx.out.info(progressLine(ctx.out, p)),
+      onTransition: (t) => ctx.out.info(t.message),
+    }));
+  } catch (error) {
+    return failed(ctx, action, error, ["--host", host]);
+  }
+  printResults(ctx, report);
+  if (ctx.json) ctx.out.data(JSON.stringify({ host, ...jsonReport(report) }, null, 2));
+  return Exit.OK;
+}
+
+/** The plan as a table: one line per member, backend and server. */
+function planTable(targets: ServerActionReport["targets"]): string {
+  const rows = [["MEMBER", "BACKEND", "SERVER"], ...targets.flatMap((t) => t.servers.map((s) => [t.member, t.backend, s]))];
+  const widths = [0, 1].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => `${r[0]!.padEnd(widths[0]!)}  ${r[1]!.padEnd(widths[1]!)}  ${r[2]}`).join("\n");
+}
+
+/** Reports a failed action: where it changed, and how to undo or retry; errors without a report go to main's handler. */
+async function failed(ctx: Context, action: ClusterServerAction, error: unknown, select: string[]): Promise<ExitCode> {
+  const { isHcError, HcPartialFailure } = await import("../../errors");
+  const partial = isHcError(error) ? (error.details.report as ServerActionReport | undefined) : undefined;
+  if (partial && ctx.json && isHcError(error)) ctx.out.data(JSON.stringify({ ...jsonReport(partial), error: { code: error.code, message: error.message } }, null, 2));
+  const retry = `haproxy-cluster ${[action, ...select].join(" ")}`;
+  if (error instanceof HcPartialFailure && partial) {
+    printResults(ctx, partial);
+    const target = `${select.join(" ")} ${partial.changed.join(" ")}`;
+    const undo = UNDO[action];
+    const goBack = undo ? `To go back, run haproxy-cluster ${undo.replace("TARGET", target)}; or f` : "F";
+    const advice = partial.changed.length === 0 ? `Fix the cause and run ${retry} again.` : `${goBack}ix the failing members and run ${retry} again (it is safe to repeat).`;
+    ctx.out.error(`${error.message} ${advice}`);
+    return Exit.UNKNOWN;
+  }
+  if (isHcError(error, "HC_WAIT_DEADLINE") && partial) {
+    printResults(ctx, partial);
+    const unreadable = (error.details.unreadable as string[] | undefined) ?? [];
+    const left =
+      action === "ready" || action === "enable"
+        ? "The servers are set to ready on every member and will take traffic once their health checks pass; fix them and run the same command again to wait."
+        : `The change is applied on ${partial.changed.join(", ")}.`;
+    ctx.out.error(`${error.message} ${left}`);
+    return unreadable.length > 0 ? Exit.UNKNOWN : Exit.CRITICAL;
+  }
+  throw error;
+}
+
+function printResults(ctx: Context, report: ServerActionReport): void {
   for (const r of report.results) {
+    const subject = report.targets
+      .filter((t) => t.member === r.member)
+      .map((t) => `${t.backend}/${t.servers.join(",")}`)
+      .join(", ");
     if (r.ok) {
       const fresh = r.forcedFreshChecks ? ` (health forced down until fresh checks pass: ${r.forcedFreshChecks.join(", ")})` : "";
       ctx.out.info(`${r.member}: ${subject} ${DONE[report.action]}${fresh}${report.waited ? ", confirmed" : ""}`);

@@ -3,9 +3,9 @@
 // so that no server is ever left drained without a record that says so.
 
 import { randomUUID } from "node:crypto";
-import { Cluster } from "../../cluster/cluster";
+import type { Cluster } from "../../cluster/cluster";
 import { applyServerAction, waitForSessions, type DrainSessionsResult } from "../../cluster/server-actions";
-import { HcError, HcPartialFailure } from "../../errors";
+import { HcError, HcPartialFailure, isHcError } from "../../errors";
 import { resolveMember } from "../../member/spec";
 import { changedInputs, checkInputs, clusterFrom, isUnknown, parseInputs, serverDrainSchema, type ServerDrainInputs } from "./inputs";
 import { partialFailure, type DiffResult, type ProviderProps } from "./results";
@@ -58,7 +58,6 @@ export async function create(props: ProviderProps): Promise<{ id: string; outs: 
   const id = `${inputs.backend}/${inputs.server}/${randomUUID()}`;
   const cluster = clusterFrom(inputs);
   try {
-    if (!inputs.force) await guardCapacity(cluster, inputs, cluster.memberNames);
     const outs = await takeOut(cluster, inputs, id, props);
     return { id, outs };
   } finally {
@@ -90,7 +89,6 @@ export async function update(id: string, olds: ProviderProps, news: ProviderProp
   if (redo.length === 0) return { outs: outsBase as unknown as ProviderProps };
   const cluster = clusterFrom(inputs, redo);
   try {
-    if (!inputs.force) await guardCapacity(cluster, inputs, cluster.memberNames);
     const outs = await takeOut(cluster, inputs, id, news, outsBase.drainedOn);
     return { outs };
   } finally {
@@ -141,38 +139,21 @@ function memberName(inputs: ServerDrainInputs, spec: string): string {
   return resolveMember(spec, { username: inputs.username, password: inputs.password }).target.name;
 }
 
-/** Refuses to take the server out where too little would keep serving; `members` are member names. */
-async function guardCapacity(cluster: Cluster, inputs: ServerDrainInputs, members: readonly string[]): Promise<void> {
-  const snap = await cluster.snapshot({ backend: inputs.backend });
-  for (const member of members) {
-    const error = snap.errors.get(member);
-    if (error) {
-      // Fail closed: the guard cannot vouch for a member it cannot read.
-      throw new HcError(error.code, `refusing to take ${inputs.backend}/${inputs.server} out: cannot check capacity on ${member} (${error.message}); fix the member or set force.`, { member });
-    }
-    const be = snap.snapshots.get(member)!.backend(inputs.backend);
-    const target = be.server(inputs.server);
-    // Taking out a server that is not serving loses no capacity (e.g. a first deploy
-    // over apps that are down): only a serving server is guarded.
-    if (!target.serving) continue;
-    const others = be.capacityServers.filter((s) => s.name !== target.name && s.serving).length;
-    if (others < inputs.minOtherServing) {
-      throw new HcError(
-        "HC_CAPACITY_GUARD",
-        `refusing to take ${inputs.backend}/${inputs.server} out: on ${member} only ${others} other server(s) would keep serving, below minOtherServing ${inputs.minOtherServing}; wait for the backend to recover, or set force.`,
-        { member, backend: inputs.backend, server: inputs.server, othersServing: others },
-      );
-    }
-  }
-}
-
 /** Applies the drain on the cluster's members, waits as asked, and shapes outputs; partial results become a partial failure. */
 async function takeOut(cluster: Cluster, inputs: ServerDrainInputs, id: string, props: ProviderProps, alreadyDrained: string[] = []): Promise<ProviderProps> {
   const base: ServerDrainOutputs = { ...inputs, drainedOn: [...alreadyDrained], failedOn: {}, drainedAt: new Date().toISOString(), adminState: {} };
   try {
-    const report = await applyServerAction(cluster, inputs.backend, inputs.server, inputs.mode, { wait: true, timeoutSeconds: 30 });
+    // The capacity guard (unless force) runs inside, on the read the drain needs anyway.
+    const report = await applyServerAction(cluster, inputs.backend, inputs.server, inputs.mode, {
+      wait: true,
+      timeoutSeconds: 30,
+      force: inputs.force,
+      minOtherServing: inputs.minOtherServing,
+    });
     base.drainedOn = unique([...alreadyDrained, ...report.changed]);
   } catch (error) {
+    // Refused before any write (the guard, a misspelt name): nothing to record.
+    if (isHcError(error) && !(error instanceof HcPartialFailure) && error.details.report === undefined) throw error;
     if (error instanceof HcPartialFailure) {
       base.drainedOn = unique([...alreadyDrained, ...error.succeeded]);
       for (const [m, e] of error.failures) base.failedOn[m] = e.message;

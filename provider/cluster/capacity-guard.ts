@@ -1,0 +1,72 @@
+// The capacity guard: the one rule every way of taking servers out goes through (the
+// CLI's drain and maint, host-wide actions, applyServerAction, ServerDrain). After the
+// removal at least `minOtherServing` other servers must keep serving on every member;
+// a member that cannot be read fails closed; `force` overrides.
+
+import { HcError, type HcErrorCode } from "../errors";
+import type { ClusterSnapshot } from "./cluster-snapshot";
+
+/** Other servers that must keep serving on every member after a removal. */
+export const DEFAULT_MIN_OTHER_SERVING = 1;
+
+export interface CapacityGuardOptions {
+  /** Other servers that must keep serving on every member. Default 1. */
+  minOtherServing?: number;
+  /** Skip the guard: take the servers out whatever is left. Default false. */
+  force?: boolean;
+}
+
+/** Servers of one backend that are about to be taken out. */
+export interface Removal {
+  /** The member it happens on; default every member. */
+  member?: string;
+  backend: string;
+  servers: readonly string[];
+}
+
+const NAME_ERRORS: ReadonlySet<HcErrorCode> = new Set(["HC_UNKNOWN_BACKEND", "HC_UNKNOWN_SERVER", "HC_BAD_SPEC"]);
+
+/** The advice every refusal ends with, so that each way in reads the same. */
+const OVERRIDE = "or set force (--force on the command line) to take them out anyway";
+
+/**
+ * Throws HC_CAPACITY_GUARD when, on any of `members` (default: every member of the
+ * snapshot), a removal would leave fewer than `minOtherServing` other servers serving
+ * in its backend, and the member's own error when it could not be read. Servers that
+ * are not serving take no capacity with them and are never refused.
+ */
+export function checkCapacity(snapshot: ClusterSnapshot, removals: readonly Removal[], options: CapacityGuardOptions = {}, members: readonly string[] = snapshot.members): void {
+  if (options.force) return;
+  const min = options.minOtherServing ?? DEFAULT_MIN_OTHER_SERVING;
+  for (const member of members) {
+    const error = snapshot.errors.get(member);
+    if (error) {
+      // A misspelt name is not a capacity question: say what it is.
+      if (NAME_ERRORS.has(error.code)) throw error;
+      const what = [...new Set(removals.filter((r) => r.member === undefined || r.member === member).map(describe))].join(", ");
+      throw new HcError(error.code, `refusing to take ${what} out: cannot check capacity on ${member} (${error.message.replace(/\.$/, "")}); fix the member, ${OVERRIDE}.`, {
+        member,
+      });
+    }
+    const snap = snapshot.snapshots.get(member)!;
+    for (const removal of removals) {
+      if (removal.member !== undefined && removal.member !== member) continue;
+      const be = snap.backend(removal.backend);
+      const leaving = new Set(removal.servers);
+      // Only serving servers are guarded: taking out one that is down loses nothing.
+      if (!removal.servers.some((name) => be.server(name).serving)) continue;
+      const others = be.capacityServers.filter((s) => !leaving.has(s.name) && s.serving).length;
+      if (others < min) {
+        throw new HcError(
+          "HC_CAPACITY_GUARD",
+          `refusing to take ${describe(removal)} out: on ${member} only ${others} other server(s) would keep serving, below minOtherServing ${min}; wait for the backend to recover, ${OVERRIDE}.`,
+          { member, backend: removal.backend, server: removal.servers.join(","), othersServing: others, minOtherServing: min },
+        );
+      }
+    }
+  }
+}
+
+function describe(removal: Removal): string {
+  return `${removal.backend}/${removal.servers.join(",")}`;
+}

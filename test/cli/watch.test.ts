@@ -1,0 +1,87 @@
+// `watch` the way a person sees it: run in a real terminal (tmux) against two real
+// members, read with capture-pane. And the plain-line form when stdout is a pipe.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { waitFor } from "../support/deadline";
+import { startCluster, type Cluster } from "../support/haproxy";
+import { CLI, runtimeMembers, show, startCli } from "./helpers";
+
+const exec = promisify(execFile);
+const INTERVAL_SECONDS = 1;
+/** Two refreshes, plus room for a loaded machine to start the reads (generous, never hoped-for). */
+const TWO_REFRESHES_MS = 2 * INTERVAL_SECONDS * 1000 + 8_000;
+
+describe("watch", function () {
+  let cluster: Cluster;
+  let members: string[];
+  beforeEach(async function () {
+    cluster = await startCluster({ members: 2, servers: 3 });
+    members = runtimeMembers(cluster);
+  });
+  afterEach(async function () {
+    await cluster?.stop();
+  });
+
+  it("shows the table in a terminal, marks a drain on one member as a disagreement, shows a killed member unreadable, and q restores the terminal", async function () {
+    const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), "hc-watch-"));
+    const socket = path.join(dir, "tmux.sock");
+    const exitFile = path.join(dir, "exit");
+    const tmux = (...args: string[]) => exec("tmux", ["-S", socket, "-f", "/dev/null", ...args], { timeout: 10_000 }).then((r) => r.stdout);
+    const screen = () => tmux("capture-pane", "-p", "-t", "watch");
+    const script = path.join(dir, "run.sh");
+    // The shell stays after watch ends, so the pane (and its screen state) can still be read.
+    await fs.promises.writeFile(script, `unset NO_COLOR HAPROXY_CLUSTER_MEMBERS\n"${process.execPath}" "${CLI}" watch --backend myapp --interval ${INTERVAL_SECONDS} ${members.join(" ")}\necho $? > "${exitFile}"\nexec sleep 600\n`);
+    await tmux("new-session", "-d", "-s", "watch", "-x", "140", "-y", "40", `sh ${script}`);
+    try {
+      const table = await waitFor("the table on screen", async (note) => {
+        const text = await screen();
+        note(text);
+        return /^\s+SERVER\s+\[1\]/m.test(text) && ["server1", "server2", "server3"].every((s) => new RegExp(`^  ${s}\\s+UP s:0 r:\\d+ 5xx:0\\s+UP s:0`, "m").test(text)) ? text : undefined;
+      }, { timeoutMs: 20_000 });
+      assert.match(table, /haproxy-cluster watch · backend myapp \(1\/1\) · every 1 s/);
+      assert.match(table, /members agree/);
+      assert.equal((await tmux("display-message", "-p", "-t", "watch", "#{alternate_on}")).trim(), "1", "the view is on the alternate screen");
+
+      await cluster.lbs[0]!.runtime("set server myapp/server2 state drain");
+      const drained = await waitFor("server2 marked as a disagreement", async (note) => {
+        const text = await screen();
+        note(text);
+        return /^! server2\s+DRAIN .*\s+UP /m.test(text) && /members disagree on: server2/.test(text) ? text : undefined;
+      }, { timeoutMs: TWO_REFRESHES_MS });
+      assert.match(drained, /sees myapp\/server2 go UP -> DRAIN/, "the transition is listed below");
+
+      await cluster.lbs[1]!.stop();
+      await waitFor("lb2 shown unreadable", async (note) => {
+        const text = await screen();
+        note(text);
+        return /^\[2\] \S+ UNREADABLE: /m.test(text) && /^  server1\s+UP .*UNREADABLE/m.test(text) ? text : undefined;
+      }, { timeoutMs: TWO_REFRESHES_MS });
+
+      await tmux("send-keys", "-t", "watch", "q");
+      const code = await waitFor("watch to exit", async () => (fs.existsSync(exitFile) ? fs.readFileSync(exitFile, "utf8").trim() : undefined), { timeoutMs: 10_000 });
+      assert.equal(code, "0");
+      assert.equal((await tmux("display-message", "-p", "-t", "watch", "#{alternate_on}")).trim(), "0", "the alternate screen is left");
+      assert.doesNotMatch(await screen(), /SERVER/, "the normal screen is back, without the table");
+    } finally {
+      await tmux("kill-server").catch(() => undefined);
+      await fs.promises.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("prints one plain line per change when stdout is not a terminal, and exits 0 on SIGTERM", async function () {
+    const cli = startCli(["watch", "--interval", "0.5", ...members]);
+    const start = (await cli.stdoutLines(3)).map((l) => l.replace(/^\d\d:\d\d:\d\d /, ""));
+    assert.deepEqual(start, ["watching every backend on 2 member(s) every 0.5 s", `${members[0]} myapp: 3/3 serving`, `${members[1]} myapp: 3/3 serving`]);
+    await cluster.lbs[1]!.runtime("set server myapp/server3 state maint");
+    const lines = await cli.stdoutLines(4);
+    assert.equal(lines[3]!.replace(/^\d\d:\d\d:\d\d /, ""), `${members[1]} sees myapp/server3 go UP -> MAINT`);
+    cli.kill("SIGTERM");
+    const r = await cli.result;
+    assert.equal(r.code, 0, show(r));
+    assert.doesNotMatch(r.stdout, /\u001b\[/, "no terminal control sequences in a pipe");
+  });
+});

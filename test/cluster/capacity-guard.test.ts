@@ -1,0 +1,105 @@
+// The capacity guard on every way in (library, ServerDrain, CLI drain and maint,
+// host-wide drain): the same refusal, word for word, and nothing changed anywhere.
+import assert from "node:assert/strict";
+import { Cluster } from "../../provider/cluster/cluster";
+import { applyServerAction } from "../../provider/cluster/server-actions";
+import { isHcError } from "../../provider/errors";
+import { serverDrain } from "../../provider/pulumi/impl";
+import { runCli, show, useTwoMemberCluster } from "../cli/helpers";
+import { refusedPort } from "../support/fake-members";
+import type { Cluster as Rig } from "../support/haproxy";
+
+describe("the capacity guard on every way in", function () {
+  let rig: Rig;
+  let members: string[];
+  useTwoMemberCluster((started, specs) => {
+    rig = started;
+    members = specs;
+  });
+
+  const statuses = async () => Promise.all(rig.lbs.flatMap((lb) => rig.apps.map(async (app) => `${lb.name}/${app.name}=${(await lb.stat("myapp", app.name)).status}`)));
+  async function refusal(promise: Promise<unknown>): Promise<Error & { code?: string }> {
+    try {
+      await promise;
+    } catch (error) {
+      return error as Error & { code?: string };
+    }
+    assert.fail("expected a refusal");
+  }
+  /** The error line the CLI printed (without its `haproxy-cluster: ` style prefix, if any). */
+  const cliMessage = (stderr: string) => stderr.trim().split("\n").at(-1)!.replace(/^.*?(refusing)/, "$1");
+
+  it("refuses to drain the last serving server of a backend with one message, whichever way it is asked, and changes nothing", async function () {
+    // On lb2, server1 is the only server left serving.
+    await rig.lbs[1]!.runtime("set server myapp/server2 state maint");
+    await rig.lbs[1]!.runtime("set server myapp/server3 state maint");
+    const before = await statuses();
+    const expected = `refusing to take myapp/server1 out: on ${members[1]} only 0 other server(s) would keep serving, below minOtherServing 1; wait for the backend to recover, or set force (--force on the command line) to take them out anyway.`;
+
+    const cluster = new Cluster(members);
+    try {
+      const library = await refusal(applyServerAction(cluster, "myapp", "server1", "drain"));
+      assert.ok(isHcError(library, "HC_CAPACITY_GUARD"), String(library));
+      assert.equal(library.message, expected);
+    } finally {
+      await cluster.close();
+    }
+
+    const resource = await refusal(serverDrain.create({ members, backend: "myapp", server: "server1" }));
+    assert.equal(resource.code, "HC_CAPACITY_GUARD");
+    assert.equal(resource.message, expected);
+
+    for (const args of [
+      ["drain", "--backend", "myapp", "--server", "server1"],
+      ["maint", "--backend", "myapp", "--server", "server1"],
+      ["drain", "--host", "server1"],
+    ]) {
+      const r = await runCli([...args, ...members]);
+      assert.equal(r.code, 2, show(r));
+      assert.equal(cliMessage(r.stderr), expected, show(r));
+    }
+    assert.deepEqual(await statuses(), before, "nothing changed on any way in");
+  });
+
+  it("counts every server taken out at once, honours --min-other-serving, and lets --force through", async function () {
+    const two = await runCli(["drain", "--backend", "myapp", "--server", "server1", "--server", "server2", "--min-other-serving", "2", ...members]);
+    assert.equal(two.code, 2, show(two));
+    assert.match(two.stderr, /refusing to take myapp\/server1,server2 out: on \S+ only 1 other server\(s\) would keep serving, below minOtherServing 2/);
+    const ok = await runCli(["drain", "--backend", "myapp", "--server", "server1", "--server", "server2", ...members]);
+    assert.equal(ok.code, 0, show(ok));
+    const last = await runCli(["maint", "--backend", "myapp", "--server", "server3", ...members]);
+    assert.equal(last.code, 2, show(last));
+    const forced = await runCli(["maint", "--backend", "myapp", "--server", "server3", "--force", ...members]);
+    assert.equal(forced.code, 0, show(forced));
+    assert.deepEqual((await statuses()).filter((s) => s.endsWith("server3=MAINT")).length, 2);
+  });
+
+  it("fails closed when a member cannot be read: nothing changes on the members that answered", async function () {
+    const dead = `tcp://127.0.0.1:${await refusedPort()}`;
+    const before = await statuses();
+    const r = await runCli(["drain", "--backend", "myapp", "--server", "server1", ...members, dead]);
+    assert.equal(r.code, 3, show(r));
+    assert.match(r.stderr, new RegExp(`refusing to take myapp/server1 out: cannot check capacity on ${dead.replace(/[.]/g, "\\.")} \\(.*\\); fix the member, or set force`));
+    assert.deepEqual(await statuses(), before);
+  });
+
+  it("names a bad argument as a usage error (exit 3), not as a member that cannot be reached", async function () {
+    const space = await runCli(["drain", "--backend", "my app", "--server", "server1", ...members]);
+    assert.equal(space.code, 3, show(space));
+    assert.equal(space.stderr.trim(), `"my app" cannot be a backend name: HAProxy names have no white space and are not empty; check the spelling; run haproxy-cluster drain --help for the usage.`);
+
+    const cluster = new Cluster(members);
+    try {
+      const weight = await refusal(applyServerAction(cluster, "myapp", "server1", "weight", { weight: 999 }));
+      assert.ok(isHcError(weight, "HC_BAD_SPEC"), String(weight));
+      assert.match(weight.message, /a weight is a whole number from 0 to 256/);
+      const read = await cluster.snapshot({ backend: "my app" });
+      assert.deepEqual([...read.errors.values()].map((e) => e.code), ["HC_BAD_SPEC", "HC_BAD_SPEC"]);
+    } finally {
+      await cluster.close();
+    }
+    const status = await runCli(["status", "--backend", "my app", ...members]);
+    assert.equal(status.code, 3, show(status));
+    assert.doesNotMatch(status.stderr, /unreachable|connection refused/i);
+  });
+});
