@@ -42,6 +42,12 @@ export interface HaproxyOptions {
   statsAuth?: { user: string; password: string } | null;
   /** `stats admin if TRUE` on the stats page. Default true. */
   statsAdmin?: boolean;
+  /**
+   * Keep runtime state across reloads, as the README's configuration does: a
+   * `server-state-file` in the instance's dir and `load-server-state-from-file global`.
+   * `reload({ saveState: true })` writes the state just before reloading. Default false.
+   */
+  serverStateFile?: boolean;
   /** Lines appended to `global`. */
   extraGlobal?: string[];
   /** Lines appended to `defaults`. */
@@ -55,6 +61,11 @@ export interface ConfigPlaces {
   statsPort: number;
   runtimePort: number;
   statsAuth: { user: string; password: string } | null;
+}
+
+/** Where an instance with `serverStateFile` keeps its saved server states. */
+export function serverStatePath(dir: string): string {
+  return `${dir}/server-state`;
 }
 
 const NAME = /^[A-Za-z0-9_.:-]+$/;
@@ -95,6 +106,7 @@ export function renderConfig(options: HaproxyOptions, places: ConfigPlaces): str
     `    stats socket ${dir}/admin.sock mode 600 level admin`,
     `    stats socket ${dir}/user.sock mode 600 level user`,
     `    stats socket ipv4@127.0.0.1:${places.runtimePort} level admin`,
+    ...(options.serverStateFile ? [`    server-state-file ${serverStatePath(dir)}`] : []),
     ...(options.extraGlobal ?? []).map((line) => `    ${line}`),
     "",
     "defaults",
@@ -104,6 +116,7 @@ export function renderConfig(options: HaproxyOptions, places: ConfigPlaces): str
     "    timeout server 30s",
     "    option redispatch",
     "    retries 3",
+    ...(options.serverStateFile ? ["    load-server-state-from-file global"] : []),
     ...(options.extraDefaults ?? []).map((line) => `    ${line}`),
     "",
     `frontend fe_${name}`,

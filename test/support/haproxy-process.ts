@@ -1,5 +1,6 @@
 // Starts one real HAProxy in the foreground (-db) from a generated config, waits until
-// its admin socket answers, and stops it by PID, removing its temp dir.
+// its admin socket answers, reloads it gracefully (a new process with -sf, as an init
+// script does), and stops every process it started by PID, removing its temp dir.
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -8,7 +9,8 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { OwnedChild } from "./child";
 import { GiveUp, waitFor } from "./deadline";
-import { renderConfig, type ConfigPlaces, type HaproxyOptions } from "./haproxy-config";
+import { haproxyBinary } from "./haproxy-binary";
+import { renderConfig, serverStatePath, type ConfigPlaces, type HaproxyOptions } from "./haproxy-config";
 import { freePort } from "./ports";
 import { removeDir, trackDir, trackStop } from "./registry";
 import { runtimeCommand } from "./runtime";
@@ -18,8 +20,14 @@ const READY_TIMEOUT_MS = 10_000;
 const STOP_GRACE_MS = 5_000;
 const START_ATTEMPTS = 3;
 
+export interface ReloadOptions {
+  /** Save `show servers state` to the config's server-state-file first (needs `serverStateFile`). */
+  saveState?: boolean;
+}
+
 export interface HaproxyInstance extends StatWatch {
   readonly name: string;
+  /** The PID of the process now answering; a reload changes it. */
   readonly pid: number;
   /** Temp dir holding the config, pidfile and unix sockets; removed on stop. */
   readonly dir: string;
@@ -39,7 +47,13 @@ export interface HaproxyInstance extends StatWatch {
   readonly tcpSocket: string;
   /** Sends one command over the admin socket and returns the whole reply. */
   runtime(command: string): Promise<string>;
-  /** SIGTERM (hard stop), SIGKILL after 5 s, then removes the dir. */
+  /**
+   * A graceful reload: a new process from the same config binds the same sockets and
+   * tells the old one to finish its connections and leave (`-sf OLDPID`). Resolves once
+   * the new process answers on the admin socket, with its PID.
+   */
+  reload(options?: ReloadOptions): Promise<number>;
+  /** SIGTERM (hard stop) to every process still running, SIGKILL after 5 s, then removes the dir. */
   stop(): Promise<void>;
 }
 
@@ -49,7 +63,7 @@ class PortTaken extends GiveUp {}
 /** Runs `haproxy -c` so a bad config fails with HAProxy's own explanation. */
 async function validate(configPath: string): Promise<void> {
   try {
-    await promisify(execFile)("haproxy", ["-c", "-f", configPath], { timeout: 10_000 });
+    await promisify(execFile)(haproxyBinary, ["-c", "-f", configPath], { timeout: 10_000 });
   } catch (error) {
     const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
     const config = await fs.promises.readFile(configPath, "utf8");
@@ -78,37 +92,58 @@ async function writeConfig(options: HaproxyOptions): Promise<ConfigPlaces & { co
   return { ...places, configPath };
 }
 
+/** Waits until the admin socket is answered by `child` itself (its PID in `show info`). */
+async function waitUntilAnswering(name: string, child: OwnedChild, runtime: (command: string) => Promise<string>, adminSocket: string): Promise<void> {
+  await waitFor(`haproxy ${name} (PID ${child.pid}) to answer "show info" on ${adminSocket}`, async (note) => {
+    if (child.hasExited()) {
+      const Failure = /cannot bind socket.*Address already in use/.test(child.describe()) ? PortTaken : GiveUp;
+      throw new Failure(`haproxy ${name} exited during start-up: ${child.describe()}`);
+    }
+    const info = await runtime("show info");
+    note(JSON.stringify(info.slice(0, 120)));
+    return new RegExp(`^Pid: ${child.pid}$`, "m").test(info) ? info : undefined;
+  }, { timeoutMs: READY_TIMEOUT_MS });
+}
+
 async function launch(options: HaproxyOptions): Promise<HaproxyInstance> {
   const places = await writeConfig(options);
-  const child = new OwnedChild(`haproxy ${options.name}`, "haproxy", ["-db", "-f", places.configPath]);
   const adminSocket = path.join(places.dir, "admin.sock");
   const runtime = (command: string) => runtimeCommand({ path: adminSocket }, command);
+  let current = new OwnedChild(`haproxy ${options.name}`, haproxyBinary, ["-db", "-f", places.configPath]);
+  // Every process this instance started: old ones may still finish connections after a reload.
+  const children = [current];
   let untrack = (): void => undefined;
   const stop = async (): Promise<void> => {
     untrack();
-    await child.stop("SIGTERM", STOP_GRACE_MS);
+    await Promise.all(children.map((child) => child.stop("SIGTERM", STOP_GRACE_MS)));
     await removeDir(places.dir);
   };
   untrack = trackStop(`haproxy ${options.name}`, stop);
 
   try {
-    await waitFor(`haproxy ${options.name} to answer "show info" on ${adminSocket}`, async (note) => {
-      if (child.hasExited()) {
-        const Failure = /cannot bind socket.*Address already in use/.test(child.describe()) ? PortTaken : GiveUp;
-        throw new Failure(`haproxy ${options.name} exited during start-up: ${child.describe()}`);
-      }
-      const info = await runtime("show info");
-      note(JSON.stringify(info.slice(0, 120)));
-      return /^Pid: \d+$/m.test(info) ? info : undefined;
-    }, { timeoutMs: READY_TIMEOUT_MS });
+    await waitUntilAnswering(options.name, current, runtime, adminSocket);
   } catch (error) {
     await stop();
     throw error;
   }
 
+  const reload = async (reloadOptions: ReloadOptions = {}): Promise<number> => {
+    if (reloadOptions.saveState) {
+      if (!options.serverStateFile) throw new Error(`haproxy ${options.name}: reload({ saveState }) needs serverStateFile in its options`);
+      await fs.promises.writeFile(serverStatePath(places.dir), await runtime("show servers state"));
+    }
+    const next = new OwnedChild(`haproxy ${options.name} (reload ${children.length})`, haproxyBinary, ["-db", "-f", places.configPath, "-sf", String(current.pid)]);
+    children.push(next);
+    await waitUntilAnswering(options.name, next, runtime, adminSocket);
+    current = next;
+    return next.pid;
+  };
+
   return {
     name: options.name,
-    pid: child.pid,
+    get pid() {
+      return current.pid;
+    },
     dir: places.dir,
     configPath: places.configPath,
     frontendPort: places.frontendPort,
@@ -121,6 +156,7 @@ async function launch(options: HaproxyOptions): Promise<HaproxyInstance> {
     tcpSocket: `tcp://127.0.0.1:${places.runtimePort}`,
     runtime,
     ...statWatch(options.name, runtime),
+    reload,
     stop,
   };
 }
