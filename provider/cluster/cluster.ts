@@ -7,6 +7,7 @@ import { DEFAULT_THRESHOLD_PERCENT, type Capacity } from "../model/backend";
 import { Member, type SnapshotOptions } from "../model/member";
 import type { Snapshot } from "../model/snapshot";
 import { ClusterSnapshot } from "./cluster-snapshot";
+import type { ServerHold } from "./hold";
 import { sleep } from "./sleep";
 import { transitionsBetween, type Transition } from "./transitions";
 
@@ -41,6 +42,11 @@ export interface WaitOptions extends PollOptions {
   backends?: readonly string[];
   /** What is being waited for, for messages: e.g. "myapp rolling-restart safe". */
   description?: string;
+  /**
+   * Servers this wait holds out of rotation (or on fresh checks): a member reloaded
+   * during the wait gets the held state again at once (see ServerHold).
+   */
+  hold?: ServerHold;
 }
 
 export interface MemberProgress {
@@ -192,10 +198,19 @@ export class Cluster {
       if (!snap) break; // the deadline passed during the read
       // A name HAProxy does not know will not appear by waiting: say so now.
       for (const error of snap.errors.values()) if (error.code === "HC_UNKNOWN_BACKEND" || error.code === "HC_UNKNOWN_SERVER") throw error;
-      if (previous && options.onTransition) for (const t of transitionsBetween(previous, snap)) options.onTransition(t);
+      const transitions = previous ? transitionsBetween(previous, snap) : [];
+      for (const t of transitions) options.onTransition?.(t);
       previous = snap;
+      // A reloaded member shows its configuration's states, not the ones we wait on: its
+      // read never counts as a pass, and held state goes back on at once.
+      const reloaded = new Set(transitions.filter((t) => t.reload).map((t) => t.member));
+      for (const member of options.hold ? await options.hold.check(snap) : []) reloaded.add(member);
 
-      const members = this.memberNames.map((member) => evaluate(member, snap, condition, backends));
+      const members = this.memberNames.map((member) =>
+        reloaded.has(member)
+          ? { member, ok: false, unreadable: false, reason: "was just reloaded: its server states came from its configuration", backends: [] }
+          : evaluate(member, snap, condition, backends),
+      );
       const ok = members.every((m) => m.ok);
       passes = ok ? passes + 1 : 0;
       progress = { attempt, passes, minChecks, elapsedSeconds: (Date.now() - start) / 1000, ok, members };

@@ -12,6 +12,7 @@ import { formatWeight, type Weight } from "../transport/types";
 import { checkCapacity, type CapacityGuardOptions } from "./capacity-guard";
 import { Cluster, type MemberCheck, type WaitOptions } from "./cluster";
 import type { ClusterSnapshot } from "./cluster-snapshot";
+import { ServerHold, type HeldState } from "./hold";
 
 /** What a user can ask of servers on every member. */
 export type ClusterServerAction = ServerAction | "weight" | "shutdown-sessions";
@@ -27,6 +28,10 @@ export interface ServerActionOptions extends CapacityGuardOptions {
   weight?: Weight;
   onProgress?: WaitOptions["onProgress"];
   onTransition?: WaitOptions["onTransition"];
+  /** Reload warnings while waiting: "lb2 reloaded: …; myapp/app1 was held drained there: drained again." */
+  onWarning?: (message: string) => void;
+  /** While waiting, apply the state again on a member that was reloaded (see ServerHold). Default true. */
+  holdAcrossReloads?: boolean;
   signal?: AbortSignal;
   /** A read of the members just taken (with the backends acted on), used instead of reading again. */
   snapshot?: ClusterSnapshot;
@@ -52,7 +57,22 @@ export interface ServerActionReport {
   failed: string[];
   /** Whether the wait (if asked) finished on every changed member. */
   waited: boolean;
+  /**
+   * For drain, maint and ready: the hold that knows which process each member's state
+   * was confirmed on, and watched for reloads while waiting. Hand it to
+   * `waitForSessions` (or a later `waitUntil`) to keep holding.
+   */
+  hold?: ServerHold;
 }
+
+/** What a wait after each action holds across reloads. */
+const HELD: Partial<Record<ClusterServerAction, HeldState>> = {
+  drain: "drain",
+  maint: "maint",
+  disable: "maint",
+  ready: "fresh-checks",
+  enable: "fresh-checks",
+};
 
 const EXPECTED_ADMIN: Partial<Record<ClusterServerAction, Server["admin"]>> = {
   ready: "ready",
@@ -119,6 +139,8 @@ export async function applyToTargets(
   const read: SnapshotOptions = backends.length === 1 ? { backend: backends[0] } : { types: ["backend", "server"] };
   const before = options.snapshot ?? (await sub.snapshot(read));
   if (TAKES_OUT.has(action)) checkCapacity(before, targets, options, sub.memberNames);
+  const held = HELD[action];
+  const hold = held && options.holdAcrossReloads !== false ? new ServerHold(sub.members, targets, held, { onWarning: options.onWarning }) : undefined;
 
   const settled = await sub.mapSettled(async (member) => {
     const snap = before.snapshots.get(member.name);
@@ -126,7 +148,9 @@ export async function applyToTargets(
     const mine = targets.filter((t) => t.member === member.name);
     const forced: string[] = [];
     for (const t of mine) forced.push(...(await applyOnMember(member, t.backend, t.servers, action, options, snap)));
-    return { forced, confirmed: await verifyOnMember(member, mine, action, read) };
+    const { confirmed, snapshot } = await verifyOnMember(member, mine, action, read);
+    if (snapshot) hold?.record(snapshot);
+    return { forced, confirmed };
   });
 
   const results: MemberActionResult[] = [];
@@ -136,7 +160,7 @@ export async function applyToTargets(
   const changed = results.filter((r) => r.ok).map((r) => r.member);
   const failed = results.filter((r) => !r.ok).map((r) => r.member);
   const allServers = [...new Set(targets.flatMap((t) => t.servers))];
-  const report: ServerActionReport = { action, backend: backends.join(","), servers: allServers, targets: [...targets], results, changed, failed, waited: false };
+  const report: ServerActionReport = { action, backend: backends.join(","), servers: allServers, targets: [...targets], results, changed, failed, waited: false, hold };
 
   let waitError: HcError | undefined;
   if (options.wait && changed.length > 0 && action !== "weight" && action !== "shutdown-sessions") {
@@ -155,6 +179,7 @@ export async function applyToTargets(
           description: `${subject} to be ${describeGoal(action)} on every member`,
           onProgress: options.onProgress,
           onTransition: options.onTransition,
+          hold,
           signal: options.signal,
         });
         report.waited = true;
@@ -267,11 +292,11 @@ async function applyOnMember(member: Member, backend: string, names: string[], a
 
 /**
  * Reads the state back: HAProxy answering "done" is not the same as the server changing.
- * True when every server's admin state is known and is the goal.
+ * `confirmed` when every server's admin state is known and is the goal; `snapshot` is the read.
  */
-async function verifyOnMember(member: Member, targets: readonly ActionTarget[], action: ClusterServerAction, read: SnapshotOptions): Promise<boolean> {
+async function verifyOnMember(member: Member, targets: readonly ActionTarget[], action: ClusterServerAction, read: SnapshotOptions): Promise<{ confirmed: boolean; snapshot?: Snapshot }> {
   const goal = EXPECTED_ADMIN[action];
-  if (!goal) return true;
+  if (!goal) return { confirmed: true };
   const snap = await member.snapshot(read);
   let confirmed = true;
   for (const t of targets) {
@@ -288,7 +313,7 @@ async function verifyOnMember(member: Member, targets: readonly ActionTarget[], 
       }
     }
   }
-  return confirmed;
+  return { confirmed, snapshot: snap };
 }
 
 function describeGoal(action: ClusterServerAction): string {
@@ -309,6 +334,8 @@ export interface DrainSessionsOptions {
    */
   onTimeout?: SessionsDeadlinePolicy;
   onProgress?: WaitOptions["onProgress"];
+  /** Keeps the servers held across reloads while waiting: the `hold` of the drain's report. */
+  hold?: ServerHold;
   signal?: AbortSignal;
 }
 
@@ -345,6 +372,7 @@ export async function waitForSessions(cluster: Cluster, backend: string, servers
       backends: [backend],
       description: `${backend}/${names.join(",")} to have no sessions`,
       onProgress: options.onProgress,
+      hold: options.hold,
       signal: options.signal,
     });
     return { drained: true };

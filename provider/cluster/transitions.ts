@@ -1,6 +1,7 @@
 // The log of what changed between two reads of the cluster, as the original tool
 // printed it: "lb2 sees myapp/server2 go UP -> DOWN".
 
+import { reloadBetween, type Reload } from "../model/reload";
 import type { ClusterSnapshot } from "./cluster-snapshot";
 
 export interface Transition {
@@ -13,9 +14,11 @@ export interface Transition {
   at: Date;
   /** One line for people. */
   message: string;
+  /** Set when the member was reloaded between the two reads (then `from`/`to` are PIDs, when known). */
+  reload?: Reload;
 }
 
-/** Server status changes and members becoming (un)readable between `before` and `after`. */
+/** Server status changes, reloads, and members becoming (un)readable between `before` and `after`. */
 export function transitionsBetween(before: ClusterSnapshot, after: ClusterSnapshot): Transition[] {
   const out: Transition[] = [];
   const at = after.takenAt;
@@ -32,6 +35,8 @@ export function transitionsBetween(before: ClusterSnapshot, after: ClusterSnapsh
       if (before.errors.has(member)) out.push({ member, from: "unreadable", to: "readable", at, message: `${member} can be read again` });
       continue;
     }
+    const reload = reloadBetween(was!, now!);
+    if (reload) out.push({ member, from: String(reload.fromPid ?? "old process"), to: String(reload.toPid ?? "new process"), at, message: reload.message, reload });
     for (const [name, be] of now!.backends) {
       const oldBe = was!.backends.get(name);
       if (!oldBe) continue;

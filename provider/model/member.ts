@@ -30,6 +30,12 @@ export interface SnapshotOptions {
    * both down and drained reports `drain` (the CSV says `DOWN`). Default true.
    */
   exactAdminState?: boolean;
+  /**
+   * Also ask which HAProxy process answers (`show info`, or the stats page's header), so
+   * that a reload between two reads can be told. Default true; a failure to tell leaves
+   * `snapshot.process` undefined and never fails the read.
+   */
+  processIdentity?: boolean;
 }
 
 export class Member {
@@ -57,11 +63,12 @@ export class Member {
       transport instanceof RuntimeApiTransport && wantsServers && options.exactAdminState !== false
         ? transport.readAdminStates(options.backend)
         : undefined;
-    const [table, bits] = await Promise.allSettled([transport.readStats({ proxy: options.backend, types }), adminRead]);
+    const processRead = options.processIdentity !== false && transport.readProcess ? transport.readProcess().catch(() => undefined) : undefined;
+    const [table, bits, process] = await Promise.allSettled([transport.readStats({ proxy: options.backend, types }), adminRead, processRead]);
     // The statistics error is the one that explains the most (unknown backend, bad CSV…).
     if (table.status === "rejected") throw table.reason;
     if (bits.status === "rejected") throw bits.reason;
-    const snapshot = Snapshot.fromTable(this.name, table.value, bits.value);
+    const snapshot = Snapshot.fromTable(this.name, table.value, bits.value, new Date(), process.status === "fulfilled" ? process.value : undefined);
     if (options.backend !== undefined) snapshot.backend(options.backend);
     return snapshot;
   }

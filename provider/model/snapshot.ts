@@ -2,6 +2,7 @@
 
 import { HcError } from "../errors";
 import type { StatsTable } from "../stats/csv";
+import type { ProcessIdentity } from "../transport/types";
 import { Backend } from "./backend";
 import { Frontend } from "./frontend";
 import { Server } from "./server";
@@ -15,10 +16,12 @@ export class Snapshot {
     readonly backends: ReadonlyMap<string, Backend>,
     /** The parsed table, for columns the model does not name. */
     readonly table: StatsTable,
+    /** Which HAProxy process answered, when the transport can tell (see `reloadBetween`). */
+    readonly process?: ProcessIdentity,
   ) {}
 
   /** Builds the model from a statistics table; `adminBits` (`backend/server` → bits) refines admin states. */
-  static fromTable(member: string, table: StatsTable, adminBits?: ReadonlyMap<string, number>, takenAt = new Date()): Snapshot {
+  static fromTable(member: string, table: StatsTable, adminBits?: ReadonlyMap<string, number>, takenAt = new Date(), process?: ProcessIdentity): Snapshot {
     const px = table.index.get("pxname");
     const sv = table.index.get("svname");
     if (px === undefined || sv === undefined) {
@@ -46,7 +49,7 @@ export class Snapshot {
     }
     const backends = new Map<string, Backend>();
     for (const [name, g] of groups) backends.set(name, new Backend(member, name, g.servers, table, g.row));
-    return new Snapshot(member, takenAt, frontends, backends, table);
+    return new Snapshot(member, takenAt, frontends, backends, table, process);
   }
 
   /** The named backend; throws HC_UNKNOWN_BACKEND naming the member. */
@@ -69,10 +72,11 @@ export class Snapshot {
     return frontend;
   }
 
-  toJSON(): { member: string; takenAt: string; frontends: unknown[]; backends: unknown[] } {
+  toJSON(): { member: string; takenAt: string; process?: ProcessIdentity; frontends: unknown[]; backends: unknown[] } {
     return {
       member: this.member,
       takenAt: this.takenAt.toISOString(),
+      ...(this.process ? { process: this.process } : {}),
       frontends: [...this.frontends.values()].map((f) => f.toJSON()),
       backends: [...this.backends.values()].map((b) => b.toJSON()),
     };

@@ -8,7 +8,8 @@ import { Pool, errors as undiciErrors } from "undici";
 import { HcError } from "../errors";
 import type { Credentials, TransportOptions, MemberTarget } from "../member/spec";
 import { StatsCsvParser, type StatsTable } from "../stats/csv";
-import type { ServerStateAction, StatsQuery, Transport, Weight } from "./types";
+import { parseStatsPageHeader } from "./process-identity";
+import type { ProcessIdentity, ServerStateAction, StatsQuery, Transport, Weight } from "./types";
 
 /** The admin form's action names for our actions (HAProxy's stats page `action=`). */
 const FORM_ACTIONS: Record<ServerStateAction, string> = {
@@ -74,6 +75,21 @@ export class HttpTransport implements Transport {
       return parser.end();
     });
     return table;
+  }
+
+  /**
+   * The HTML page's header names the process (`pid = N`, `uptime = 0d 0h00m05s`); the
+   * CSV does not. A scope no proxy name can match (proxy names have no `/`) keeps the
+   * page to its header, about 18 kB whatever the configuration's size.
+   */
+  async readProcess(): Promise<ProcessIdentity> {
+    const path = `${this.target.statsPath};norefresh;scope=%2F`;
+    return this.request("GET", path, undefined, async (statusCode, body) => {
+      this.expectOk(statusCode, "reading the stats page's header");
+      let html = "";
+      await this.readBody(body, (chunk) => (html += chunk.toString("utf8")));
+      return parseStatsPageHeader(this.member, html);
+    });
   }
 
   async act(backend: string, servers: readonly string[], action: ServerStateAction): Promise<void> {

@@ -6,7 +6,8 @@ import { StringDecoder } from "node:string_decoder";
 import { HcError, type HcErrorCode } from "../errors";
 import type { TransportOptions, MemberTarget } from "../member/spec";
 import { StatsCsvParser, type StatsTable } from "../stats/csv";
-import { formatWeight, typeMask, type ServerStateAction, type StatsQuery, type Transport, type Weight } from "./types";
+import { parseShowInfo } from "./process-identity";
+import { formatWeight, typeMask, type ProcessIdentity, type ServerStateAction, type StatsQuery, type Transport, type Weight } from "./types";
 
 /** HAProxy's Runtime API error sentences (src/cli.c, src/server.c, src/proxy.c) and what they mean. */
 const KNOWN_REPLIES: ReadonlyArray<{ match: RegExp; code: HcErrorCode; advice: string }> = [
@@ -84,6 +85,11 @@ export class RuntimeApiTransport implements Transport {
       states.set(`${f[be]}/${f[sv]}`, Number(f[admin]));
     }
     return states;
+  }
+
+  /** `show info`: which process answers (Pid, Start_time_sec, Uptime_sec). */
+  async readProcess(): Promise<ProcessIdentity> {
+    return parseShowInfo(this.member, await this.command("show info"));
   }
 
   async act(backend: string, servers: readonly string[], action: ServerStateAction): Promise<void> {

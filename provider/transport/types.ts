@@ -34,6 +34,25 @@ export interface Transport {
   setWeight(backend: string, servers: readonly string[], weight: Weight): Promise<void>;
   /** Frees pooled connections. */
   close(): Promise<void>;
+
+  /**
+   * Optional capability: which HAProxy process is answering (a reload replaces it).
+   * Over the Runtime API from `show info`; over the stats page from its HTML header.
+   */
+  readProcess?(): Promise<ProcessIdentity>;
+}
+
+/** The HAProxy process that answered a read: a reload or restart gives a new one. */
+export interface ProcessIdentity {
+  /** The answering process's PID (the worker's, in master-worker mode). */
+  pid: number;
+  /** How long it has run, in seconds, when it answered. */
+  uptimeSeconds: number;
+  /**
+   * When it started, Unix seconds: `Start_time_sec` over the Runtime API; derived from
+   * the uptime over the stats page (so it may move by a second between reads).
+   */
+  startedAtSeconds: number;
 }
 
 export function typeMask(types: readonly StatsRowType[] | undefined): number {

@@ -175,6 +175,7 @@ export async function run(ctx: Context): Promise<ExitCode> {
       ...guard,
       onProgress,
       onTransition: (t) => ctx.out.info(t.message),
+      onWarning: (message) => ctx.out.warn(message),
     });
   } catch (error) {
     return failed(ctx, action, error, select);
@@ -186,7 +187,7 @@ export async function run(ctx: Context): Promise<ExitCode> {
   if (action === "drain" && sessions) {
     const onTimeout = ctx.flag("shutdown-sessions") ? "shutdown" : ctx.flag("proceed") ? "proceed" : "fail";
     try {
-      drained = await waitForSessions(cluster, backend, servers, { timeoutSeconds: sessionsTimeoutSeconds, onTimeout, onProgress });
+      drained = await waitForSessions(cluster, backend, servers, { timeoutSeconds: sessionsTimeoutSeconds, onTimeout, onProgress, hold: report.hold });
     } catch (error) {
       if (!isHcError(error, "HC_WAIT_DEADLINE")) throw error;
       const unreadable = (error.details.unreadable as string[] | undefined) ?? [];
@@ -254,6 +255,7 @@ async function runForHost(ctx: Context, action: ClusterServerAction, hosts: stri
       allowPartial,
       onProgress: (p: WaitProgress) => ctx.out.info(progressLine(ctx.out, p)),
       onTransition: (t) => ctx.out.info(t.message),
+      onWarning: (message) => ctx.out.warn(message),
     }));
   } catch (error) {
     return failed(ctx, action, error, ["--host", host]);
@@ -313,9 +315,10 @@ function printResults(ctx: Context, report: ServerActionReport): void {
   }
 }
 
-function jsonReport(report: ServerActionReport): object {
+function jsonReport({ hold, ...report }: ServerActionReport): object {
   return {
     ...report,
+    ...(hold && hold.warnings.length > 0 ? { reloadWarnings: hold.warnings } : {}),
     results: report.results.map((r) => ({ ...r, error: r.error ? { code: r.error.code, message: r.error.message } : undefined })),
   };
 }

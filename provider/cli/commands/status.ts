@@ -21,6 +21,9 @@ state. A cell is HAProxy's status (UP, DOWN 1/2, no check, DRAIN, MAINT…), wit
 (drain) or (maint) added when the status hides the admin state; "-" when the member
 has no such server, "?" when the member could not be read. A line per backend gives
 serving/total per member (serving: ready, health up or no check, not failing checks).
+A member whose HAProxy process started less than 5 minutes ago gets a line saying it
+was just reloaded (or restarted): runtime changes made before then (drain, maint,
+weight) are gone unless its configuration loads a saved server state.
 
 Options:
   --backend B        only this backend (repeatable); default every backend with servers
@@ -70,9 +73,27 @@ export async function run(ctx: Context): Promise<ExitCode> {
     ctx.out.data(JSON.stringify(doc, null, 2));
   } else {
     printTables(ctx.out, snap, names);
+    for (const line of reloadNotes(snap)) ctx.out.data(line);
   }
   for (const p of problems) ctx.out.error(p);
   return problems.length === 0 ? Exit.OK : Exit.UNKNOWN;
+}
+
+/** A process younger than this was just reloaded or restarted: worth a line in `status`. */
+export const JUST_RELOADED_SECONDS = 300;
+
+/** "m2 was reloaded or restarted 12 s ago (PID 456): …" for each member whose process is young. */
+export function reloadNotes(snap: ClusterSnapshot): string[] {
+  const labels = memberLabels(snap.members);
+  const notes: string[] = [];
+  for (const member of snap.members) {
+    const process = snap.snapshots.get(member)?.process;
+    if (!process || process.uptimeSeconds >= JUST_RELOADED_SECONDS) continue;
+    notes.push(
+      `${labels.get(member)} was reloaded or restarted ${process.uptimeSeconds} s ago (PID ${process.pid}): server states come from its configuration; drains, maint and weights set before then are gone unless it loads a saved server state (see the README's "Reloads").`,
+    );
+  }
+  return notes.length > 0 ? ["", ...notes] : [];
 }
 
 /** Backends that have servers on some member, in the order the first member lists them. */

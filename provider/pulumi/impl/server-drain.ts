@@ -4,6 +4,7 @@
 
 import { randomUUID } from "node:crypto";
 import type { Cluster } from "../../cluster/cluster";
+import type { ServerHold } from "../../cluster/hold";
 import { applyServerAction, waitForSessions, type DrainSessionsResult } from "../../cluster/server-actions";
 import { HcError, HcPartialFailure, isHcError } from "../../errors";
 import { resolveMember } from "../../member/spec";
@@ -142,14 +143,18 @@ function memberName(inputs: ServerDrainInputs, spec: string): string {
 /** Applies the drain on the cluster's members, waits as asked, and shapes outputs; partial results become a partial failure. */
 async function takeOut(cluster: Cluster, inputs: ServerDrainInputs, id: string, props: ProviderProps, alreadyDrained: string[] = []): Promise<ProviderProps> {
   const base: ServerDrainOutputs = { ...inputs, drainedOn: [...alreadyDrained], failedOn: {}, drainedAt: new Date().toISOString(), adminState: {} };
+  let hold: ServerHold | undefined;
   try {
     // The capacity guard (unless force) runs inside, on the read the drain needs anyway.
+    // A reload while we wait undoes the drain on that member: the hold drains it again (and warns).
     const report = await applyServerAction(cluster, inputs.backend, inputs.server, inputs.mode, {
       wait: true,
       timeoutSeconds: 30,
       force: inputs.force,
       minOtherServing: inputs.minOtherServing,
+      onWarning: (m) => console.warn(m),
     });
+    hold = report.hold;
     base.drainedOn = unique([...alreadyDrained, ...report.changed]);
   } catch (error) {
     // Refused before any write (the guard, a misspelt name): nothing to record.
@@ -165,7 +170,7 @@ async function takeOut(cluster: Cluster, inputs: ServerDrainInputs, id: string, 
   if (inputs.waitForSessions) {
     let result: DrainSessionsResult;
     try {
-      result = await waitForSessions(cluster, inputs.backend, inputs.server, { timeoutSeconds: inputs.sessionsTimeoutSeconds, onTimeout: inputs.onSessionsTimeout });
+      result = await waitForSessions(cluster, inputs.backend, inputs.server, { timeoutSeconds: inputs.sessionsTimeoutSeconds, onTimeout: inputs.onSessionsTimeout, hold });
     } catch (error) {
       // The server is out of rotation everywhere; only the sessions wait failed. Keep the record.
       throw partialFailure(id, base, props, error);

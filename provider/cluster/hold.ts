@@ -1,0 +1,116 @@
+// The one rule for state this project holds while a process of ours runs: a reload
+// starts HAProxy again from its configuration, undoing a drain or maint and resetting
+// health to its initial verdict. A hold remembers which process each member's state was
+// applied on; when a later read shows another process answering (or counters gone back
+// to zero), it applies the held state again on that member at once, with a warning
+// naming the member and servers. The CLI, the library's waits and the Pulumi resources
+// all hold through this class.
+
+import { asHcError } from "../errors";
+import type { Member } from "../model/member";
+import { reloadBetween } from "../model/reload";
+import type { Snapshot } from "../model/snapshot";
+import type { ClusterSnapshot } from "./cluster-snapshot";
+
+/**
+ * `drain` / `maint`: out of rotation. `fresh-checks`: coming back on fresh health checks
+ * (`ready --wait`): after a reload the health verdict is forced down again, so only
+ * checks made after it count.
+ */
+export type HeldState = "drain" | "maint" | "fresh-checks";
+
+/** Servers of one backend held on one member. */
+export interface HeldTarget {
+  member: string;
+  backend: string;
+  servers: readonly string[];
+}
+
+export interface ServerHoldOptions {
+  /** Called with one sentence per member where the state was applied again (or could not be). */
+  onWarning?: (message: string) => void;
+}
+
+export class ServerHold {
+  /** The last read of each member: its process identity and counters. */
+  readonly #seen = new Map<string, Snapshot>();
+  /** Every warning given so far, in order. */
+  readonly warnings: string[] = [];
+
+  constructor(
+    readonly members: readonly Member[],
+    readonly targets: readonly HeldTarget[],
+    readonly state: HeldState,
+    private readonly options: ServerHoldOptions = {},
+  ) {}
+
+  /** Records the read the held state was applied and confirmed on (the reference for reloads). */
+  record(snapshot: Snapshot): void {
+    this.#seen.set(snapshot.member, snapshot);
+  }
+
+  /**
+   * Looks at a new read of the cluster: on every member reloaded since its last read,
+   * applies the held state again at once. Returns the members where it did so; their
+   * read is stale (it shows the configuration's state) and must not count as a pass.
+   */
+  async check(snapshot: ClusterSnapshot): Promise<string[]> {
+    const outcomes = await Promise.all(
+      this.members.map(async (member): Promise<string | undefined> => {
+        const now = snapshot.snapshots.get(member.name);
+        if (!now) return undefined;
+        const was = this.#seen.get(member.name);
+        this.#seen.set(member.name, now);
+        const reload = was && reloadBetween(was, now);
+        if (!reload) return undefined;
+        const mine = this.targets.filter((t) => t.member === member.name);
+        if (mine.length === 0) return undefined;
+        const subject = mine.map((t) => `${t.backend}/${t.servers.join(",")}`).join(", ");
+        try {
+          for (const t of mine) await this.apply(member, now, t);
+          const again = this.state === "fresh-checks" ? "forced its health down again so only fresh checks count" : `${this.state === "drain" ? "drained" : "put in maintenance"} again`;
+          return `${reload.message}; ${subject} was ${this.describe()} there: ${again}.`;
+        } catch (error) {
+          return `${reload.message}; ${subject} could not be ${this.describe()} again there: ${asHcError(error, member.name).message}`;
+        }
+      }),
+    );
+    // Warnings in member order, whichever member answered first.
+    const reapplied: string[] = [];
+    outcomes.forEach((warning, i) => {
+      if (warning === undefined) return;
+      reapplied.push(this.members[i]!.name);
+      this.warn(warning);
+    });
+    return reapplied;
+  }
+
+  /** What is held and what happened, for reports (never the members' options). */
+  toJSON(): { state: HeldState; targets: readonly HeldTarget[]; warnings: string[] } {
+    return { state: this.state, targets: this.targets, warnings: this.warnings };
+  }
+
+  private describe(): string {
+    return this.state === "fresh-checks" ? "coming back on fresh checks" : this.state === "drain" ? "held drained" : "held in maintenance";
+  }
+
+  private warn(message: string): void {
+    this.warnings.push(message);
+    this.options.onWarning?.(message);
+  }
+
+  private async apply(member: Member, now: Snapshot, target: HeldTarget): Promise<void> {
+    const { backend, servers } = target;
+    if (this.state !== "fresh-checks") {
+      await member.setState(backend, servers, this.state);
+      return;
+    }
+    // As `ready` does: no traffic while the verdict is forced down, then back on checks.
+    const be = now.backend(backend);
+    const checked = servers.filter((name) => be.server(name).hasHealthCheck);
+    if (checked.length === 0) return;
+    await member.drain(backend, checked);
+    await member.forceHealthDown(backend, checked);
+    await member.ready(backend, checked);
+  }
+}
