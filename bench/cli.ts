@@ -4,8 +4,13 @@
 // Members are real HAProxy 2.6 processes from the test rig: a cluster of 2 and one of 20
 // (20 separate HAProxy instances, 3 app servers behind each), reached over their unix
 // admin sockets and over their stats pages (HTTP, with the generated password).
-//   node dist/bench/cli.js [--runs N]
-import { spawnSync } from "node:child_process";
+// Then the round trips per member of drain, maint and a ServerDrain create, counted by a
+// unix-socket proxy in front of each member (one Runtime API command per connection).
+//   node dist/bench/cli.js [--runs N] [--round-trips-only]
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { parseArgs } from "node:util";
@@ -13,7 +18,9 @@ import { startCluster, type Cluster } from "../test/support/haproxy";
 import { stopAll } from "../test/support/registry";
 
 const CLI = path.resolve(__dirname, "../provider/cli/main.js");
-const { values } = parseArgs({ options: { runs: { type: "string", default: "15" }, warmup: { type: "string", default: "3" } } });
+const { values } = parseArgs({
+  options: { runs: { type: "string", default: "15" }, warmup: { type: "string", default: "3" }, "round-trips-only": { type: "boolean", default: false } },
+});
 const RUNS = Math.max(10, Number(values.runs));
 const WARMUP = Number(values.warmup);
 
@@ -66,17 +73,126 @@ async function drainReady(label: string, members: string[]): Promise<Row[]> {
   return [stats(`drain --wait, ${label}`, drain), stats(`ready --wait, ${label}`, ready), stats(`drain --wait + ready --wait, ${label}`, pair)];
 }
 
+/**
+ * A unix socket in front of a member's admin socket that counts connections: the Runtime
+ * API takes one command per connection, so connections are round trips.
+ */
+async function countingProxy(target: string): Promise<{ spec: string; connections: () => number; roundTrips: () => number; reset(): void; close(): Promise<void> }> {
+  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), "hc-bench-proxy-"));
+  const socket = path.join(dir, "count.sock");
+  let count = 0;
+  let waves = 0;
+  let open = 0;
+  // Half-open: the client ends its side after the command, and still reads the answer.
+  const server = net.createServer({ allowHalfOpen: true }, (client) => {
+    count++;
+    // A connection opened while none is open starts a new round trip; reads sent together share one.
+    if (open === 0) waves++;
+    open++;
+    client.once("close", () => open--);
+    const upstream = net.connect({ path: target, allowHalfOpen: true });
+    client.pipe(upstream).pipe(client);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("error", end);
+    upstream.on("error", end);
+  });
+  await new Promise<void>((resolve) => server.listen(socket, resolve));
+  return {
+    spec: `unix:${socket}`,
+    connections: () => count,
+    roundTrips: () => waves,
+    reset: () => void (count = waves = 0),
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await fs.promises.rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs the CLI without blocking this process's event loop (the counting proxies live in it). */
+function run(args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    let stderr = "";
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`${args.slice(1, 3).join(" ")} exited ${code}:\n${stderr}`))));
+  });
+}
+
+interface RoundTrips {
+  name: string;
+  /** Connections to each member (the Runtime API answers one command per connection). */
+  connections: number;
+  /** Of those, the ones made one after the other (reads sent together count once). */
+  roundTrips: number;
+}
+
+/** Round trips per member of the CLI's drain and maint (with --wait) and of a ServerDrain create, on 2 members. */
+async function roundTrips(cluster: Cluster): Promise<RoundTrips[]> {
+  const proxies = await Promise.all(cluster.lbs.map((lb) => countingProxy(lb.adminSocket)));
+  const members = proxies.map((p) => p.spec);
+  const out: RoundTrips[] = [];
+  const measure = async (name: string, act: () => Promise<unknown>, undo: string[]) => {
+    for (const p of proxies) p.reset();
+    await act();
+    const counts = proxies.map((p) => p.connections());
+    if (new Set(counts).size !== 1) throw new Error(`${name}: members saw different numbers of connections: ${counts.join(", ")}`);
+    out.push({ name, connections: counts[0]!, roundTrips: Math.max(...proxies.map((p) => p.roundTrips())) });
+    await run([CLI, ...undo, "--backend", "myapp", "--server", "server1", "--wait", "--timeout", "30", "--quiet", ...members]);
+  };
+  try {
+    const target = ["--backend", "myapp", "--server", "server1", "--quiet"];
+    await measure("drain (CLI)", () => run([CLI, "drain", ...target, ...members]), ["ready"]);
+    await measure("drain --wait (CLI)", () => run([CLI, "drain", ...target, "--wait", ...members]), ["ready"]);
+    await measure("maint --wait (CLI)", () => run([CLI, "maint", ...target, "--wait", ...members]), ["ready"]);
+    await measure("drain --host server1 (CLI)", () => run([CLI, "drain", "--host", "server1", "--quiet", ...members]), ["ready"]);
+    // The provider's create, in this process, exactly as the Pulumi engine calls it.
+    const { serverDrain } = await import("../provider/pulumi/impl");
+    await measure("ServerDrain create", () => serverDrain.create({ members, backend: "myapp", server: "server1" }), ["ready"]);
+  } finally {
+    await Promise.all(proxies.map((p) => p.close()));
+  }
+  return out;
+}
+
 function table(rows: Row[], baselineMs: number): string {
-  const head = ["command", "runs", "median", "min", "max", "median − node -e 0"];
-  const body = rows.map((r) => [r.name, String(r.runs), `${r.medianMs.toFixed(0)} ms`, `${r.minMs.toFixed(0)} ms`, `${r.maxMs.toFixed(0)} ms`, `${(r.medianMs - baselineMs).toFixed(0)} ms`]);
+  const head = ["command", "runs", "median", "min", "max", "median − node -e 0", "× node -e 0"];
+  const body = rows.map((r) => [
+    r.name,
+    String(r.runs),
+    `${r.medianMs.toFixed(0)} ms`,
+    `${r.minMs.toFixed(0)} ms`,
+    `${r.maxMs.toFixed(0)} ms`,
+    `${(r.medianMs - baselineMs).toFixed(0)} ms`,
+    `${(r.medianMs / baselineMs).toFixed(1)}`,
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(" | ")} |`;
   return [line(head), `|${widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : `${"-".repeat(w + 1)}:`)).join("|")}|`, ...body.map(line)].join("\n");
 }
 
+function roundTripTable(rows: RoundTrips[]): string {
+  return [
+    "Per member, 2 members over the Runtime API (one command per connection)",
+    "",
+    "| action | connections | round trips |",
+    "|---|---:|---:|",
+    ...rows.map((r) => `| ${r.name} | ${r.connections} | ${r.roundTrips} |`),
+  ].join("\n");
+}
+
 async function main(): Promise<void> {
   const clusters: Cluster[] = [];
   try {
+    if (values["round-trips-only"]) {
+      const small = await startCluster({ members: 2, servers: 3 });
+      clusters.push(small);
+      process.stdout.write(`${roundTripTable(await roundTrips(small))}\n`);
+      return;
+    }
     process.stderr.write("starting 2 + 20 HAProxy instances…\n");
     const [small, large] = await Promise.all([startCluster({ members: 2, servers: 3 }), startCluster({ members: 20, servers: 3, upTimeoutMs: 60_000 })]);
     clusters.push(small!, large!);
@@ -103,6 +219,7 @@ async function main(): Promise<void> {
     const baseline = rows[0]!.medianMs;
     process.stdout.write(`\nhaproxy-cluster CLI, whole process, ${RUNS} runs after ${WARMUP} warm-up (Node ${process.version}, HAProxy 2.6; health checks inter 500 ms, rise 2)\n\n`);
     process.stdout.write(`${table(rows, baseline)}\n`);
+    process.stdout.write(`\n${roundTripTable(await roundTrips(small!))}\n`);
   } finally {
     await Promise.allSettled(clusters.map((c) => c.stop()));
     await stopAll();

@@ -137,7 +137,9 @@ export async function applyToTargets(
   const sub = involved.length === cluster.members.length ? cluster : new Cluster(involved);
   const backends = [...new Set(targets.map((t) => t.backend))];
   const read: SnapshotOptions = backends.length === 1 ? { backend: backends[0] } : { types: ["backend", "server"] };
-  const before = options.snapshot ?? (await sub.snapshot(read));
+  // The statistics alone answer everything decided before the write (names, serving, maint):
+  // the admin bits of `show servers state` only matter for the read back.
+  const before = options.snapshot ?? (await sub.snapshot({ ...read, exactAdminState: false }));
   if (TAKES_OUT.has(action)) checkCapacity(before, targets, options, sub.memberNames);
   const held = HELD[action];
   const hold = held && options.holdAcrossReloads !== false ? new ServerHold(sub.members, targets, held, { onWarning: options.onWarning }) : undefined;
