@@ -50,7 +50,7 @@ function addressWithoutPort(addr: string): string {
 export async function planHostAction(cluster: Cluster, host: string): Promise<HostPlan> {
   if (host.trim() === "" || /\s/.test(host)) throw new HcError("HC_BAD_SPEC", `${JSON.stringify(host)} cannot be a host: give a server name or an address, without white space.`);
   // The statistics alone: the action reuses this read, and decides nothing on drain bits a DOWN status hides.
-  const snapshot = await cluster.snapshot({ types: ["backend", "server"], exactAdminState: false });
+  const snapshot = await cluster.snapshot({ types: ["backend", "server"], exactAdminState: false, processIdentity: false });
   const targets: ActionTarget[] = [];
   const foundOn: string[] = [];
   const missingOn: string[] = [];

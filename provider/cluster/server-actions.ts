@@ -139,7 +139,8 @@ export async function applyToTargets(
   const read: SnapshotOptions = backends.length === 1 ? { backend: backends[0] } : { types: ["backend", "server"] };
   // The statistics alone answer everything decided before the write (names, serving, maint):
   // the admin bits of `show servers state` only matter for the read back.
-  const before = options.snapshot ?? (await sub.snapshot({ ...read, exactAdminState: false }));
+  // (The process identity matters only for the read back, which the hold records.)
+  const before = options.snapshot ?? (await sub.snapshot({ ...read, exactAdminState: false, processIdentity: false }));
   if (TAKES_OUT.has(action)) checkCapacity(before, targets, options, sub.memberNames);
   const held = HELD[action];
   const hold = held && options.holdAcrossReloads !== false ? new ServerHold(sub.members, targets, held, { onWarning: options.onWarning }) : undefined;

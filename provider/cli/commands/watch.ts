@@ -63,7 +63,6 @@ export async function run(ctx: Context): Promise<ExitCode> {
 
   const recent: string[] = [];
   const reloads = new Map<string, { at: Date; from: string; to: string }>();
-  const pids = new Map<string, string>();
   let last: ClusterSnapshot | undefined;
   let backendAt = 0;
   const backendList = (): string[] => {
@@ -144,16 +143,10 @@ export async function run(ctx: Context): Promise<ExitCode> {
             }
           }
         } else {
-          for (const t of transitionsBetween(last, snap)) if (!t.backend || chosen.length === 0 || chosen.includes(t.backend)) note(`${at} ${t.message}`);
-        }
-        for (const [member, s] of snap.snapshots) {
-          const pid = firstCell(s.table, "pid");
-          const before = pids.get(member);
-          if (pid !== undefined && before !== undefined && pid !== before) {
-            reloads.set(member, { at: snap.takenAt, from: before, to: pid });
-            note(`${at} ${member} reloaded: a new HAProxy process (pid ${before} -> ${pid}); its counters start again`);
+          for (const t of transitionsBetween(last, snap)) {
+            if (t.reload) reloads.set(t.member, { at: snap.takenAt, from: t.from, to: t.to });
+            if (!t.backend || chosen.length === 0 || chosen.includes(t.backend)) note(`${at} ${t.message}`);
           }
-          if (pid !== undefined) pids.set(member, pid);
         }
         last = snap;
         draw();
@@ -185,10 +178,4 @@ export async function run(ctx: Context): Promise<ExitCode> {
 
 function stamp(at: Date): string {
   return at.toISOString().slice(11, 19);
-}
-
-function firstCell(table: { index: ReadonlyMap<string, number>; rows: ReadonlyArray<readonly string[]> }, column: string): string | undefined {
-  const i = table.index.get(column);
-  const row = table.rows[0];
-  return i === undefined || !row ? undefined : row[i] || undefined;
 }
