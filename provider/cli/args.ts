@@ -54,6 +54,8 @@ export interface CommandSpec {
   options: OptionSpec;
   /** For `eval`: the first positional is CODE, not a member. */
   takesCode?: boolean;
+  /** Everything after a `--` following the verb is a command to run (`drain … -- COMMAND`). */
+  takesCommand?: boolean;
   /** True when `--timeout` means the deadline of a wait, not of one request. */
   timeoutIsDeadline?: boolean;
 }
@@ -63,6 +65,8 @@ export interface CommandLine {
   command?: string;
   values: OptionValues;
   positionals: string[];
+  /** What followed `--` after the verb, for commands that run one (`takesCommand`). */
+  trailing?: string[];
 }
 
 const VALUE_OPTIONS = new Set(
@@ -92,7 +96,13 @@ export function parseCommandLine(argv: readonly string[], specFor: (name: string
   const at = findVerb(argv);
   let command = at >= 0 ? argv[at] : undefined;
   let spec = command !== undefined ? specFor(command) : undefined;
-  const rest = at >= 0 && spec ? [...argv.slice(0, at), ...argv.slice(at + 1)] : [...argv];
+  let rest = at >= 0 && spec ? [...argv.slice(0, at), ...argv.slice(at + 1)] : [...argv];
+  let trailing: string[] | undefined;
+  const dashes = spec?.takesCommand ? rest.indexOf("--", at) : -1;
+  if (dashes >= 0) {
+    trailing = rest.slice(dashes + 1);
+    rest = rest.slice(0, dashes);
+  }
   if (command !== undefined && !spec) {
     const quick = parse(rest, GLOBAL_OPTIONS, "haproxy-cluster", false);
     if (quick.values.eval === undefined) {
@@ -108,7 +118,7 @@ export function parseCommandLine(argv: readonly string[], specFor: (name: string
     command = "eval";
     parsed.positionals.unshift(String(parsed.values.eval));
   }
-  return { command, values: parsed.values, positionals: parsed.positionals };
+  return { command, values: parsed.values, positionals: parsed.positionals, trailing };
 }
 
 function parse(args: string[], options: OptionSpec, who: string, strict: boolean): { values: OptionValues; positionals: string[] } {

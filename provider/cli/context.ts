@@ -20,15 +20,17 @@ export class Context {
     readonly args: string[],
     readonly members: string[],
     readonly out: Output,
+    /** The command after `--` (`drain … -- COMMAND`), when one was given. */
+    readonly trailing?: string[],
   ) {}
 
-  static create(spec: CommandSpec, values: OptionValues, positionals: string[], out: Output): Context {
+  static create(spec: CommandSpec, values: OptionValues, positionals: string[], out: Output, trailing?: string[]): Context {
     const args = spec.takesCode ? positionals.slice(0, 1) : [];
     const rest = spec.takesCode ? positionals.slice(1) : positionals;
     const members = memberSpecs(rest, values["members-file"] as string | undefined);
     for (const m of members) out.addSecret(passwordInUrl(m));
     out.addSecret(process.env.HAPROXY_CLUSTER_PASSWORD);
-    return new Context(spec, values, args, members, out);
+    return new Context(spec, values, args, members, out, trailing);
   }
 
   flag(name: string): boolean {

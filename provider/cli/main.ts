@@ -95,7 +95,7 @@ async function main(argv: string[]): Promise<{ code: ExitCode; out: Output }> {
       return { code: Exit.OK, out };
     }
     const { Context } = require("./context") as typeof import("./context");
-    ctx = Context.create(spec, line.values, line.positionals, out);
+    ctx = Context.create(spec, line.values, line.positionals, out, line.trailing);
     if (ctx.flag("insecure-skip-tls-verify")) {
       out.warn("--insecure-skip-tls-verify: https certificates are not verified; anyone on the network path can read the stats password and change servers.");
     }

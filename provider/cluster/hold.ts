@@ -10,7 +10,9 @@ import { asHcError } from "../errors";
 import type { Member } from "../model/member";
 import { reloadBetween } from "../model/reload";
 import type { Snapshot } from "../model/snapshot";
+import type { Cluster } from "./cluster";
 import type { ClusterSnapshot } from "./cluster-snapshot";
+import { sleep } from "./sleep";
 
 /**
  * `drain` / `maint`: out of rotation. `fresh-checks`: coming back on fresh health checks
@@ -83,6 +85,27 @@ export class ServerHold {
       this.warn(warning);
     });
     return reapplied;
+  }
+
+  /**
+   * Holds while `until` runs (an app's restart, say): reads the cluster every
+   * `intervalSeconds` (default 1) and re-applies the held state on any member reloaded in
+   * between. Returns what `until` returns, or throws what it throws.
+   */
+  async holdWhile<T>(cluster: Cluster, until: Promise<T>, options: { intervalSeconds?: number } = {}): Promise<T> {
+    const intervalMs = (options.intervalSeconds ?? 1) * 1000;
+    const backends = [...new Set(this.targets.map((t) => t.backend))];
+    let done = false;
+    const settled = until.then(
+      () => (done = true),
+      () => (done = true),
+    );
+    while (!done) {
+      const started = Date.now();
+      await this.check(await cluster.snapshot(backends.length === 1 ? { backend: backends[0] } : { types: ["backend", "server"] }));
+      await Promise.race([settled, sleep(started + intervalMs - Date.now())]);
+    }
+    return until;
   }
 
   /** What is held and what happened, for reports (never the members' options). */

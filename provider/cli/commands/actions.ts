@@ -82,9 +82,16 @@ export const specs: CommandSpec[] = [
   --sessions-timeout SECONDS  deadline of that wait (default 60); at the deadline:
                        fail with exit 2, the servers staying drained (default), or
   --shutdown-sessions  kill the remaining sessions and succeed, or
-  --proceed            succeed with a warning naming the sessions left`,
+  --proceed            succeed with a warning naming the sessions left
+  -- COMMAND [ARG]...  the held restart: run COMMAND (after the drain and any sessions
+                       wait) while the servers are held drained, draining them again on
+                       a member that reloads meanwhile; when it succeeds, put them back
+                       on fresh health checks and wait (like ready --wait); when it
+                       fails, they stay drained and the exit status is 2
+  --ready-timeout SECONDS  deadline of that last wait (default 120)`,
     );
-    s.options = { ...s.options, sessions: { type: "boolean" }, "sessions-timeout": { type: "string" }, "shutdown-sessions": { type: "boolean" }, proceed: { type: "boolean" } };
+    s.options = { ...s.options, sessions: { type: "boolean" }, "sessions-timeout": { type: "string" }, "shutdown-sessions": { type: "boolean" }, proceed: { type: "boolean" }, "ready-timeout": { type: "string" } };
+    s.takesCommand = true;
     return s;
   })(),
   stateSpec("maint", "put servers in maintenance on every member", "Puts the servers in maintenance on every member: no traffic, no health checks."),
@@ -147,6 +154,7 @@ const UNDO: Partial<Record<ClusterServerAction, string>> = {
 export async function run(ctx: Context): Promise<ExitCode> {
   const action = ctx.spec.name as ClusterServerAction;
   const hosts = stringList(ctx.values, "host");
+  if (hosts.length > 0 && ctx.trailing !== undefined) throw new UsageError("the held restart (-- COMMAND) takes --backend and --server, not --host.");
   if (hosts.length > 0) return runForHost(ctx, action, hosts);
   if (ctx.flag("dry-run") || ctx.flag("allow-partial")) throw new UsageError(`--dry-run and --allow-partial go with --host; run haproxy-cluster ${action} --help.`);
   const backend = requireOne(ctx.values, "backend", action);
@@ -205,8 +213,51 @@ export async function run(ctx: Context): Promise<ExitCode> {
     else ctx.out.warn(`${subject} still has sessions after ${sessionsTimeoutSeconds} s (${left}); proceeding as asked (--proceed).`);
     code = Exit.OK;
   }
+  if (ctx.trailing !== undefined) return runHeld(ctx, cluster, report, select);
   if (ctx.json) ctx.out.data(JSON.stringify({ ...jsonReport(report), ...(drained ? { sessions: drained } : {}) }, null, 2));
   return code;
+}
+
+/**
+ * The held-restart form, `drain … -- COMMAND`: runs COMMAND while the servers are held
+ * out (drained again on a member that reloads meanwhile), then puts them back on fresh
+ * checks and waits. The shell deploy pattern has no process of ours running while the app
+ * restarts; this gives it one.
+ */
+async function runHeld(ctx: Context, cluster: Awaited<ReturnType<Context["cluster"]>>, report: ServerActionReport, select: string[]): Promise<ExitCode> {
+  const [program, ...args] = ctx.trailing!;
+  if (program === undefined) throw new UsageError(`nothing after --: give the command to run while ${report.backend}/${report.servers.join(",")} is held out.`);
+  const { spawn } = await import("node:child_process");
+  const { applyServerAction } = await import("../../cluster/server-actions");
+  const subject = `${report.backend}/${report.servers.join(",")}`;
+  const exited = new Promise<number>((resolve) => {
+    const child = spawn(program, args, { stdio: "inherit" });
+    child.on("error", (error) => {
+      ctx.out.error(`could not run ${program}: ${error.message}`);
+      resolve(127);
+    });
+    child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
+  const status = await report.hold!.holdWhile(cluster, exited);
+  if (status !== 0) {
+    ctx.out.error(`${program} exited with status ${status}; ${subject} stays out of rotation on every member. Put it back once the app is healthy: haproxy-cluster ready ${select.join(" ")} --wait.`);
+    return Exit.CRITICAL;
+  }
+  ctx.out.info(`${program} finished; putting ${subject} back on fresh health checks.`);
+  try {
+    const back = await applyServerAction(cluster, report.backend, report.servers, "ready", {
+      wait: true,
+      timeoutSeconds: numberOption(ctx.values, "ready-timeout", { above: 0 }) ?? 120,
+      onProgress: (p: WaitProgress) => ctx.out.info(progressLine(ctx.out, p)),
+      onTransition: (t) => ctx.out.info(t.message),
+      onWarning: (message) => ctx.out.warn(message),
+    });
+    printResults(ctx, back);
+    if (ctx.json) ctx.out.data(JSON.stringify({ ...jsonReport(report), command: { status }, ready: jsonReport(back) }, null, 2));
+    return Exit.OK;
+  } catch (error) {
+    return failed(ctx, "ready", error, select);
+  }
 }
 
 /** The capacity guard's options from the command line (drain, maint and disable take them). */
