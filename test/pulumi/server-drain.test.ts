@@ -216,6 +216,22 @@ describe("ServerDrain against two real HAProxy members", function () {
     await serverDrain.remove(id, read.props);
   });
 
+  it("shows on refresh that a member was reloaded during its lifetime (the drain gone there), and the next update drains it again", async function () {
+    const { id, outs } = await create();
+    // A graceful reload without a server-state file: the new process starts from the configuration.
+    await rig.lbs[1]!.reload();
+    assert.deepEqual(await statuses(rig, "server1"), ["DRAIN", "UP"]);
+    const read = await serverDrain.read(id, { ...outs, __provider: PROVIDER_TEXT });
+    assert.deepEqual(read.props.drainedOn, [lb1], "refresh reports the drift");
+    assert.deepEqual(read.props.adminState, { [lb1]: "drain", [lb2]: "ready" });
+    const news = { ...props(), minOtherServing: 1 };
+    assert.equal(serverDrain.diff(id, read.props, news).changes, true, "the next up updates it");
+    const { outs: repaired } = await serverDrain.update(id, read.props, news);
+    assert.deepEqual(await statuses(rig, "server1"), ["DRAIN", "DRAIN"]);
+    assert.deepEqual((repaired as Outs).drainedOn, [lb1, lb2]);
+    await serverDrain.remove(id, repaired);
+  });
+
   it("reports no drift on refresh of a rolling-deploy step that is serving again", async function () {
     const { id, outs } = await create({ lifetime: "step" });
     await rig.lbs[1]!.runtime("set server myapp/server1 state ready");
