@@ -6,7 +6,7 @@
 // admin sockets and over their stats pages (HTTP, with the generated password).
 // Then the round trips per member of drain, maint and a ServerDrain create, counted by a
 // unix-socket proxy in front of each member (one Runtime API command per connection).
-//   node dist/bench/cli.js [--runs N] [--round-trips-only]
+//   node dist/bench/cli.js [--runs N] [--round-trips-only | --start-up-only]
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
@@ -19,7 +19,7 @@ import { stopAll } from "../test/support/registry";
 
 const CLI = path.resolve(__dirname, "../provider/cli/main.js");
 const { values } = parseArgs({
-  options: { runs: { type: "string", default: "15" }, warmup: { type: "string", default: "3" }, "round-trips-only": { type: "boolean", default: false } },
+  options: { runs: { type: "string", default: "15" }, warmup: { type: "string", default: "3" }, "round-trips-only": { type: "boolean", default: false }, "start-up-only": { type: "boolean", default: false } },
 });
 const RUNS = Math.max(10, Number(values.runs));
 const WARMUP = Number(values.warmup);
@@ -212,14 +212,16 @@ async function main(): Promise<void> {
     await step(bench("check, 2 members (stats page)", [CLI, ...check, ...http(small!)]));
     await step(bench("check, 20 members (unix socket)", [CLI, ...check, ...unix(large!)]));
     await step(bench("check, 20 members (stats page)", [CLI, ...check, ...http(large!)]));
-    await step(bench("status, 20 members (unix socket)", [CLI, "status", ...unix(large!)]));
-    await step(drainReady("20 members (unix socket)", unix(large!)));
-    await step(drainReady("20 members (stats page)", http(large!)));
+    if (!values["start-up-only"]) {
+      await step(bench("status, 20 members (unix socket)", [CLI, "status", ...unix(large!)]));
+      await step(drainReady("20 members (unix socket)", unix(large!)));
+      await step(drainReady("20 members (stats page)", http(large!)));
+    }
 
     const baseline = rows[0]!.medianMs;
     process.stdout.write(`\nhaproxy-cluster CLI, whole process, ${RUNS} runs after ${WARMUP} warm-up (Node ${process.version}, HAProxy 2.6; health checks inter 500 ms, rise 2)\n\n`);
     process.stdout.write(`${table(rows, baseline)}\n`);
-    process.stdout.write(`\n${roundTripTable(await roundTrips(small!))}\n`);
+    if (!values["start-up-only"]) process.stdout.write(`\n${roundTripTable(await roundTrips(small!))}\n`);
   } finally {
     await Promise.allSettled(clusters.map((c) => c.stop()));
     await stopAll();
