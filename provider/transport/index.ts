@@ -9,7 +9,7 @@ export function createTransport(resolved: ResolvedMember): Transport {
   const { target, options, credentials } = resolved;
   switch (target.kind) {
     case "http": {
-      // undici costs ~100 ms to load: a CLI run over sockets only should not pay it.
+      // Loaded on first use: a CLI run over sockets only need not load HTTP and TLS.
       const { HttpTransport } = require("./http") as typeof import("./http");
       return new HttpTransport(target, options, credentials);
     }
