@@ -6,7 +6,8 @@ export type HcErrorCode =
   | "HC_BAD_SPEC" // a member spec or option that cannot be used
   | "HC_MEMBER_UNREACHABLE" // connection refused, DNS failure, socket missing
   | "HC_MEMBER_TIMEOUT" // no answer, or no complete answer, before the deadline
-  | "HC_AUTH_FAILED" // 401/403 from the stats page
+  | "HC_AUTH_FAILED" // 401/403 from the stats page, an SSH server refusing every key
+  | "HC_HOST_KEY" // an SSH host key that known_hosts does not vouch for (unknown, changed, revoked)
   | "HC_NOT_ADMIN" // stats page without `stats admin`, socket below level admin
   | "HC_BAD_STATS" // the answer is not HAProxy statistics CSV
   | "HC_TOO_LARGE" // the answer exceeded the configured size limit

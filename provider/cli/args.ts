@@ -20,13 +20,18 @@ export const GLOBAL_OPTIONS = {
   "request-timeout": { type: "string" },
   ca: { type: "string" },
   "insecure-skip-tls-verify": { type: "boolean" },
+  "ssh-identity": { type: "string" },
+  "ssh-known-hosts": { type: "string" },
+  "ssh-jump": { type: "string" },
+  "dangerously-accept-unknown-host-key": { type: "boolean" },
   // Hidden: prints every loaded module at exit (proves the CLI never loads @pulumi/pulumi).
   "debug-modules": { type: "boolean" },
 } as const satisfies OptionSpec;
 
 export const GLOBAL_HELP = `Members (every command):
   MEMBER...                   http(s)://host:port/stats, unix:/path.sock, /path.sock,
-                              tcp://host:port or file:/path.csv
+                              tcp://host:port, ssh://[user@]host[:port]/path.sock
+                              or file:/path.csv (a master socket, -S, is detected)
   --members-file FILE         one member per line; # comments and blank lines ignored
                               (without MEMBER and --members-file: $HAPROXY_CLUSTER_MEMBERS,
                               comma or white-space separated)
@@ -38,6 +43,14 @@ export const GLOBAL_HELP = `Members (every command):
   --ca FILE                   PEM CA certificate(s) to trust for https members
   --insecure-skip-tls-verify  do not verify https certificates (anyone on the path can
                               then read the password and change servers)
+  --ssh-identity FILE         ssh members: private key file (else $HAPROXY_CLUSTER_SSH_IDENTITY;
+                              the agent at $SSH_AUTH_SOCK is tried too); its passphrase
+                              only from $HAPROXY_CLUSTER_SSH_PASSPHRASE(_FILE), never a flag
+  --ssh-known-hosts FILE      ssh members: known_hosts to verify host keys against
+                              (else $HAPROXY_CLUSTER_SSH_KNOWN_HOSTS, else ~/.ssh/known_hosts)
+  --ssh-jump [USER@]HOST[:PORT]  ssh members: go through this bastion (ProxyJump)
+  --dangerously-accept-unknown-host-key  ssh members: accept a host key known_hosts lacks
+                              (first contact in throwaway set-ups; a changed key is refused)
 
 Output:
   -q, --quiet                 no progress on stderr (errors and warnings still shown)

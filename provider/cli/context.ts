@@ -56,6 +56,11 @@ export class Context {
     }
     if (this.values.ca !== undefined) options.caFile = String(this.values.ca);
     if (this.flag("insecure-skip-tls-verify")) options.dangerouslySkipTlsVerify = true;
+    if (this.values["ssh-identity"] !== undefined) options.sshIdentityFile = String(this.values["ssh-identity"]);
+    if (this.values["ssh-known-hosts"] !== undefined) options.sshKnownHostsFile = String(this.values["ssh-known-hosts"]);
+    if (this.values["ssh-jump"] !== undefined) options.sshJump = String(this.values["ssh-jump"]);
+    if (this.flag("dangerously-accept-unknown-host-key")) options.dangerouslyAcceptUnknownHostKey = true;
+    this.out.addSecret(process.env.HAPROXY_CLUSTER_SSH_PASSPHRASE);
     return options;
   }
 

@@ -1,6 +1,8 @@
 // Where the CLI writes: data on stdout, progress and errors on stderr, colour only on a
 // terminal without NO_COLOR, and every line scrubbed of credentials before it leaves.
 
+import { redactUrl } from "../member/redact";
+
 export interface OutputOptions {
   quiet?: boolean;
   verbose?: boolean;
@@ -16,13 +18,8 @@ const SGR: Record<Style, [number, number]> = {
   cyan: [36, 39],
 };
 
-/** `scheme://user:secret@` → `scheme://user:***@`; the library names members this way too. */
-export function redactUrls(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^/@\s]*)@/gi, (_m, scheme: string, userinfo: string) => {
-    const user = userinfo.split(":")[0];
-    return user ? `${scheme}${user}:***@` : scheme;
-  });
-}
+/** The library's rule (member/redact.ts), under the name the CLI has always used. */
+export const redactUrls = redactUrl;
 
 function wantsColor(stream: NodeJS.WriteStream): boolean {
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== "") return false;

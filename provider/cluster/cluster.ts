@@ -145,11 +145,18 @@ export class Cluster {
     const settled = await this.mapSettled((m) => m.snapshot(options));
     const snapshots = new Map<string, Snapshot>();
     const errors = new Map<string, HcError>();
+    const names: string[] = [];
     for (const [name, r] of settled) {
+      names.push(name);
       if (r.ok) snapshots.set(name, r.value);
       else errors.set(name, r.error);
+      // An old worker still serves: every question (safe? drained?) must hold on it too.
+      for (const old of r.ok ? r.value.oldWorkers : []) {
+        names.push(old.member);
+        snapshots.set(old.member, old);
+      }
     }
-    return new ClusterSnapshot(this.memberNames, snapshots, errors);
+    return new ClusterSnapshot(names, snapshots, errors);
   }
 
   /**
@@ -206,7 +213,7 @@ export class Cluster {
       const reloaded = new Set(transitions.filter((t) => t.reload).map((t) => t.member));
       for (const member of options.hold ? await options.hold.check(snap) : []) reloaded.add(member);
 
-      const members = this.memberNames.map((member) =>
+      const members = snap.members.map((member) =>
         reloaded.has(member)
           ? { member, ok: false, unreadable: false, reason: "was just reloaded: its server states came from its configuration", backends: [] }
           : evaluate(member, snap, condition, backends),

@@ -267,22 +267,26 @@ async function applyOnMember(member: Member, backend: string, names: string[], a
     case "ready":
     case "enable": {
       let snap = before;
-      let be = snap.backend(backend);
+      // Every live worker's view: old workers after a reload have their own states.
+      const views = (taken: typeof snap) => [taken, ...taken.oldWorkers].map((v) => v.backend(backend));
+      let bes = views(snap);
       // Leaving maint, HAProxy resets health to `rise` ("start OK but check immediately",
       // src/server.c) and serves at once, undoing a forced-down verdict; in maint the CSV
       // also hides the checks. Step through drain (no new traffic) and force down there.
-      const inMaint = names.filter((n) => be.server(n).admin === "maint");
+      const inMaint = names.filter((n) => bes.some((be) => be.server(n).admin === "maint"));
       if (inMaint.length > 0) {
         await member.drain(backend, inMaint, snap);
         snap = await member.snapshot({ backend });
-        be = snap.backend(backend);
+        bes = views(snap);
       }
       // Over the stats page a drained server that is down reads as ready (adminStateKnown
       // false); forcing a down server down is harmless, so treat "unknown" as "not ready".
-      const toForce = names.filter((n) => {
-        const s = be.server(n);
-        return s.hasHealthCheck && (s.admin !== "ready" || !s.adminStateKnown);
-      });
+      const toForce = names.filter((n) =>
+        bes.some((be) => {
+          const s = be.server(n);
+          return s.hasHealthCheck && (s.admin !== "ready" || !s.adminStateKnown);
+        }),
+      );
       if (toForce.length > 0) await member.forceHealthDown(backend, toForce, snap);
       await member.ready(backend, names, snap);
       return toForce;

@@ -2,11 +2,15 @@
 // instances on one host are two members). This module turns a spec string and
 // options into a validated, credential-free description of how to reach it.
 
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
 import { HcError } from "../errors";
+import { redactUrl } from "./redact";
 
-export type MemberKind = "http" | "unix" | "tcp" | "file";
+export { redactUrl };
+
+export type MemberKind = "http" | "unix" | "tcp" | "ssh" | "file";
 
 /** How to reach one HAProxy. Holds no secret in any printable field. */
 export interface MemberTarget {
@@ -17,11 +21,13 @@ export interface MemberTarget {
   origin?: string;
   /** http(s): the stats page path, e.g. `/stats` (no `;csv`). */
   statsPath?: string;
-  /** unix: socket path; file: CSV path. */
+  /** unix and ssh: socket path (ssh: on the far side); file: CSV path. */
   path?: string;
-  /** tcp: host and port of the Runtime API. */
+  /** tcp: host and port of the Runtime API; ssh: of the SSH server. */
   host?: string;
   port?: number;
+  /** ssh: the login user (not a secret). */
+  user?: string;
 }
 
 /** Options for one member, or for all members of a cluster. Validated with zod. */
@@ -44,6 +50,33 @@ export const memberOptionsSchema = z
      * anyone on the path can then read the stats password and change servers.
      */
     dangerouslySkipTlsVerify: z.boolean().default(false),
+    /**
+     * Runtime API members: whether the socket is HAProxy's master CLI (`-S`). Default:
+     * detected from its answers (`show stat` is "Unknown command" there, `show proc` works).
+     */
+    masterSocket: z.boolean().optional(),
+    /** ssh members: a private key file. Default: `HAPROXY_CLUSTER_SSH_IDENTITY`; the SSH agent is tried too. */
+    sshIdentityFile: z.string().min(1).optional(),
+    /** ssh members: a private key in OpenSSH/PEM form (for programs and Pulumi secrets). Never printed. */
+    sshPrivateKey: z.string().min(1).optional(),
+    /** ssh members: the key's passphrase. Default: `HAPROXY_CLUSTER_SSH_PASSPHRASE`, or the file in `sshPassphraseFile`. Never printed. */
+    sshPassphrase: z.string().optional(),
+    /** ssh members: a file holding the key's passphrase (first line). Default: `HAPROXY_CLUSTER_SSH_PASSPHRASE_FILE`. */
+    sshPassphraseFile: z.string().min(1).optional(),
+    /** ssh members: the SSH agent's socket. Default: `SSH_AUTH_SOCK`; `false` turns the agent off. */
+    sshAgent: z.union([z.string().min(1), z.literal(false)]).optional(),
+    /** ssh members: a known_hosts file. Default: `HAPROXY_CLUSTER_SSH_KNOWN_HOSTS`, else ~/.ssh/known_hosts. */
+    sshKnownHostsFile: z.string().min(1).optional(),
+    /** ssh members: known_hosts lines given inline (for programs and Pulumi), used instead of the file. */
+    sshKnownHosts: z.string().optional(),
+    /** ssh members: a bastion to go through, `[user@]host[:port]` (like ssh's ProxyJump). Default: `HAPROXY_CLUSTER_SSH_JUMP`. */
+    sshJump: z.string().min(1).optional(),
+    /**
+     * ssh members: accept a host key that known_hosts does not list (first contact in a
+     * throwaway environment). Named loudly on purpose: whoever answers on that address then
+     * gets the admin socket's commands. A known host whose key changed is refused anyway.
+     */
+    dangerouslyAcceptUnknownHostKey: z.boolean().default(false),
   })
   .strict();
 
@@ -55,22 +88,22 @@ export interface Credentials {
   password: string;
 }
 
-/** Member options once credentials have been taken out of them (they travel apart). */
-export type TransportOptions = Omit<MemberOptions, "username" | "password">;
+/** What an ssh member may need to log in; never printed, never in options. */
+export interface SshSecrets {
+  privateKey?: string;
+  passphrase?: string;
+}
+
+/** Member options once secrets have been taken out of them (they travel apart). */
+export type TransportOptions = Omit<MemberOptions, "username" | "password" | "sshPrivateKey" | "sshPassphrase">;
 
 export interface ResolvedMember {
   target: MemberTarget;
   options: TransportOptions;
   /** Present for http(s) members that have a user; never printed. */
   credentials?: Credentials;
-}
-
-/** Removes credentials from anything that looks like a URL with userinfo. */
-export function redactUrl(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^/@\s]*)@/gi, (_m, scheme: string, userinfo: string) => {
-    const user = userinfo.split(":")[0];
-    return user ? `${scheme}${user}:***@` : `${scheme}`;
-  });
+  /** Present for ssh members given a key or passphrase; never printed. */
+  sshSecrets?: SshSecrets;
 }
 
 export function resolveMember(
@@ -85,7 +118,7 @@ export function resolveMember(
       member: redactUrl(spec),
     });
   }
-  const { username: optionUser, password: optionPassword, ...options } = parsed.data;
+  const { username: optionUser, password: optionPassword, sshPrivateKey, sshPassphrase, ...options } = parsed.data;
   const trimmed = spec.trim();
   const bad = (why: string): HcError =>
     new HcError("HC_BAD_SPEC", `${redactUrl(trimmed) || "(empty)"}: ${why}`, { member: redactUrl(trimmed) });
@@ -107,7 +140,7 @@ export function resolveMember(
   try {
     url = new URL(trimmed);
   } catch {
-    throw bad("not a member spec; use http(s)://host:port/stats, unix:/path.sock, /path.sock, tcp://host:port or file:/path.csv.");
+    throw bad("not a member spec; use http(s)://host:port/stats, unix:/path.sock, /path.sock, tcp://host:port, ssh://[user@]host[:port]/path.sock or file:/path.csv.");
   }
   if (url.protocol === "tcp:") {
     const port = Number(url.port);
@@ -115,8 +148,9 @@ export function resolveMember(
     const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
     return { target: { kind: "tcp", name: `tcp://${url.host}`, host, port }, options };
   }
+  if (url.protocol === "ssh:") return resolveSsh(url, options, { privateKey: sshPrivateKey, passphrase: sshPassphrase }, env, bad);
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw bad(`unsupported scheme ${url.protocol}; use http, https, unix, tcp or file.`);
+    throw bad(`unsupported scheme ${url.protocol}; use http, https, unix, tcp, ssh or file.`);
   }
   if (url.hash) throw bad("the stats URL must not carry a fragment; give the stats page address only.");
 
@@ -133,4 +167,37 @@ export function resolveMember(
   const name = `${origin}${statsPath}`;
   const credentials = username !== undefined ? { username, password: password ?? "" } : undefined;
   return { target: { kind: "http", name, origin, statsPath }, options, credentials };
+}
+
+/**
+ * `ssh://[user@]host[:port]/run/haproxy/admin.sock`: the Runtime API socket on the far
+ * side of SSH. Settings left out come from the environment; secrets stay out of options.
+ */
+function resolveSsh(url: URL, options: TransportOptions, given: SshSecrets, env: NodeJS.ProcessEnv, bad: (why: string) => HcError): ResolvedMember {
+  if (url.password) throw bad("an ssh member must not carry a password; use the SSH agent or a key file (--ssh-identity, HAPROXY_CLUSTER_SSH_IDENTITY).");
+  if (url.search || url.hash) throw bad("an ssh member is ssh://[user@]host[:port]/path/to/admin.sock, with nothing after the path.");
+  const socketPath = decodeURIComponent(url.pathname);
+  if (!url.hostname || socketPath === "/" || socketPath === "") throw bad("an ssh member needs a host and the socket's absolute path, e.g. ssh://haproxy@lb1/run/haproxy/admin.sock.");
+  const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+  const port = url.port ? Number(url.port) : 22;
+  const user = decodeURIComponent(url.username) || env.USER || env.LOGNAME || "root";
+  const name = `ssh://${user}@${url.host}${socketPath}`;
+  const passphraseFile = options.sshPassphraseFile ?? env.HAPROXY_CLUSTER_SSH_PASSPHRASE_FILE;
+  let passphrase = given.passphrase ?? env.HAPROXY_CLUSTER_SSH_PASSPHRASE;
+  if (passphrase === undefined && passphraseFile) {
+    try {
+      passphrase = fs.readFileSync(passphraseFile, "utf8").split("\n")[0];
+    } catch (error) {
+      throw bad(`cannot read the passphrase file ${passphraseFile} (${(error as NodeJS.ErrnoException).code ?? "error"}); check the path.`);
+    }
+  }
+  const resolved: TransportOptions = {
+    ...options,
+    sshIdentityFile: options.sshIdentityFile ?? (env.HAPROXY_CLUSTER_SSH_IDENTITY || undefined),
+    sshKnownHostsFile: options.sshKnownHostsFile ?? (env.HAPROXY_CLUSTER_SSH_KNOWN_HOSTS || undefined),
+    sshJump: options.sshJump ?? (env.HAPROXY_CLUSTER_SSH_JUMP || undefined),
+    sshAgent: options.sshAgent ?? (env.SSH_AUTH_SOCK || undefined),
+  };
+  const sshSecrets = given.privateKey !== undefined || passphrase !== undefined ? { privateKey: given.privateKey, passphrase } : undefined;
+  return { target: { kind: "ssh", name, host, port, path: socketPath, user }, options: resolved, sshSecrets };
 }

@@ -5,7 +5,6 @@ import * as util from "node:util";
 import { HcError } from "../errors";
 import { resolveMember, type MemberKind, type MemberOptionsInput, type ResolvedMember } from "../member/spec";
 import { createTransport } from "../transport";
-import { RuntimeApiTransport } from "../transport/runtime-api";
 import type { StatsRowType, Transport, Weight } from "../transport/types";
 import { Snapshot } from "./snapshot";
 
@@ -59,10 +58,7 @@ export class Member {
     const types = options.types ?? (options.backend !== undefined ? (["backend", "server"] as const) : undefined);
     const wantsServers = !types || types.includes("server");
     const transport = this.#transport;
-    const adminRead =
-      transport instanceof RuntimeApiTransport && wantsServers && options.exactAdminState !== false
-        ? transport.readAdminStates(options.backend)
-        : undefined;
+    const adminRead = transport.readAdminStates && wantsServers && options.exactAdminState !== false ? transport.readAdminStates(options.backend) : undefined;
     const processRead = options.processIdentity !== false && transport.readProcess ? transport.readProcess().catch(() => undefined) : undefined;
     const [table, bits, process] = await Promise.allSettled([transport.readStats({ proxy: options.backend, types }), adminRead, processRead]);
     // The statistics error is the one that explains the most (unknown backend, bad CSV…).
@@ -70,6 +66,15 @@ export class Member {
     if (bits.status === "rejected") throw bits.reason;
     const snapshot = Snapshot.fromTable(this.name, table.value, bits.value, new Date(), process.status === "fulfilled" ? process.value : undefined);
     if (options.backend !== undefined) snapshot.backend(options.backend);
+    // After a reload, old workers keep serving their connections with their own server states.
+    const oldWorkers = transport.oldWorkers ? await transport.oldWorkers() : [];
+    snapshot.oldWorkers = await Promise.all(
+      oldWorkers.map(async (worker) => {
+        const name = `${this.name} old worker ${worker.pid}`;
+        const [t, b] = await Promise.all([worker.readStats({ proxy: options.backend, types }), adminRead ? worker.readAdminStates(options.backend) : undefined]);
+        return Snapshot.fromTable(name, t, b);
+      }),
+    );
     return snapshot;
   }
 
@@ -129,10 +134,10 @@ export class Member {
     }, checked);
   }
 
-  /** Sends a raw Runtime API command (unix/tcp members only) and returns HAProxy's reply. */
+  /** Sends a raw Runtime API command (unix, tcp and ssh members) and returns HAProxy's reply. */
   async runtimeCommand(line: string): Promise<string> {
-    if (!(this.#transport instanceof RuntimeApiTransport)) {
-      throw new HcError("HC_ACTION_REFUSED", `${this.name}: Runtime API commands need a unix: or tcp:// member.`, { member: this.name });
+    if (!this.#transport.command) {
+      throw new HcError("HC_ACTION_REFUSED", `${this.name}: Runtime API commands need a unix:, tcp:// or ssh:// member.`, { member: this.name });
     }
     return this.#transport.command(line);
   }

@@ -8,6 +8,12 @@ import { Frontend } from "./frontend";
 import { Server } from "./server";
 
 export class Snapshot {
+  /**
+   * Master-socket members after a reload: what each old worker (still serving the
+   * connections it held) reports. Empty otherwise. The cluster counts each as a member.
+   */
+  oldWorkers: readonly Snapshot[] = [];
+
   constructor(
     readonly member: string,
     /** When the answer was received. */

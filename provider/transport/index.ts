@@ -2,11 +2,13 @@
 
 import { resolveMember, type MemberOptionsInput, type ResolvedMember } from "../member/spec";
 import { FileTransport } from "./file";
-import { RuntimeApiTransport } from "./runtime-api";
+import { SocketPipe } from "./pipe";
+import { RuntimeApiTransport } from "./runtime-api-transport";
 import type { Transport } from "./types";
 
 export function createTransport(resolved: ResolvedMember): Transport {
   const { target, options, credentials } = resolved;
+  const role = options.masterSocket === undefined ? undefined : options.masterSocket ? "master" : "worker";
   switch (target.kind) {
     case "http": {
       // Loaded on first use: a CLI run over sockets only need not load HTTP and TLS.
@@ -14,8 +16,14 @@ export function createTransport(resolved: ResolvedMember): Transport {
       return new HttpTransport(target, options, credentials);
     }
     case "unix":
+      return new RuntimeApiTransport(target.name, new SocketPipe(target.name, { path: target.path! }), options, role);
     case "tcp":
-      return new RuntimeApiTransport(target, options);
+      return new RuntimeApiTransport(target.name, new SocketPipe(target.name, { host: target.host!, port: target.port! }), options, role);
+    case "ssh": {
+      // ssh2 costs ~250 ms to load: only ssh members pay it.
+      const { SshPipe } = require("./ssh") as typeof import("./ssh");
+      return new RuntimeApiTransport(target.name, new SshPipe(target, options, resolved.sshSecrets), options, role);
+    }
     case "file":
       return new FileTransport(target);
   }

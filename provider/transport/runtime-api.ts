@@ -1,38 +1,59 @@
-// HAProxy's Runtime API over a unix or TCP socket: one command per connection (HAProxy
-// answers, then closes), every reply checked, HAProxy's error sentences mapped to codes.
+// HAProxy's Runtime API protocol, whatever carries it: one command per duplex from a
+// byte pipe (pipe.ts), the write side half-closed after the line, the answer read to
+// its end under a deadline and a size limit, every reply checked, HAProxy's error
+// sentences mapped to codes. `at("@1")` prefixes commands for the master CLI.
+// A new read is one method here plus an optional member on Transport (types.ts).
 
-import * as net from "node:net";
 import { StringDecoder } from "node:string_decoder";
+import type { Duplex } from "node:stream";
 import { HcError, type HcErrorCode } from "../errors";
-import type { TransportOptions, MemberTarget } from "../member/spec";
 import { StatsCsvParser, type StatsTable } from "../stats/csv";
+import { socketError, type BytePipe } from "./pipe";
 import { parseShowInfo } from "./process-identity";
-import { formatWeight, typeMask, type ProcessIdentity, type ServerStateAction, type StatsQuery, type Transport, type Weight } from "./types";
+import { formatWeight, typeMask, type ProcessIdentity, type ServerStateAction, type StatsQuery, type Weight } from "./types";
 
-/** HAProxy's Runtime API error sentences (src/cli.c, src/server.c, src/proxy.c) and what they mean. */
+/** HAProxy's Runtime API error sentences (src/cli.c, src/server.c, src/proxy.c, src/mworker.c) and what they mean. */
 const KNOWN_REPLIES: ReadonlyArray<{ match: RegExp; code: HcErrorCode; advice: string }> = [
   { match: /^Permission denied/, code: "HC_NOT_ADMIN", advice: "the socket is not at level admin; use a `stats socket … level admin` socket" },
   { match: /^No such backend\./, code: "HC_UNKNOWN_BACKEND", advice: "check the backend name" },
   { match: /^No such proxy\./, code: "HC_UNKNOWN_BACKEND", advice: "check the proxy name" },
   { match: /^No such server\./, code: "HC_UNKNOWN_SERVER", advice: "check the server name" },
+  { match: /^Can't find the target PID/, code: "HC_MEMBER_UNREACHABLE", advice: "the master has no such worker (it exited); check `show proc` on the master socket, and restart HAProxy if no worker runs" },
   { match: /^Unknown command/, code: "HC_ACTION_REFUSED", advice: "this HAProxy does not know the command; it may be too old" },
 ];
 
 /** Escapes what the CLI parser treats specially in an argument (`;` separates commands). */
-function escapeArg(value: string): string {
+export function escapeArg(value: string): string {
   if (/[\s]/.test(value)) throw new RangeError(`names with white space cannot be sent over the Runtime API: ${JSON.stringify(value)}`);
   return value.replace(/[\\;]/g, (c) => `\\${c}`);
 }
 
-export class RuntimeApiTransport implements Transport {
-  readonly member: string;
-  readonly writable = true;
+export interface RuntimeApiLimits {
+  /** Deadline for one command: connect, send, whole answer. */
+  timeoutSeconds: number;
+  maxResponseBytes: number;
+}
 
+/** True when HAProxy answered "Unknown command": on a master socket, a worker command sent without prefix. */
+export function isUnknownCommand(error: unknown): boolean {
+  return error instanceof HcError && /^Unknown command/.test(String(error.details.reply ?? ""));
+}
+
+export class RuntimeApi {
   constructor(
-    private readonly target: MemberTarget,
-    private readonly options: TransportOptions,
-  ) {
-    this.member = target.name;
+    /** The member's name, in every message. */
+    readonly member: string,
+    private readonly pipe: BytePipe,
+    private readonly limits: RuntimeApiLimits,
+    /** Master CLI routing (`@1 `, `@!1234 `), or "" on a worker socket. */
+    readonly prefix = "",
+    /** How the answers name where they came from, e.g. "worker 1234". */
+    private readonly via = "",
+  ) {}
+
+  /** The same API with every command routed by the master CLI to `target` (`@1`, `@!PID`). */
+  at(target: string, via: string): RuntimeApi {
+    return new RuntimeApi(this.member, this.pipe, this.limits, `${target} `, via);
   }
 
   /** Sends one command and returns the whole reply. */
@@ -61,6 +82,11 @@ export class RuntimeApiTransport implements Transport {
     }
   }
 
+  /** `show info`: which process answers (Pid, Start_time_sec, Uptime_sec). */
+  async readProcess(): Promise<ProcessIdentity> {
+    return parseShowInfo(this.member, await this.command("show info"));
+  }
+
   /**
    * `show servers state`: the admin bits (drain, maint and where they come from) that the
    * CSV status hides when a server is also down. Returns `backend/server` → admin bit mask.
@@ -72,7 +98,7 @@ export class RuntimeApiTransport implements Transport {
     if (error) throw error;
     const header = lines.find((l) => l.startsWith("# "));
     if (lines[0] !== "1" || !header) {
-      throw new HcError("HC_BAD_STATS", `${this.member}: \`show servers state\` answered in an unknown format; this HAProxy version may be unsupported.`, { member: this.member });
+      throw new HcError("HC_BAD_STATS", `${this.member}: \`show servers state\` answered in an unknown format${this.where()}; this HAProxy version may be unsupported.`, { member: this.member });
     }
     const names = header.slice(2).split(" ");
     const be = names.indexOf("be_name");
@@ -85,11 +111,6 @@ export class RuntimeApiTransport implements Transport {
       states.set(`${f[be]}/${f[sv]}`, Number(f[admin]));
     }
     return states;
-  }
-
-  /** `show info`: which process answers (Pid, Start_time_sec, Uptime_sec). */
-  async readProcess(): Promise<ProcessIdentity> {
-    return parseShowInfo(this.member, await this.command("show info"));
   }
 
   async act(backend: string, servers: readonly string[], action: ServerStateAction): Promise<void> {
@@ -112,17 +133,13 @@ export class RuntimeApiTransport implements Transport {
     }
   }
 
-  async close(): Promise<void> {
-    // One connection per command: nothing is pooled.
-  }
-
   /** Write commands answer an empty line on success; anything else is HAProxy refusing. */
   private async expectEmpty(line: string, backend: string, server: string): Promise<void> {
     const reply = await this.command(line);
     if (reply.trim() === "") return;
     throw (
       this.replyError(reply, { backend, server }) ??
-      new HcError("HC_ACTION_REFUSED", `${this.member}: HAProxy refused \`${line}\` for ${backend}/${server}: ${reply.trim()}`, {
+      new HcError("HC_ACTION_REFUSED", `${this.member}: HAProxy refused \`${line}\` for ${backend}/${server}${this.where()}: ${reply.trim()}`, {
         member: this.member,
         backend,
         server,
@@ -131,12 +148,12 @@ export class RuntimeApiTransport implements Transport {
     );
   }
 
-  private replyError(reply: string, where: { backend?: string; server?: string }): HcError | undefined {
+  replyError(reply: string, where: { backend?: string; server?: string }): HcError | undefined {
     const first = reply.trimStart().split("\n")[0] ?? "";
     const known = KNOWN_REPLIES.find((k) => k.match.test(first));
     if (!known) return undefined;
     const subject = where.server !== undefined ? `${where.backend}/${where.server}` : (where.backend ?? "the request");
-    return new HcError(known.code, `${this.member}: HAProxy answered "${first.trim()}" for ${subject}; ${known.advice}.`, {
+    return new HcError(known.code, `${this.member}: HAProxy answered "${first.trim()}" for ${subject}${this.where()}; ${known.advice}.`, {
       member: this.member,
       backend: where.backend,
       server: where.server,
@@ -144,11 +161,17 @@ export class RuntimeApiTransport implements Transport {
     });
   }
 
-  private stream(line: string, onChunk: (text: string) => void): Promise<void> {
-    const { timeoutSeconds, maxResponseBytes } = this.options;
-    const where = this.target.kind === "unix" ? { path: this.target.path! } : { host: this.target.host!, port: this.target.port! };
+  private where(): string {
+    return this.via ? ` (${this.via})` : "";
+  }
+
+  private async stream(line: string, onChunk: (text: string) => void): Promise<void> {
+    const { timeoutSeconds, maxResponseBytes } = this.limits;
+    const started = Date.now();
+    const timeoutMs = timeoutSeconds * 1000;
+    const duplex = await this.pipe.open(timeoutMs);
+    const shown = `${this.prefix}${line}`.split(" ").slice(0, 4).join(" ");
     return new Promise<void>((resolve, reject) => {
-      const socket = net.connect(where);
       const decoder = new StringDecoder("utf8");
       let received = 0;
       let settled = false;
@@ -156,19 +179,20 @@ export class RuntimeApiTransport implements Transport {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        socket.destroy();
+        duplex.destroy();
         if (error) reject(error);
         else resolve();
       };
       const timer = setTimeout(() => {
         finish(
-          new HcError("HC_MEMBER_TIMEOUT", `${this.member}: no complete answer to \`${line.split(" ").slice(0, 3).join(" ")}\` within ${timeoutSeconds} s; check that HAProxy is alive and not overloaded, or raise the timeout.`, {
+          new HcError("HC_MEMBER_TIMEOUT", `${this.member}: no complete answer to \`${shown}\` within ${timeoutSeconds} s; check that HAProxy is alive and not overloaded, or raise the timeout.`, {
             member: this.member,
           }),
         );
-      }, timeoutSeconds * 1000);
-      socket.on("connect", () => socket.end(`${line}\n`));
-      socket.on("data", (data: Buffer) => {
+      }, Math.max(1, timeoutMs - (Date.now() - started)));
+      const failed = (error: unknown): void =>
+        finish(error instanceof HcError ? error : new HcError("HC_BAD_STATS", `${this.member}: ${String(error)}`, { member: this.member }));
+      duplex.on("data", (data: Buffer) => {
         received += data.length;
         if (received > maxResponseBytes) {
           finish(new HcError("HC_TOO_LARGE", `${this.member}: the answer exceeded ${maxResponseBytes} bytes; raise maxResponseBytes or ask for one backend.`, { member: this.member }));
@@ -177,31 +201,24 @@ export class RuntimeApiTransport implements Transport {
         try {
           onChunk(decoder.write(data));
         } catch (error) {
-          finish(error instanceof HcError ? error : new HcError("HC_BAD_STATS", `${this.member}: ${String(error)}`, { member: this.member }));
+          failed(error);
         }
       });
-      socket.on("end", () => {
+      duplex.on("end", () => {
         try {
           onChunk(decoder.end());
           finish();
         } catch (error) {
-          finish(error instanceof HcError ? error : new HcError("HC_BAD_STATS", `${this.member}: ${String(error)}`, { member: this.member }));
+          failed(error);
         }
       });
-      socket.on("error", (error: NodeJS.ErrnoException) => finish(this.socketError(error)));
+      duplex.on("error", (error: NodeJS.ErrnoException) => finish(socketError(this.member, error)));
+      // Half-close after the line: the master CLI answers, then waits for the client to end its side.
+      sendLine(duplex, `${this.prefix}${line}\n`);
     });
   }
+}
 
-  private socketError(error: NodeJS.ErrnoException): HcError {
-    const why: Record<string, string> = {
-      ENOENT: "the socket file does not exist; is HAProxy running, and is `stats socket` set to this path?",
-      ECONNREFUSED: "connection refused; is HAProxy running and is its `stats socket` at this address?",
-      EACCES: "permission denied opening the socket; run as a user that may open it (see `stats socket … mode/user/group`).",
-      ECONNRESET: "HAProxy closed the connection before answering; try again (HAProxy may be reloading).",
-      EHOSTUNREACH: "host unreachable; check the address and the network.",
-      ENOTFOUND: "host not found; check the name.",
-    };
-    const text = why[error.code ?? ""] ?? `${error.message}; check the address.`;
-    return new HcError("HC_MEMBER_UNREACHABLE", `${this.member}: ${text}`, { member: this.member, errno: error.code }, { cause: error });
-  }
+function sendLine(duplex: Duplex, text: string): void {
+  duplex.end(text);
 }

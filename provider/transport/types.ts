@@ -35,12 +35,31 @@ export interface Transport {
   /** Frees pooled connections. */
   close(): Promise<void>;
 
+  // Optional capabilities: the model asks whether a transport has them, never what class it is.
+
   /**
    * Optional capability: which HAProxy process is answering (a reload replaces it).
    * Over the Runtime API from `show info`; over the stats page from its HTML header.
    */
   readProcess?(): Promise<ProcessIdentity>;
+
+  /** `backend/server` → HAProxy's admin bit mask (`show servers state`): exact drain/maint even when down. */
+  readAdminStates?(backend?: string): Promise<Map<string, number>>;
+  /** Sends one raw Runtime API command and returns the reply. */
+  command?(line: string): Promise<string>;
+  /** Master sockets: the live workers other than the current one (old workers after a reload). */
+  oldWorkers?(): Promise<WorkerView[]>;
 }
+
+/** One worker of a master-worker HAProxy, read through the master CLI (`@!PID`). */
+export interface WorkerView {
+  pid: number;
+  /** Reloads it has lived through (0 is the current worker). */
+  reloads: number;
+  readStats(query?: StatsQuery): Promise<StatsTable>;
+  readAdminStates(backend?: string): Promise<Map<string, number>>;
+}
+
 
 /** The HAProxy process that answered a read: a reload or restart gives a new one. */
 export interface ProcessIdentity {

@@ -1,0 +1,35 @@
+// The master CLI of HAProxy in master-worker mode (`-S`): which workers are alive.
+// `show proc` lists the master, then every worker, old ones (still serving the
+// connections they held at a reload) included.
+
+import { HcError } from "../errors";
+
+export interface LiveWorker {
+  pid: number;
+  /** Reloads this worker has lived through: 0 for the current worker, more for old ones. */
+  reloads: number;
+  /** True for the worker the master started last (`@1`). */
+  current: boolean;
+}
+
+/** True when the answer is the master's process list (a worker socket answers "Unknown command"). */
+export function looksLikeProcessList(reply: string): boolean {
+  return /^#\s*<PID>/.test(reply.trimStart()) && /^\d+\s+master\b/m.test(reply);
+}
+
+/**
+ * Parses `show proc`. The current worker has the fewest reloads; the section headers
+ * (`# workers`, `# old workers`) moved between releases, so they are not relied on.
+ */
+export function parseProcessList(member: string, reply: string): LiveWorker[] {
+  if (!looksLikeProcessList(reply)) {
+    throw new HcError("HC_BAD_STATS", `${member}: the master socket answered \`show proc\` in an unknown format; check that this is HAProxy's master CLI (-S).`, { member });
+  }
+  const workers: Array<Omit<LiveWorker, "current">> = [];
+  for (const line of reply.split("\n")) {
+    const m = /^(\d+)\s+worker\s+(\d+)/.exec(line);
+    if (m) workers.push({ pid: Number(m[1]), reloads: Number(m[2]) });
+  }
+  const fewest = Math.min(...workers.map((w) => w.reloads));
+  return workers.map((w) => ({ ...w, current: w.reloads === fewest })).sort((a, b) => a.reloads - b.reloads);
+}

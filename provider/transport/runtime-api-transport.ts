@@ -1,0 +1,123 @@
+// A member reached through the Runtime API, over any byte pipe. On a worker socket every
+// command goes as is. On a master socket (detected from its answers: a bare `show stat`
+// is "Unknown command" there, `show proc` lists processes) reads go to the current
+// worker (`@1`) and changes go to every live worker (`@!PID`), old ones included.
+
+import { HcError } from "../errors";
+import type { StatsTable } from "../stats/csv";
+import { parseProcessList, looksLikeProcessList, type LiveWorker } from "./master";
+import type { BytePipe } from "./pipe";
+import { isUnknownCommand, RuntimeApi, type RuntimeApiLimits } from "./runtime-api";
+import type { ProcessIdentity, ServerStateAction, StatsQuery, Transport, WorkerView, Weight } from "./types";
+
+type SocketRole = "worker" | "master";
+
+export class RuntimeApiTransport implements Transport {
+  readonly writable = true;
+  private readonly api: RuntimeApi;
+  #role?: Promise<SocketRole>;
+
+  constructor(
+    readonly member: string,
+    private readonly pipe: BytePipe,
+    limits: RuntimeApiLimits,
+    /** Skip detection when the caller knows (member option `masterSocket`). */
+    role?: SocketRole,
+  ) {
+    this.api = new RuntimeApi(member, pipe, limits);
+    if (role) this.#role = Promise.resolve(role);
+  }
+
+  /** Sends one raw command and returns HAProxy's reply (unprefixed: on a master socket the master answers). */
+  command(line: string): Promise<string> {
+    return this.api.command(line);
+  }
+
+  readStats(query?: StatsQuery): Promise<StatsTable> {
+    return this.read((api) => api.readStats(query), true);
+  }
+
+  readAdminStates(backend?: string): Promise<Map<string, number>> {
+    return this.read((api) => api.readAdminStates(backend));
+  }
+
+  readProcess(): Promise<ProcessIdentity> {
+    return this.read((api) => api.readProcess());
+  }
+
+  /** Live workers other than the current one, each readable on its own; empty on a worker socket. */
+  async oldWorkers(): Promise<WorkerView[]> {
+    if ((await this.role()) !== "master") return [];
+    const workers = await this.liveWorkers();
+    return workers
+      .filter((w) => !w.current)
+      .map((w) => {
+        const api = this.api.at(`@!${w.pid}`, `old worker ${w.pid}`);
+        return {
+          pid: w.pid,
+          reloads: w.reloads,
+          readStats: (query?: StatsQuery) => api.readStats(query),
+          readAdminStates: (backend?: string) => api.readAdminStates(backend),
+        };
+      });
+  }
+
+  async act(backend: string, servers: readonly string[], action: ServerStateAction): Promise<void> {
+    await this.write((api) => api.act(backend, servers, action));
+  }
+
+  async setWeight(backend: string, servers: readonly string[], weight: Weight): Promise<void> {
+    await this.write((api) => api.setWeight(backend, servers, weight));
+  }
+
+  async close(): Promise<void> {
+    await this.pipe.close();
+  }
+
+  /** Reads from the worker socket, or from the master's current worker. */
+  private async read<T>(run: (api: RuntimeApi) => Promise<T>, provesWorker = false): Promise<T> {
+    const known = this.#role;
+    if (known) return run((await known) === "master" ? this.current() : this.api);
+    try {
+      const value = await run(this.api);
+      // A master answers `show stat` with "Unknown command": this is a worker socket.
+      if (provesWorker) this.#role ??= Promise.resolve("worker");
+      return value;
+    } catch (error) {
+      if (!isUnknownCommand(error) || (await this.role()) !== "master") throw error;
+      return run(this.current());
+    }
+  }
+
+  /** A change goes to every live worker: a drain sent only to the new one leaves old ones sending traffic. */
+  private async write(run: (api: RuntimeApi) => Promise<void>): Promise<void> {
+    if ((await this.role()) !== "master") return run(this.api);
+    for (const w of await this.liveWorkers()) {
+      await run(this.api.at(`@!${w.pid}`, `${w.current ? "worker" : "old worker"} ${w.pid}`));
+    }
+  }
+
+  private current(): RuntimeApi {
+    return this.api.at("@1", "current worker");
+  }
+
+  private async liveWorkers(): Promise<LiveWorker[]> {
+    const workers = parseProcessList(this.member, await this.api.command("show proc"));
+    if (workers.length === 0) {
+      throw new HcError("HC_MEMBER_UNREACHABLE", `${this.member}: the master lists no live worker; HAProxy's worker is gone, so restart HAProxy (systemctl restart haproxy).`, { member: this.member });
+    }
+    return workers;
+  }
+
+  /** Worker or master socket, asked once per process: `show proc` answers only on the master. */
+  private role(): Promise<SocketRole> {
+    this.#role ??= this.api.command("show proc").then(
+      (reply) => (looksLikeProcessList(reply) ? "master" : "worker"),
+      (error) => {
+        this.#role = undefined;
+        throw error;
+      },
+    );
+    return this.#role;
+  }
+}

@@ -1,0 +1,409 @@
+// The Runtime API socket on the far side of SSH (ssh2): one SSH connection per member per
+// process, a channel per command. The channel goes straight to the unix socket
+// (`direct-streamlocal@openssh.com`, what `ssh -L local:/remote.sock` uses); where sshd
+// refuses that, `socat` runs over an exec channel instead. Host keys are verified against
+// known_hosts; a connection that dropped is reopened once.
+
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Duplex } from "node:stream";
+import type { Client, ClientChannel, ConnectConfig } from "ssh2";
+import { HcError } from "../errors";
+import type { MemberTarget, SshSecrets, TransportOptions } from "../member/spec";
+import { fingerprint, keysFor, knownHostsName, verifyHostKey, type KnownKey } from "./known-hosts";
+import type { BytePipe } from "./pipe";
+
+// Loaded here, and this module only on first use of an ssh member (see index.ts).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const ssh2 = require("ssh2") as typeof import("ssh2");
+
+interface Hop {
+  host: string;
+  port: number;
+  user: string;
+  /** What messages call it: the member, or the jump host of the member. */
+  label: string;
+}
+
+interface Connection {
+  client: Client;
+  closed: boolean;
+  /** Closes the jump host's connection too. */
+  end(): void;
+}
+
+export class SshPipe implements BytePipe {
+  private readonly member: string;
+  #connection?: Promise<Connection>;
+  /** Learnt once per process: sshd refuses streamlocal forwarding, so use socat over exec. */
+  #useSocat = false;
+  #socatChecked = false;
+  #streamLocalRefusal = "";
+  #auth?: Pick<ConnectConfig, "agent" | "privateKey" | "passphrase">;
+  readonly #secrets?: SshSecrets;
+
+  constructor(
+    private readonly target: MemberTarget,
+    private readonly options: TransportOptions,
+    secrets?: SshSecrets,
+  ) {
+    this.member = target.name;
+    this.#secrets = secrets;
+  }
+
+  async open(timeoutMs: number): Promise<Duplex> {
+    for (let attempt = 1; ; attempt++) {
+      const connection = await this.connection(timeoutMs);
+      try {
+        return await this.channel(connection, timeoutMs);
+      } catch (error) {
+        // A connection that dropped since the last command is reopened once.
+        if (error instanceof HcError || attempt > 1 || !connection.closed) throw this.channelError(error);
+        this.#connection = undefined;
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    const pending = this.#connection;
+    this.#connection = undefined;
+    if (pending) await pending.then((c) => c.end(), () => undefined);
+  }
+
+  private connection(timeoutMs: number): Promise<Connection> {
+    const current = this.#connection;
+    if (current) {
+      return current.then((c) => {
+        if (!c.closed) return c;
+        if (this.#connection === current) this.#connection = undefined;
+        return this.connection(timeoutMs);
+      });
+    }
+    const opening = this.connect(timeoutMs);
+    this.#connection = opening;
+    opening.catch(() => {
+      if (this.#connection === opening) this.#connection = undefined;
+    });
+    return opening;
+  }
+
+  private async connect(timeoutMs: number): Promise<Connection> {
+    const auth = this.authentication();
+    const knownHosts = this.knownHostsText();
+    const target: Hop = { host: this.target.host!, port: this.target.port!, user: this.target.user!, label: this.member };
+    const jumpSpec = this.options.sshJump;
+    if (!jumpSpec) {
+      const client = await this.handshake(target, auth, knownHosts, timeoutMs);
+      return track(client, () => client.end());
+    }
+    const jumpHop = parseJump(jumpSpec, this.member, target.user);
+    const jump = await this.handshake(jumpHop, auth, knownHosts, timeoutMs);
+    try {
+      const sock = await new Promise<ClientChannel>((resolve, reject) => {
+        jump.forwardOut("127.0.0.1", 0, target.host, target.port, (error, stream) => (error ? reject(error) : resolve(stream)));
+      });
+      const client = await this.handshake(target, auth, knownHosts, timeoutMs, sock);
+      const connection = track(client, () => {
+        client.end();
+        jump.end();
+      });
+      jump.on("close", () => {
+        connection.closed = true;
+      });
+      return connection;
+    } catch (error) {
+      jump.end();
+      if (error instanceof HcError) throw error;
+      throw new HcError("HC_MEMBER_UNREACHABLE", `${this.member}: the jump host ${jumpHop.label} could not reach ${target.host}:${target.port} (${(error as Error).message}); check the address from the jump host.`, { member: this.member }, { cause: error });
+    }
+  }
+
+  private handshake(hop: Hop, auth: Pick<ConnectConfig, "agent" | "privateKey" | "passphrase">, knownHosts: string, timeoutMs: number, sock?: Duplex): Promise<Client> {
+    const known = keysFor(knownHosts, knownHostsName(hop.host, hop.port));
+    let refusal: HcError | undefined;
+    const hostVerifier = (key: Buffer): boolean => {
+      refusal = this.hostKeyRefusal(hop, known, key);
+      return refusal === undefined;
+    };
+    const knownTypes = [...new Set(known.filter((k) => !k.revoked).map((k) => k.keyType))];
+    return new Promise((resolve, reject) => {
+      const client = new ssh2.Client();
+      const timer = setTimeout(() => {
+        client.end();
+        reject(new HcError("HC_MEMBER_TIMEOUT", `${hop.label}: no SSH session with ${hop.host}:${hop.port} within ${timeoutMs / 1000} s; check that sshd answers there, or raise the timeout.`, { member: this.member }));
+      }, timeoutMs);
+      client.once("ready", () => {
+        clearTimeout(timer);
+        client.removeAllListeners("error");
+        client.on("error", () => undefined); // a later drop shows as "close"; the next command reopens.
+        resolve(client);
+      });
+      client.once("error", (error: Error & { level?: string; code?: string }) => {
+        clearTimeout(timer);
+        client.end();
+        reject(refusal ?? this.connectError(hop, error));
+      });
+      try {
+        client.connect({
+          host: hop.host,
+          port: hop.port,
+          username: hop.user,
+          sock,
+          ...auth,
+          hostVerifier,
+          // Ask only for key types known_hosts has for this host, so that a host with an
+          // RSA entry is not reported as "changed" for showing its ed25519 key.
+          algorithms: knownTypes.length > 0 ? { serverHostKey: knownTypes as never } : undefined,
+          readyTimeout: timeoutMs,
+          keepaliveInterval: 15_000,
+        });
+      } catch (error) {
+        clearTimeout(timer);
+        reject(this.connectError(hop, error as Error));
+      }
+    });
+  }
+
+  private hostKeyRefusal(hop: Hop, known: readonly KnownKey[], key: Buffer): HcError | undefined {
+    const verdict = verifyHostKey(known, key);
+    if (verdict.kind === "trusted") return undefined;
+    if (verdict.kind === "unknown" && this.options.dangerouslyAcceptUnknownHostKey) return undefined;
+    const print = fingerprint(key);
+    const where = this.knownHostsPlace();
+    const text = {
+      unknown: `the SSH host key of ${hop.host}:${hop.port} is not in ${where} (it shows ${print}); check that fingerprint with the host's administrator, then add the key (ssh-keyscan -p ${hop.port} ${hop.host} >> ~/.ssh/known_hosts).`,
+      changed: `the SSH host key of ${hop.host}:${hop.port} does not match ${where} (it shows ${print}); someone may be intercepting the connection, or the host was reinstalled: check before updating known_hosts.`,
+      revoked: `the SSH host key of ${hop.host}:${hop.port} is marked @revoked in ${where} (${print}); refusing to connect.`,
+    }[verdict.kind];
+    return new HcError("HC_HOST_KEY", `${hop.label}: ${text}`, { member: this.member, host: hop.host, port: hop.port, fingerprint: print, verdict: verdict.kind });
+  }
+
+  /** Opens the channel that carries one command to the Runtime API socket. */
+  private async channel(connection: Connection, timeoutMs: number): Promise<Duplex> {
+    const socketPath = this.target.path!;
+    if (!this.#useSocat) {
+      try {
+        return await withDeadline(
+          new Promise<ClientChannel>((resolve, reject) => connection.client.openssh_forwardOutStreamLocal(socketPath, (error, stream) => (error ? reject(error) : resolve(stream)))),
+          timeoutMs,
+          () => this.commandTimeout(timeoutMs),
+        );
+      } catch (error) {
+        // OpenSSH answers "open failed" both when streamlocal forwarding is off and when
+        // nothing listens at the path: socat tells the two apart (and works in the first case).
+        if (typeof (error as { reason?: number }).reason !== "number") throw error;
+        this.#useSocat = true;
+        this.#streamLocalRefusal = (error as Error).message.replace(/^\(SSH\) /, "");
+      }
+    }
+    if (!this.#socatChecked) {
+      const found = await this.exec(connection, "command -v socat", timeoutMs).then(collect);
+      if (found.code !== 0) {
+        throw new HcError("HC_MEMBER_UNREACHABLE", `${this.member}: sshd on ${this.target.host} did not forward to ${socketPath} (${this.#streamLocalRefusal}: streamlocal forwarding is off, or no socket is there) and socat is not installed there to try another way; check the path, and install socat on the load balancer (apt-get install socat) or allow AllowStreamLocalForwarding for ${this.target.user}.`, { member: this.member });
+      }
+      this.#socatChecked = true;
+    }
+    const seconds = Math.ceil(timeoutMs / 1000);
+    return new ExecPipe(this.member, socketPath, await this.exec(connection, `socat -t ${seconds} STDIO UNIX-CONNECT:${shellQuote(socketPath)}`, timeoutMs));
+  }
+
+  private exec(connection: Connection, command: string, timeoutMs: number): Promise<ClientChannel> {
+    return withDeadline(
+      new Promise<ClientChannel>((resolve, reject) => connection.client.exec(command, (error, stream) => (error ? reject(error) : resolve(stream)))),
+      timeoutMs,
+      () => this.commandTimeout(timeoutMs),
+    );
+  }
+
+  private commandTimeout(timeoutMs: number): HcError {
+    return new HcError("HC_MEMBER_TIMEOUT", `${this.member}: sshd did not open a channel within ${timeoutMs / 1000} s; check the load balancer, or raise the timeout.`, { member: this.member });
+  }
+
+  private channelError(error: unknown): HcError {
+    if (error instanceof HcError) return error;
+    const e = error as Error & { reason?: number };
+    const socketPath = this.target.path!;
+    if (typeof e.reason === "number") {
+      // sshd answers "open failed" when it cannot connect to the socket on its side.
+      return new HcError("HC_MEMBER_UNREACHABLE", `${this.member}: sshd on ${this.target.host} could not open ${socketPath} (${e.message.replace(/^\(SSH\) /, "")}); check the path (stats socket in haproxy.cfg), that HAProxy runs, and that ${this.target.user} may open the socket.`, { member: this.member, reason: e.reason }, { cause: error });
+    }
+    return new HcError("HC_MEMBER_UNREACHABLE", `${this.member}: the SSH connection failed (${e.message}); check the host, or try again.`, { member: this.member }, { cause: error });
+  }
+
+  private connectError(hop: Hop, error: Error & { level?: string; code?: string }): HcError {
+    if (error instanceof HcError) return error;
+    const at = `${hop.host}:${hop.port}`;
+    const make = (code: "HC_MEMBER_UNREACHABLE" | "HC_MEMBER_TIMEOUT" | "HC_AUTH_FAILED", text: string): HcError =>
+      new HcError(code, `${hop.label}: ${text}`, { member: this.member, errno: error.code ?? error.level }, { cause: error });
+    if (error.level === "client-authentication") {
+      return make("HC_AUTH_FAILED", `the SSH server at ${at} refused user ${hop.user} with every key offered (${this.describeKeys()}); check the user name and that the public key is in that user's authorized_keys.`);
+    }
+    if (error.level === "client-timeout") return make("HC_MEMBER_TIMEOUT", `no SSH handshake with ${at} in time; check that sshd answers there, or raise the timeout.`);
+    if (error.code === "ECONNREFUSED") return make("HC_MEMBER_UNREACHABLE", `connection refused at ${at}; is sshd running there, on this port?`);
+    if (error.code === "ENOTFOUND" || error.code === "EAI_AGAIN") return make("HC_MEMBER_UNREACHABLE", `host ${hop.host} not found; check the name.`);
+    if (error.code === "EHOSTUNREACH" || error.code === "ENETUNREACH") return make("HC_MEMBER_UNREACHABLE", `host ${hop.host} unreachable; check the address and the network.`);
+    return make("HC_MEMBER_UNREACHABLE", `SSH to ${at} failed (${error.message}); check the host and its sshd.`);
+  }
+
+  private describeKeys(): string {
+    const keys = [];
+    if (this.options.sshAgent) keys.push("the SSH agent");
+    if (this.#secrets?.privateKey) keys.push("the given private key");
+    else if (this.options.sshIdentityFile) keys.push(`key file ${this.options.sshIdentityFile}`);
+    return keys.join(", ") || "none";
+  }
+
+  /** The agent and a key, as ssh2 takes them; the key is checked here so a wrong passphrase is named as such. */
+  private authentication(): Pick<ConnectConfig, "agent" | "privateKey" | "passphrase"> {
+    // Checked once per process: decrypting an OpenSSH key (bcrypt) takes a second in JavaScript.
+    this.#auth ??= this.readAuthentication();
+    return this.#auth;
+  }
+
+  private readAuthentication(): Pick<ConnectConfig, "agent" | "privateKey" | "passphrase"> {
+    const agent = this.options.sshAgent || undefined;
+    let privateKey: Buffer | undefined;
+    if (this.#secrets?.privateKey !== undefined) privateKey = Buffer.from(this.#secrets.privateKey);
+    else if (this.options.sshIdentityFile) {
+      try {
+        privateKey = fs.readFileSync(this.options.sshIdentityFile);
+      } catch (error) {
+        throw new HcError("HC_BAD_SPEC", `${this.member}: cannot read the SSH key file ${this.options.sshIdentityFile} (${(error as NodeJS.ErrnoException).code ?? "error"}); check the path (--ssh-identity, HAPROXY_CLUSTER_SSH_IDENTITY).`, { member: this.member });
+      }
+    }
+    if (!agent && !privateKey) {
+      throw new HcError("HC_BAD_SPEC", `${this.member}: no SSH key to log in with; start an SSH agent (SSH_AUTH_SOCK) or give a key file (--ssh-identity, HAPROXY_CLUSTER_SSH_IDENTITY).`, { member: this.member });
+    }
+    const passphrase = this.#secrets?.passphrase;
+    if (privateKey) {
+      const parsed = ssh2.utils.parseKey(privateKey, passphrase);
+      if (parsed instanceof Error) {
+        const which = this.#secrets?.privateKey !== undefined ? "the given SSH private key" : `the SSH key file ${this.options.sshIdentityFile}`;
+        const why = /passphrase|decrypt|encrypted/i.test(parsed.message)
+          ? passphrase === undefined
+            ? "is encrypted and no passphrase was given; set HAPROXY_CLUSTER_SSH_PASSPHRASE or HAPROXY_CLUSTER_SSH_PASSPHRASE_FILE"
+            : "could not be decrypted with the passphrase given; check the passphrase"
+          : "is not a private key ssh2 can read; give an OpenSSH or PEM private key";
+        throw new HcError("HC_BAD_SPEC", `${this.member}: ${which} ${why}.`, { member: this.member });
+      }
+    }
+    return { agent, privateKey, passphrase };
+  }
+
+  private knownHostsText(): string {
+    if (this.options.sshKnownHosts !== undefined) return this.options.sshKnownHosts;
+    const file = this.knownHostsPlace();
+    try {
+      return fs.readFileSync(file, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT" && this.options.sshKnownHostsFile === undefined) return "";
+      throw new HcError("HC_BAD_SPEC", `${this.member}: cannot read the known_hosts file ${file} (${(error as NodeJS.ErrnoException).code ?? "error"}); check the path (--ssh-known-hosts).`, { member: this.member });
+    }
+  }
+
+  private knownHostsPlace(): string {
+    if (this.options.sshKnownHosts !== undefined) return "the known hosts given in options";
+    return this.options.sshKnownHostsFile ?? path.join(os.homedir(), ".ssh", "known_hosts");
+  }
+}
+
+/** `[user@]host[:port]`, like ssh's ProxyJump. */
+function parseJump(spec: string, member: string, defaultUser: string): Hop {
+  const m = /^(?:([^@\s]+)@)?(\[[^\]]+\]|[^:\s@]+)(?::(\d+))?$/.exec(spec.trim());
+  if (!m) throw new HcError("HC_BAD_SPEC", `${member}: the jump host ${JSON.stringify(spec)} is not [user@]host[:port]; fix --ssh-jump or sshJump.`, { member });
+  const host = m[2]!.replace(/^\[(.*)\]$/, "$1");
+  const port = m[3] ? Number(m[3]) : 22;
+  const user = m[1] ?? defaultUser;
+  return { host, port, user, label: `${member} (jump host ${user}@${host}:${port})` };
+}
+
+function track(client: Client, end: () => void): Connection {
+  const connection: Connection = { client, closed: false, end };
+  client.on("close", () => {
+    connection.closed = true;
+  });
+  return connection;
+}
+
+function withDeadline<T>(promise: Promise<T>, timeoutMs: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(onTimeout()), timeoutMs)))]).finally(() => clearTimeout(timer));
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+async function collect(channel: ClientChannel): Promise<{ code: number | null; stdout: string }> {
+  let stdout = "";
+  let code: number | null = null;
+  channel.on("data", (d: Buffer) => (stdout += d.toString()));
+  channel.stderr.resume();
+  channel.end(); // nothing to send: without EOF on stdin the command may wait for input
+  await new Promise<void>((resolve) => channel.on("exit", (c: number | null) => resolve(void (code = c))));
+  return { code, stdout };
+}
+
+/**
+ * socat over an exec channel, as a duplex whose end means success: socat's own failure
+ * (no socket there) arrives as an exit code, and must not read as an empty, successful reply.
+ */
+class ExecPipe extends Duplex {
+  private stderr = "";
+  private exitCode: number | null = null;
+
+  constructor(
+    private readonly member: string,
+    private readonly socketPath: string,
+    private readonly channel: ClientChannel,
+  ) {
+    super();
+    channel.on("data", (data: Buffer) => this.push(data));
+    channel.stderr.on("data", (data: Buffer) => {
+      if (this.stderr.length < 2000) this.stderr += data.toString();
+    });
+    // The stream may end before the exit status arrives: settle once both are in.
+    let ended = false;
+    let exited = false;
+    const settle = (): void => {
+      if (!ended || !exited) return;
+      if (this.exitCode === 0) this.push(null);
+      else this.destroy(this.failure());
+    };
+    channel.on("end", () => {
+      ended = true;
+      settle();
+    });
+    channel.on("exit", (code: number | null) => {
+      this.exitCode = code;
+      exited = true;
+      settle();
+    });
+  }
+
+  override _read(): void {}
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.channel.write(chunk, callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.channel.end();
+    callback();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.channel.destroy();
+    callback(error);
+  }
+
+  private failure(): HcError {
+    const said = this.stderr.trim().split("\n").pop() ?? "";
+    const missing = /No such file|ENOENT/.test(said);
+    const text = missing
+      ? `socat on the far side found no socket at ${this.socketPath}; check the path (stats socket in haproxy.cfg) and that HAProxy runs.`
+      : `socat on the far side failed (exit ${this.exitCode ?? "unknown"}${said ? `: ${said.replace(/^\S+ \S+ socat\[\d+\] /, "")}` : ""}); check the socket path and its permissions.`;
+    return new HcError("HC_MEMBER_UNREACHABLE", `${this.member}: ${text}`, { member: this.member });
+  }
+}
