@@ -306,6 +306,8 @@ async function verifyOnMember(member: Member, targets: readonly ActionTarget[], 
   if (!goal) return { confirmed: true };
   const snap = await member.snapshot(read);
   let confirmed = true;
+  // The current worker must show the change. Old workers after a reload may refuse it
+  // (stopped proxies): the wait, not the read-back, holds until they agree or leave.
   for (const t of targets) {
     const be = snap.backend(t.backend);
     for (const name of t.servers) {

@@ -89,11 +89,20 @@ export class RuntimeApiTransport implements Transport {
     }
   }
 
-  /** A change goes to every live worker: a drain sent only to the new one leaves old ones sending traffic. */
+  /**
+   * A change goes to every live worker: a drain sent only to the new one leaves old ones
+   * sending traffic. An old worker whose proxies have stopped refuses every change
+   * ("Proxy is disabled."): it keeps the states it had, which its snapshot shows, so
+   * waits hold until it agrees or leaves.
+   */
   private async write(run: (api: RuntimeApi) => Promise<void>): Promise<void> {
     if ((await this.role()) !== "master") return run(this.api);
     for (const w of await this.liveWorkers()) {
-      await run(this.api.at(`@!${w.pid}`, `${w.current ? "worker" : "old worker"} ${w.pid}`));
+      try {
+        await run(this.api.at(`@!${w.pid}`, `${w.current ? "worker" : "old worker"} ${w.pid}`));
+      } catch (error) {
+        if (w.current || !(error instanceof HcError) || !/^Proxy is disabled/.test(String(error.details.reply ?? ""))) throw error;
+      }
     }
   }
 

@@ -137,7 +137,7 @@ describe("the haproxy-cluster command line", function () {
   it("rejects a bad member spec with exit 3", async function () {
     const r = await runCli(["status", "ftp://lb1/stats"]);
     assert.equal(r.code, 3, show(r));
-    assert.equal(r.stderr, "ftp://lb1/stats: unsupported scheme ftp:; use http, https, unix, tcp or file.\n");
+    assert.equal(r.stderr, "ftp://lb1/stats: unsupported scheme ftp:; use http, https, unix, tcp, ssh or file.\n");
   });
 
   it("uses no colour when stdout is not a terminal", async function () {
