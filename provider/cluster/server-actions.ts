@@ -322,6 +322,10 @@ async function verifyOnMember(member: Member, targets: readonly ActionTarget[], 
       }
     }
   }
+  // An old worker that still disagrees leaves the change unconfirmed: a wait must follow.
+  for (const old of snap.oldWorkers) {
+    for (const t of targets) for (const name of t.servers) if (old.backend(t.backend).server(name).admin !== goal) confirmed = false;
+  }
   return { confirmed, snapshot: snap };
 }
 
