@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { isHcError } from "../../provider/errors";
+import { waitFor } from "../support/deadline";
 import { Member } from "../../provider/model/member";
 import type { Cluster } from "../support/haproxy";
 import { makeSshKeys, startSshAgent, startSshd, type SshAgent, type Sshd, type SshKeys } from "../support/sshd";
@@ -86,9 +87,13 @@ describe("members over SSH", function () {
       for (let i = 0; i < 5; i++) await member.snapshot({ backend: "myapp" });
       await member.drain("myapp", "server1");
       await member.ready("myapp", "server1");
+      // sshd's log reaches us through a pipe: wait until it shows the login, then count.
+      const logged = (count: number) => waitFor(`sshd to log ${count} login(s)`, () => (sshd.logins() - before >= count ? true : undefined));
+      await logged(1);
       assert.equal(sshd.logins() - before, 1, "one login for 7 snapshots and 2 changes");
       await sshd.dropSessions();
       await member.snapshot({ backend: "myapp" });
+      await logged(2);
       assert.equal(sshd.logins() - before, 2, "the dropped connection was reopened once");
     } finally {
       await member.close();
