@@ -17,6 +17,7 @@ export type HcErrorCode =
   | "HC_READ_ONLY" // an action on a member that cannot change (file:)
   | "HC_WAIT_DEADLINE" // a wait ran out of time
   | "HC_CAPACITY_GUARD" // refusing to take a server out: too little would keep serving
+  | "HC_PULUMI_MISSING" // a Pulumi resource was used where @pulumi/pulumi is not installed
   | "HC_PARTIAL_FAILURE"; // a cluster-wide operation worked on some members only
 
 export interface HcErrorDetails {

@@ -1,6 +1,6 @@
 // The public surface of haproxy-cluster: the cluster model, the framework, and errors.
-// Pulumi resources live in `haproxy-cluster/dist/provider/pulumi` so that the model and
-// the CLI never load @pulumi/pulumi.
+// The Pulumi resources live in `haproxy-cluster/pulumi`; they are also reachable from here,
+// loaded on first use (see ./pulumi-lazy), so that the model and the CLI never load @pulumi/pulumi.
 
 export { HcError, HcPartialFailure, isHcError } from "./errors";
 export type { HcErrorCode, HcErrorDetails } from "./errors";
@@ -33,3 +33,13 @@ export type { HostPlan, HostActionOptions } from "./cluster/host-actions";
 export { checkCapacity, DEFAULT_MIN_OTHER_SERVING } from "./cluster/capacity-guard";
 export type { CapacityGuardOptions, Removal } from "./cluster/capacity-guard";
 export type { ActionTarget } from "./cluster/server-actions";
+export { ServerDrain, ClusterReadinessGate, RollingDeploy, getClusterHealth, serverDrainProvider, readinessGateProvider } from "./pulumi-lazy";
+export type {
+  ServerDrainArgs,
+  ClusterReadinessGateArgs,
+  RollingDeployArgs,
+  ClusterHealthArgs,
+  ClusterConnectionArgs,
+  ClusterHealth,
+  BackendHealth,
+} from "./pulumi";

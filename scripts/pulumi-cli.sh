@@ -75,10 +75,26 @@ entry="$(node -e 'process.stdout.write(require.resolve("@pulumi/pulumi/cmd/dynam
   echo "pulumi-resource-pulumi-nodejs: @pulumi/pulumi is not installed for $(pwd): run npm install there." >&2
   exit 1
 }
-exec node "$entry" "$@"
+# The provider serves gRPC until told to stop; engine-watch.cjs ends it once the engine is gone.
+exec node --require "$(dirname "${BASH_SOURCE[0]}")/engine-watch.cjs" "$entry" "$@"
 SHIM
   chmod 755 "$tmp"
   if [ -f "$shim" ] && cmp -s "$tmp" "$shim"; then rm -f "$tmp"; else mv -f "$tmp" "$shim"; fi
+  tmp="$(mktemp "$dir/.watch.XXXXXX")"
+  cat >"$tmp" <<'WATCH'
+// Preloaded into the dynamic provider by pulumi-resource-pulumi-nodejs (written by
+// scripts/pulumi-cli.sh): a SIGKILLed engine never says goodbye, and the kernel then gives the
+// provider a new parent, so a changed parent pid means the engine is gone and so is our job.
+"use strict";
+const engine = process.ppid;
+setInterval(() => {
+  if (process.ppid !== engine) {
+    process.stderr.write(`pulumi-resource-pulumi-nodejs: the Pulumi engine (pid ${engine}) has exited; exiting.\n`);
+    process.exit(1);
+  }
+}, 1000).unref();
+WATCH
+  if [ -f "$dir/engine-watch.cjs" ] && cmp -s "$tmp" "$dir/engine-watch.cjs"; then rm -f "$tmp"; else mv -f "$tmp" "$dir/engine-watch.cjs"; fi
 }
 
 # --- 2. a matching pulumi already on PATH ------------------------------------------------------

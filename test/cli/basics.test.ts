@@ -68,7 +68,7 @@ describe("the haproxy-cluster command line", function () {
       assert.equal(r.code, 0, show(r));
       const loaded = modulesLoaded(r.stderr);
       assert.ok(loaded.some((m) => m.includes(`${path.sep}cluster${path.sep}`)), `the library was loaded for ${args[0]}`);
-      assert.deepEqual(loaded.filter((m) => m.includes("@pulumi") || m.includes(`${path.sep}pulumi${path.sep}`)), [], args.join(" "));
+      assert.deepEqual(loaded.filter((m) => m.includes("@pulumi") || m.includes(`${path.sep}provider${path.sep}pulumi${path.sep}`)), [], args.join(" "));
     }
   });
 

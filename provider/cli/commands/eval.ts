@@ -1,6 +1,7 @@
 // `eval CODE` / `-e CODE`: JavaScript with the framework in scope, as the original Ruby
 // tool's --eval. The code is the body of an async function; its result is the verdict.
 
+import { PULUMI_EXPORTS } from "../../pulumi-lazy";
 import type { CommandSpec } from "../args";
 import type { Context } from "../context";
 import { Exit, UsageError, type ExitCode } from "../exit";
@@ -75,7 +76,10 @@ export async function run(ctx: Context): Promise<ExitCode> {
   }
   const library = (await import("../../index")) as Record<string, unknown>;
   const scope: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(library)) if (/^[A-Za-z_$][\w$]*$/.test(name) && name !== "default") scope[name] = value;
+  // Reading a Pulumi resource export would load @pulumi/pulumi: the CLI leaves them out.
+  for (const name of Object.keys(library)) {
+    if (/^[A-Za-z_$][\w$]*$/.test(name) && name !== "default" && !PULUMI_EXPORTS.has(name)) scope[name] = library[name];
+  }
   Object.assign(scope, {
     cluster: ctx.members.length > 0 ? await ctx.cluster() : undefined,
     sleep: (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, Number(seconds) * 1000))),

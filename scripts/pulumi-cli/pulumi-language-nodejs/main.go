@@ -26,6 +26,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
@@ -94,9 +95,76 @@ func main() {
 	// The engine reads the port from our first line of output.
 	fmt.Printf("%d\n", handle.Port)
 
+	// A host whose engine is gone (pulumi SIGKILLed) would otherwise run, with its program, forever.
+	engineGone := make(chan string, 2)
+	watchParent(engineGone)
+	if engineAddress != "" {
+		ctx, cancel := context.WithCancel(context.Background())
+		if err := rpcutil.Healthcheck(ctx, engineAddress, engineCheckInterval, func() {
+			engineGone <- "the Pulumi engine at " + engineAddress + " no longer answers"
+		}); err != nil {
+			cancel()
+			fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: could not watch the engine at %s: %v\n", engineAddress, err)
+			os.Exit(1)
+		}
+		defer cancel()
+	}
+	go func() {
+		why := <-engineGone
+		fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: %s; stopping the program and exiting.\n", why)
+		h.stopPrograms(programStopGrace)
+		os.Exit(1)
+	}()
+
 	if err := <-handle.Done; err != nil {
 		fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: RPC server stopped: %v\n", err)
 		os.Exit(1)
+	}
+}
+
+// How often the host checks that the engine that started it is still there. Pulumi's own hosts
+// use rpcutil.Healthcheck every 5 minutes; a check is one local gRPC call, so a leftover host
+// and its program are gone within seconds here, not minutes.
+const engineCheckInterval = 2 * time.Second
+
+// How long a program gets after SIGTERM, once the engine is gone, before SIGKILL.
+const programStopGrace = 3 * time.Second
+
+// watchParent reports when the process that started the host (the engine) has exited: the
+// kernel then gives the host a new parent. This catches a SIGKILLed engine even when no engine
+// address was passed.
+func watchParent(gone chan<- string) {
+	parent := os.Getppid()
+	go func() {
+		for {
+			time.Sleep(time.Second)
+			if now := os.Getppid(); now != parent {
+				gone <- fmt.Sprintf("the Pulumi engine (pid %d) has exited", parent)
+				return
+			}
+		}
+	}()
+}
+
+// stopPrograms ends every running program: SIGTERM, then SIGKILL after the grace period.
+func (h *host) stopPrograms(grace time.Duration) {
+	h.mu.Lock()
+	procs := make([]*os.Process, 0, len(h.running))
+	for cmd := range h.running {
+		if cmd.Process != nil {
+			procs = append(procs, cmd.Process)
+		}
+	}
+	h.mu.Unlock()
+	for _, p := range procs {
+		_ = p.Signal(syscall.SIGTERM)
+	}
+	deadline := time.Now().Add(grace)
+	for _, p := range procs {
+		for time.Now().Before(deadline) && p.Signal(syscall.Signal(0)) == nil {
+			time.Sleep(50 * time.Millisecond)
+		}
+		_ = p.Kill()
 	}
 }
 
