@@ -2,17 +2,22 @@
 # Provides the Pulumi CLI for `pulumi up` against this project's dynamic providers, offline.
 #
 # Prints, as the LAST line on stdout, a directory named bin to put on PATH that holds:
-#   pulumi                          the CLI, same version as node_modules/@pulumi/pulumi
+#   pulumi                          the CLI
 #   pulumi-language-nodejs          the Node.js language host
-#   pulumi-resource-pulumi-nodejs   shim that runs @pulumi/pulumi's dynamic provider from the
-#                                   current directory (the engine starts it in the project dir)
+#   pulumi-resource-pulumi-nodejs   the dynamic-resource provider (for a build of ours: a shim that
+#                                   runs @pulumi/pulumi's dynamic provider from the current directory,
+#                                   as the engine starts it in the project dir)
 # Progress goes to stderr. On failure: exit 1 with one sentence saying why.
 # The directory is always named bin, so that its parent is the `root` for the Automation API's
 # PulumiCommand.get({ root }) (which runs <root>/bin/pulumi); the CLI finds the language host and the
-# shim next to itself, so the Automation API needs no PATH change.
+# provider next to itself, so the Automation API needs no PATH change.
+#
+# One CLI serves every @pulumi/pulumi the project supports (3.248 on Node 20 up to the newest on
+# Node 22/24): the engine and the SDK talk a stable gRPC protocol.
 #
 # Where the binaries come from:
-#   1. `pulumi` on PATH if it reports the wanted version and `pulumi-language-nodejs` is on PATH too;
+#   1. a user's own Pulumi CLI: `pulumi` on PATH at $min_version or later with `pulumi-language-nodejs`
+#      (official builds ship both, and the dynamic provider, in one directory), used as it is;
 #   2. otherwise a cache outside the repo (reused at once when its stamp says the build completed):
 #        ${HAPROXY_CLUSTER_PULUMI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/haproxy-cluster/pulumi-vX.Y.Z}/bin
 #      built with Go from the Go module proxy: the CLI is github.com/pulumi/pulumi/pkg/v3/cmd/pulumi at
@@ -23,16 +28,17 @@
 #      built in the same wrapper module against pulumi's sdk/v3 at the same release.
 #
 # Environment:
-#   HAPROXY_CLUSTER_PULUMI_VERSION  version to provide (default: node_modules/@pulumi/pulumi's)
+#   HAPROXY_CLUSTER_PULUMI_VERSION  version to build (default $default_version, the newest release the
+#                                   Go module proxy serves); also the only version taken from PATH
 #   HAPROXY_CLUSTER_PULUMI_CACHE    cache directory for the built binaries
-#   HAPROXY_CLUSTER_PULUMI_BUILD=1  ignore a matching `pulumi` on PATH and use/build the cache
+#   HAPROXY_CLUSTER_PULUMI_BUILD=1  ignore a `pulumi` on PATH and use/build the cache
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 langhost_src="$here/pulumi-cli/pulumi-language-nodejs/main.go"
 # Bump when the way the binaries are built changes, so old caches are rebuilt.
-recipe=2
+recipe=3
 
 log() { echo "pulumi-cli: $*" >&2; }
 fail() { echo "pulumi-cli: $*" >&2; exit 1; }
@@ -41,18 +47,18 @@ command -v node >/dev/null 2>&1 ||
   fail "node is not installed: install Node.js >= 20 (the Pulumi program and its dynamic providers run in it)."
 
 # --- 1. the wanted version ---------------------------------------------------------------------
-version="${HAPROXY_CLUSTER_PULUMI_VERSION:-}"
-if [ -z "$version" ]; then
-  sdk_pkg="$root/node_modules/@pulumi/pulumi/package.json"
-  [ -f "$sdk_pkg" ] ||
-    fail "node_modules/@pulumi/pulumi is not installed in $root: run npm ci first (or set HAPROXY_CLUSTER_PULUMI_VERSION)."
-  version="$(node -p 'require(process.argv[1]).version' "$sdk_pkg")"
-fi
+# The oldest CLI the project is tested with, and the release built when none is on PATH.
+min_version=3.248.0
+default_version=3.274.1
+version="${HAPROXY_CLUSTER_PULUMI_VERSION:-$default_version}"
 version="${version#v}"
 [[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] ||
-  fail "the wanted Pulumi version '$version' is not a release version like 3.248.0."
+  fail "the wanted Pulumi version '$version' is not a release version like 3.274.1."
 [[ "$version" == 3.* ]] ||
   fail "Pulumi $version is not a 3.x release, and this script builds only github.com/pulumi/pulumi/pkg/v3."
+
+# version_at_least A B: A >= B for X.Y.Z versions.
+version_at_least() { [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n 1)" = "$2" ]; }
 
 cache="${HAPROXY_CLUSTER_PULUMI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/haproxy-cluster/pulumi-v$version}"
 bin="$cache/bin"
@@ -95,6 +101,27 @@ setInterval(() => {
 }, 1000).unref();
 WATCH
   if [ -f "$dir/engine-watch.cjs" ] && cmp -s "$tmp" "$dir/engine-watch.cjs"; then rm -f "$tmp"; else mv -f "$tmp" "$dir/engine-watch.cjs"; fi
+  tmp="$(mktemp "$dir/.errors.XXXXXX")"
+  cat >"$tmp" <<'ERRORS'
+// Preloaded into every Pulumi program by this project's pulumi-language-nodejs (written by
+// scripts/pulumi-cli.sh). @pulumi/pulumi reports a program's uncaught error with
+// util.inspect(err, { colors: true }) (cmd/run/error.js); on Node 20.20 the colouring of the
+// stack's frames took 76-170 s for a plain TypeError, so a typo failed `pulumi up` after minutes.
+// That one call gets the same text without colours (a millisecond); every other call is untouched.
+"use strict";
+const util = require("node:util");
+const inspect = util.inspect;
+function inspectPulumiError(value, options, ...rest) {
+  if (value instanceof Error && options !== null && typeof options === "object" && options.colors &&
+    /[\\/]cmd[\\/]run[\\/]error\.[jt]s:/.test(new Error().stack || "")) {
+    options = { ...options, colors: false };
+  }
+  return inspect.call(this, value, options, ...rest);
+}
+Object.defineProperties(inspectPulumiError, Object.getOwnPropertyDescriptors(inspect));
+util.inspect = inspectPulumiError;
+ERRORS
+  if [ -f "$dir/fast-errors.cjs" ] && cmp -s "$tmp" "$dir/fast-errors.cjs"; then rm -f "$tmp"; else mv -f "$tmp" "$dir/fast-errors.cjs"; fi
 }
 
 # --- 2. a matching pulumi already on PATH ------------------------------------------------------
@@ -103,8 +130,13 @@ if [ "${HAPROXY_CLUSTER_PULUMI_BUILD:-}" != "1" ] && command -v pulumi >/dev/nul
   found="$(command -v pulumi)"
   found_version="$(PULUMI_SKIP_UPDATE_CHECK=true "$found" version 2>/dev/null | tail -n 1 || true)"
   found_dir="$(cd "$(dirname "$found")" && pwd)"
-  # Our own cache on PATH goes through the stamp check below.
-  if [ "$found_version" = "v$version" ] && [ "$found_dir" != "$bin" ]; then
+  found_version="${found_version#v}"
+  # Any release from the oldest tested on, unless a version was asked for; our own cache on PATH
+  # goes through the stamp check below.
+  if [[ "$found_version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] && version_at_least "$found_version" "$min_version" &&
+    { [ -z "${HAPROXY_CLUSTER_PULUMI_VERSION:-}" ] || [ "$found_version" = "$version" ]; } &&
+    [[ "$found_dir" != "${HAPROXY_CLUSTER_PULUMI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/haproxy-cluster}"/* ]]; then
+    version="$found_version"
     lang="$(command -v pulumi-language-nodejs)"
     if [ "$(basename "$found_dir")" = "bin" ] && [ -x "$found_dir/pulumi-language-nodejs" ] &&
       [ -x "$found_dir/pulumi-resource-pulumi-nodejs" ]; then

@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { promisify } from "node:util";
+import { refreshInstalledCopy } from "../support/pulumi-stack";
 import type { MockRunResult, MockRunSpec, RecordedResource } from "./mock-runner";
 
 /** mock-runner's exit code for "the program failed; the result file says why" (not imported: importing runs it). */
@@ -65,6 +66,8 @@ export async function runProgram(run: ProgramRun): Promise<MockRunResult> {
       preview: run.preview ?? false,
       resultFile: path.join(work, "result.json"),
     };
+    // An example installed by the end-to-end tests holds a copy of this package: keep it current.
+    if (fs.existsSync(path.join(spec.projectDir, "node_modules", "haproxy-cluster"))) await refreshInstalledCopy(spec.projectDir);
     const specFile = path.join(work, "spec.json");
     await fs.promises.writeFile(specFile, JSON.stringify(spec));
     const nodePath = [linkedModulesDir(), process.env.NODE_PATH].filter(Boolean).join(path.delimiter);

@@ -4,6 +4,7 @@
 // @pulumi/pulumi/cmd/dynamic-provider does, against real HAProxy. Once from this
 // checkout, once from the package as a user installs it (npm pack, npm install).
 
+import { sdkVersion } from "../support/pulumi-sdk";
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
 import fs from "node:fs";
@@ -197,7 +198,8 @@ describe("the providers as the engine runs them: serialized, then loaded in a fr
       project = fs.mkdtempSync(path.join(work, "user-project-"));
       fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "user-project", version: "1.0.0", private: true }));
       // The registry is reachable; the cache usually answers without it.
-      await run("npm", ["install", tarball, "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], { cwd: project, timeout: 100_000 });
+      // The SDK is the project's (a peer dependency): the one this run tests.
+      await run("npm", ["install", tarball, `@pulumi/pulumi@${sdkVersion()}`, "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], { cwd: project, timeout: 100_000 });
       requireFromString = require.resolve("require-from-string", { paths: [path.join(project, "node_modules/@pulumi/pulumi")] });
       assert.ok(requireFromString.startsWith(project), requireFromString);
 

@@ -58,7 +58,7 @@ const installs = new Map<string, Promise<void>>();
  */
 export async function installProject(dir: string): Promise<void> {
   const installed = ["@pulumi/pulumi/package.json", "haproxy-cluster/package.json"].every((p) => fs.existsSync(path.join(dir, "node_modules", p)));
-  if (installed) return;
+  if (installed) return refreshInstalledCopy(dir);
   let install = installs.get(dir);
   if (!install) {
     install = promisify(execFile)("npm", ["ci", "--no-audit", "--no-fund"], { cwd: dir, timeout: 15 * 60_000, maxBuffer: 64 * 1024 * 1024 }).then(
@@ -70,6 +70,20 @@ export async function installProject(dir: string): Promise<void> {
     installs.set(dir, install);
   }
   await install;
+}
+
+/**
+ * The examples install haproxy-cluster as a copy (install-links, so that it shares the
+ * project's one @pulumi/pulumi): after a rebuild, the copy gets this checkout's files again.
+ */
+export async function refreshInstalledCopy(dir: string): Promise<void> {
+  const copy = path.join(dir, "node_modules", "haproxy-cluster");
+  if ((await fs.promises.lstat(copy)).isSymbolicLink()) return;
+  const { files } = JSON.parse(await fs.promises.readFile(path.join(REPO_ROOT, "package.json"), "utf8")) as { files: string[] };
+  for (const file of [...files, "package.json"]) {
+    await fs.promises.rm(path.join(copy, file), { recursive: true, force: true });
+    await fs.promises.cp(path.join(REPO_ROOT, file), path.join(copy, file), { recursive: true });
+  }
 }
 
 export type Operation = "preview" | "up" | "refresh" | "destroy";

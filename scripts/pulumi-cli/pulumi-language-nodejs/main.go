@@ -47,6 +47,8 @@ type host struct {
 
 	nodeBin string
 	tracing string
+	// preload is fast-errors.cjs next to this binary (see scripts/pulumi-cli.sh), if there.
+	preload string
 
 	mu            sync.Mutex
 	engineAddress string
@@ -80,6 +82,11 @@ func main() {
 	}
 
 	h := &host{nodeBin: nodeBin, tracing: tracing, engineAddress: engineAddress, running: map[*exec.Cmd]struct{}{}}
+	if self, err := os.Executable(); err == nil {
+		if p := filepath.Join(filepath.Dir(self), "fast-errors.cjs"); fileExists(p) {
+			h.preload = p
+		}
+	}
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
 		Init: func(srv *grpc.Server) error {
 			pulumirpc.RegisterLanguageRuntimeServer(srv, h)
@@ -308,6 +315,9 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	h.mu.Unlock()
 
 	args := append([]string{}, opts.nodeargs...)
+	if h.preload != "" {
+		args = append(args, "--require", h.preload)
+	}
 	args = append(args, runPath)
 	add := func(k, v string) {
 		if v != "" {
@@ -400,4 +410,9 @@ func orEmptySlice(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
