@@ -1,6 +1,7 @@
 // The rolling deploy as a user would run it: haproxy-cluster installed from `npm pack`
 // into a fresh Pulumi project outside this repository (the example's files copied there),
 // then real `pulumi up` v1 → v2 against two HAProxy members, watched every 50 ms.
+import { sdkVersion } from "../support/pulumi-sdk";
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
 import fs from "node:fs";
@@ -33,7 +34,7 @@ import {
 const EXAMPLE_FILES = ["index.js", "program.js", "app-deployment.js", "app-process.js", "app.js", "apps.js", "Pulumi.yaml", "package.json"];
 const NPM_TIMEOUT_MS = 10 * 60_000;
 
-describe("e2e: examples/rolling-deploy with haproxy-cluster installed from npm pack, in a project outside the repository", function () {
+describe(`e2e: examples/rolling-deploy with haproxy-cluster installed from npm pack, in a project outside the repository (Node ${process.versions.node}, @pulumi/pulumi ${sdkVersion()})`, function () {
   this.timeout(900_000);
   const password = newPassword();
   let workDir: string;
@@ -60,10 +61,15 @@ describe("e2e: examples/rolling-deploy with haproxy-cluster installed from npm p
     for (const file of EXAMPLE_FILES) await fs.promises.copyFile(path.join(ROLLING_DEPLOY_DIR, file), path.join(projectDir, file));
     const manifest = JSON.parse(await fs.promises.readFile(path.join(projectDir, "package.json"), "utf8"));
     manifest.dependencies["haproxy-cluster"] = `file:${tarball}`;
+    // The project's own SDK, the one this run tests (haproxy-cluster takes it as a peer).
+    manifest.dependencies["@pulumi/pulumi"] = sdkVersion();
     await fs.promises.writeFile(path.join(projectDir, "package.json"), JSON.stringify(manifest, null, 2));
     await npm(["install", "--no-audit", "--no-fund"], projectDir);
     const installed = path.join(projectDir, "node_modules", "haproxy-cluster");
     assert.ok(!(await fs.promises.lstat(installed)).isSymbolicLink(), "installed as files, not linked to the checkout");
+    // `npm ls --parseable` prints one path per installed copy (deduped ones are not copies).
+    const copies = (await npm(["ls", "@pulumi/pulumi", "--all", "--parseable"], projectDir)).stdout.trim().split("\n");
+    assert.deepEqual(copies, [path.join(projectDir, "node_modules", "@pulumi", "pulumi")], "one @pulumi/pulumi in the project's tree, the project's own");
 
     apps = await appSpecs();
     fleet = await startApps(apps, "v0", "packed");
