@@ -125,12 +125,15 @@ export class Server extends StatsRow {
 
   /**
    * Serving: takes new traffic now and is expected to keep doing so. Exactly:
-   * admin state `ready`, health `up` or `no check`, and not transitioning (`UP 1/2` is
-   * failing checks on its way down). `NOLB`, `DRAIN`, `MAINT`, `DOWN` and any status
-   * this package does not recognise are not serving.
+   * admin state `ready`, health `up` or `no check`, not transitioning (`UP 1/2` is
+   * failing checks on its way down), and an effective weight above 0: HAProxy sends no
+   * new traffic to a weight-0 server, and a `set weight … N%` that rounds down to 0
+   * shows as weight 0 here too. `NOLB`, `DRAIN`, `MAINT`, `DOWN` and any status this
+   * package does not recognise are not serving. (CSV without a `weight` column, before
+   * HAProxy 1.3.x, is judged by status alone.)
    */
   get serving(): boolean {
-    return this.admin === "ready" && this.status.known && (this.health === "up" || this.health === "no check") && !this.transitioning;
+    return this.admin === "ready" && this.status.known && (this.health === "up" || this.health === "no check") && !this.transitioning && this.weight !== 0;
   }
 
   toJSON(): ServerSummary {
