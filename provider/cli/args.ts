@@ -152,7 +152,10 @@ function describeParseError(error: unknown, who: string): string {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
       return `unknown option ${option}; ${help}.`;
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
-      return /argument missing/.test(e.message ?? "") ? `option ${option} needs a value; ${help}.` : `option ${option} takes no value; ${help}.`;
+      if (/argument missing/.test(e.message ?? "")) return `option ${option} needs a value; ${help}.`;
+      // `--timeout -1`: parseArgs will not take a value that looks like an option.
+      if (/ambiguous/.test(e.message ?? "")) return `option ${option} got a value starting with "-", which it does not take as a value; write ${option}=VALUE if you meant one (negative numbers are never valid here).`;
+      return `option ${option} takes no value; ${help}.`;
     default:
       return `cannot read the command line; ${help}.`;
   }

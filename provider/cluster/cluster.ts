@@ -1,15 +1,19 @@
 // Many HAProxy members as one cluster: concurrent reads keyed by member name, map/reduce,
 // polling, and waiting until a condition holds on every member several times in a row.
 
-import { HcError, HcPartialFailure, asHcError, joinSentences } from "../errors";
+import { HcError, HcPartialFailure, asHcError, joinSentences, type HcErrorCode } from "../errors";
 import type { MemberOptionsInput } from "../member/spec";
 import { DEFAULT_THRESHOLD_PERCENT, type Capacity } from "../model/backend";
 import { Member, type SnapshotOptions } from "../model/member";
 import type { Snapshot } from "../model/snapshot";
 import { ClusterSnapshot } from "./cluster-snapshot";
 import type { ServerHold } from "./hold";
-import { sleep } from "./sleep";
+import { checkNumericOptions } from "./options";
+import { setLongTimeout, sleep } from "./sleep";
 import { transitionsBetween, type Transition } from "./transitions";
+
+/** Read errors that waiting cannot cure: a wait ends at once on them. */
+export const HOPELESS_READ_ERRORS: readonly HcErrorCode[] = ["HC_UNKNOWN_BACKEND", "HC_UNKNOWN_SERVER", "HC_AUTH_FAILED", "HC_NOT_ADMIN", "HC_BAD_SPEC"];
 
 export type Settled<T> = { ok: true; value: T } | { ok: false; error: HcError };
 
@@ -79,6 +83,7 @@ export class Cluster {
   readonly members: readonly Member[];
 
   constructor(members: ReadonlyArray<string | Member>, options?: MemberOptionsInput) {
+    if (!Array.isArray(members)) throw new HcError("HC_BAD_SPEC", `a cluster takes a list of members, e.g. ["http://lb1:8404/stats", "unix:/run/haproxy/admin.sock"], not ${typeof members}.`);
     if (members.length === 0) throw new HcError("HC_BAD_SPEC", "a cluster needs at least one member: a stats URL, socket path, tcp://host:port or file:.");
     this.members = members.map((m) => (typeof m === "string" ? new Member(m, options) : m));
     const seen = new Set<string>();
@@ -142,21 +147,7 @@ export class Cluster {
 
   /** Reads every member at once. Members that fail are recorded in `errors`. */
   async snapshot(options?: SnapshotOptions): Promise<ClusterSnapshot> {
-    const settled = await this.mapSettled((m) => m.snapshot(options));
-    const snapshots = new Map<string, Snapshot>();
-    const errors = new Map<string, HcError>();
-    const names: string[] = [];
-    for (const [name, r] of settled) {
-      names.push(name);
-      if (r.ok) snapshots.set(name, r.value);
-      else errors.set(name, r.error);
-      // An old worker still serves: every question (safe? drained?) must hold on it too.
-      for (const old of r.ok ? r.value.oldWorkers : []) {
-        names.push(old.member);
-        snapshots.set(old.member, old);
-      }
-    }
-    return new ClusterSnapshot(names, snapshots, errors);
+    return this.snapshotBefore(Infinity, options);
   }
 
   /**
@@ -164,6 +155,7 @@ export class Cluster {
    * the previous one) to `fn`, until the signal aborts or `fn` returns false.
    */
   async poll(fn: (snapshot: ClusterSnapshot, transitions: Transition[]) => unknown, options: PollOptions = {}): Promise<void> {
+    checkNumericOptions("poll", options, ["intervalSeconds"]);
     const intervalMs = (options.intervalSeconds ?? 2) * 1000;
     let previous: ClusterSnapshot | undefined;
     while (!options.signal?.aborted) {
@@ -182,9 +174,12 @@ export class Cluster {
    * A member that cannot be read fails that poll. At the deadline, throws
    * HC_WAIT_DEADLINE naming each member that held the wait back and why; its
    * `details.unreadable` lists members that could not be read on the last poll.
-   * A condition that throws (an unknown backend, say) ends the wait at once.
+   * A condition that throws (an unknown backend, say) ends the wait at once, and so
+   * does a read error that waiting cannot cure (HOPELESS_READ_ERRORS). Every read is
+   * bounded by the deadline: a member still silent then counts as unreadable.
    */
   async waitUntil(condition: MemberCondition, options: WaitOptions = {}): Promise<WaitResult> {
+    checkNumericOptions("waitUntil", options, ["minChecks", "intervalSeconds", "timeoutSeconds"]);
     const minChecks = options.minChecks ?? 3;
     const intervalMs = (options.intervalSeconds ?? 2) * 1000;
     const timeoutMs = (options.timeoutSeconds ?? 300) * 1000;
@@ -196,15 +191,16 @@ export class Cluster {
     let attempt = 0;
     let previous: ClusterSnapshot | undefined;
     let progress: WaitProgress | undefined;
+    // The last poll that failed: a deadline after a flap names who failed, not just "2 of 3".
+    let lastFailed: WaitProgress | undefined;
 
     for (;;) {
       if (options.signal?.aborted) throw options.signal.reason ?? new Error("aborted");
       attempt++;
       const started = Date.now();
-      const snap = await raceDeadline(this.snapshot(options.snapshot), deadline);
-      if (!snap) break; // the deadline passed during the read
-      // A name HAProxy does not know will not appear by waiting: say so now.
-      for (const error of snap.errors.values()) if (error.code === "HC_UNKNOWN_BACKEND" || error.code === "HC_UNKNOWN_SERVER") throw error;
+      const snap = await this.snapshotBefore(deadline, options.snapshot);
+      // A name HAProxy does not know, or refused credentials, will not change by waiting: say so now.
+      for (const error of snap.errors.values()) if (HOPELESS_READ_ERRORS.includes(error.code)) throw error;
       const transitions = previous ? transitionsBetween(previous, snap) : [];
       for (const t of transitions) options.onTransition?.(t);
       previous = snap;
@@ -213,32 +209,63 @@ export class Cluster {
       const reloaded = new Set(transitions.filter((t) => t.reload).map((t) => t.member));
       for (const member of options.hold ? await options.hold.check(snap) : []) reloaded.add(member);
 
-      const members = snap.members.map((member) =>
-        reloaded.has(member)
-          ? { member, ok: false, unreadable: false, reason: "was just reloaded: its server states came from its configuration", backends: [] }
-          : evaluate(member, snap, condition, backends),
-      );
+      // A poll the deadline cut short: a member that answered the poll before keeps that
+      // verdict (the cut says nothing about it); one never read is unreadable. It never counts as a pass.
+      const cut = Date.now() >= deadline;
+      const members = snap.members.map((member) => {
+        if (reloaded.has(member)) return { member, ok: false, unreadable: false, reason: "was just reloaded: its server states came from its configuration", backends: [] };
+        const now = evaluate(member, snap, condition, backends);
+        const before = progress?.members.find((m) => m.member === member);
+        return cut && before && snap.errors.get(member)?.details.cutByDeadline ? before : now;
+      });
       const ok = members.every((m) => m.ok);
-      passes = ok ? passes + 1 : 0;
+      passes = ok ? passes + (cut ? 0 : 1) : 0;
       progress = { attempt, passes, minChecks, elapsedSeconds: (Date.now() - start) / 1000, ok, members };
+      if (!ok) lastFailed = progress;
       options.onProgress?.(progress);
       if (passes >= minChecks) return { polls: attempt, elapsedSeconds: progress.elapsedSeconds, last: snap, progress };
+      if (cut) break;
 
       const next = started + intervalMs;
       if (next >= deadline) break;
       if (!(await sleep(next - Date.now(), options.signal))) throw options.signal?.reason ?? new Error("aborted");
     }
-    throw deadlineError(what, timeoutMs / 1000, progress);
+    throw deadlineError(what, timeoutMs / 1000, progress, lastFailed);
+  }
+
+  /** Reads every member at once, each bounded by `deadline`: a member still silent then gets HC_MEMBER_TIMEOUT. */
+  private async snapshotBefore(deadline: number, options?: SnapshotOptions): Promise<ClusterSnapshot> {
+    const settled = await this.mapSettled(async (m) => {
+      const snapshot = await raceDeadline(m.snapshot(options), deadline);
+      if (snapshot) return snapshot;
+      throw new HcError("HC_MEMBER_TIMEOUT", `${m.name}: no complete answer before the wait's deadline; check that HAProxy is alive and not overloaded.`, { member: m.name, cutByDeadline: true });
+    });
+    const snapshots = new Map<string, Snapshot>();
+    const errors = new Map<string, HcError>();
+    const names: string[] = [];
+    for (const [name, r] of settled) {
+      names.push(name);
+      if (r.ok) snapshots.set(name, r.value);
+      else errors.set(name, r.error);
+      // An old worker still serves: every question (safe? drained?) must hold on it too.
+      for (const old of r.ok ? r.value.oldWorkers : []) {
+        names.push(old.member);
+        snapshots.set(old.member, old);
+      }
+    }
+    return new ClusterSnapshot(names, snapshots, errors);
   }
 
   /** One read: is the backend rolling-restart safe on every member right now? */
   async rollingRestartable(backend: string, options: { thresholdPercent?: number } = {}): Promise<boolean> {
+    checkNumericOptions("rollingRestartable", options, ["thresholdPercent"]);
     const snap = await this.snapshot({ backend });
     return snap.rollingRestartable(backend, options.thresholdPercent);
   }
 
   /** Waits until the backend is rolling-restart safe on every member (see `waitUntil`). */
-  waitUntilRollingRestartable(backend: string, options: WaitOptions & { thresholdPercent?: number } = {}): Promise<WaitResult> {
+  async waitUntilRollingRestartable(backend: string, options: WaitOptions & { thresholdPercent?: number } = {}): Promise<WaitResult> {
+    checkNumericOptions("waitUntilRollingRestartable", options, ["thresholdPercent", "minChecks", "intervalSeconds", "timeoutSeconds"]);
     const threshold = options.thresholdPercent ?? DEFAULT_THRESHOLD_PERCENT;
     return this.waitUntil((snap) => rollingRestartCheck(snap, backend, threshold), {
       description: `${backend} rolling-restart safe (${threshold}%)`,
@@ -293,14 +320,16 @@ function withoutMember(message: string, member: string): string {
   return text.replace(/\.$/, "");
 }
 
-function deadlineError(what: string, timeoutSeconds: number, progress: WaitProgress | undefined): HcError {
+function deadlineError(what: string, timeoutSeconds: number, progress: WaitProgress | undefined, lastFailed: WaitProgress | undefined): HcError {
   const held = progress?.members.filter((m) => !m.ok) ?? [];
   const unreadable = held.filter((m) => m.unreadable).map((m) => m.member);
+  const failedBefore = lastFailed?.members.filter((m) => !m.ok) ?? [];
+  const before = failedBefore.length > 0 ? `; before that, on poll ${lastFailed!.attempt}, ${failedBefore.map((m) => `${m.member}: ${m.reason}`).join("; ")}` : "";
   const detail =
     held.length > 0
       ? held.map((m) => `${m.member}: ${m.reason}`).join("; ")
       : progress
-        ? `it held on the last ${progress.passes} of ${progress.minChecks} required consecutive checks`
+        ? `it held on the last ${progress.passes} of ${progress.minChecks} required consecutive checks${before}`
         : "no read finished in time";
   return new HcError("HC_WAIT_DEADLINE", `gave up waiting for ${what} after ${timeoutSeconds} s; ${detail}.`, {
     heldBack: held.map((m) => ({ member: m.member, reason: m.reason, backends: m.backends })),
@@ -311,13 +340,13 @@ function deadlineError(what: string, timeoutSeconds: number, progress: WaitProgr
 
 /** The promise's value, or undefined if the deadline comes first. */
 async function raceDeadline<T>(promise: Promise<T>, deadline: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
+  let cancel = (): void => undefined;
   const expired = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()));
+    cancel = setLongTimeout(() => resolve(undefined), deadline - Date.now());
   });
   try {
     return await Promise.race([promise, expired]);
   } finally {
-    clearTimeout(timer);
+    cancel();
   }
 }

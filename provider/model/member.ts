@@ -44,7 +44,8 @@ export class Member {
   readonly #transport: Transport;
 
   constructor(spec: string | ResolvedMember, options?: MemberOptionsInput) {
-    const resolved = typeof spec === "string" ? resolveMember(spec, options) : spec;
+    // Anything but a resolved member goes through resolveMember, which refuses non-strings with HC_BAD_SPEC.
+    const resolved = typeof spec === "object" && spec !== null && "target" in spec ? spec : resolveMember(spec as string, options);
     this.name = resolved.target.name;
     this.kind = resolved.target.kind;
     this.#transport = createTransport(resolved);

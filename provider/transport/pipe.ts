@@ -28,6 +28,11 @@ const ERRNO_ADVICE: Record<string, string> = {
 
 export function socketError(member: string, error: NodeJS.ErrnoException): HcError {
   if (error instanceof HcError) return error;
+  // A unix socket whose listen backlog is full refuses at once with EAGAIN: HAProxy is
+  // there but not accepting, i.e. hung or overloaded; waiting longer is what a timeout is.
+  if (error.code === "EAGAIN") {
+    return new HcError("HC_MEMBER_TIMEOUT", `${member}: HAProxy is not accepting connections on its socket (its backlog is full): it is hung or overloaded; check that the process is alive and not stopped.`, { member, errno: error.code }, { cause: error });
+  }
   const text = ERRNO_ADVICE[error.code ?? ""] ?? `${error.message}; check the address.`;
   return new HcError("HC_MEMBER_UNREACHABLE", `${member}: ${text}`, { member, errno: error.code }, { cause: error });
 }

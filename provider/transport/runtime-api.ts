@@ -23,8 +23,9 @@ const KNOWN_REPLIES: ReadonlyArray<{ match: RegExp; code: HcErrorCode; advice: s
 ];
 
 /** Escapes what the CLI parser treats specially in an argument (`;` separates commands). */
-export function escapeArg(value: string): string {
-  if (/[\s]/.test(value)) throw new RangeError(`names with white space cannot be sent over the Runtime API: ${JSON.stringify(value)}`);
+export function escapeArg(value: string, member: string): string {
+  // A bad name, not a bad member: waiting or retrying cannot help, so HC_BAD_SPEC.
+  if (/[\s]/.test(value)) throw new HcError("HC_BAD_SPEC", `${member}: ${JSON.stringify(value)} has white space, which HAProxy names never have and the Runtime API cannot carry; check the name.`, { member });
   return value.replace(/[\\;]/g, (c) => `\\${c}`);
 }
 
@@ -67,7 +68,7 @@ export class RuntimeApi {
 
   async readStats(query: StatsQuery = {}): Promise<StatsTable> {
     const mask = typeMask(query.types);
-    const line = query.proxy !== undefined || mask !== -1 ? `show stat ${query.proxy !== undefined ? escapeArg(query.proxy) : "-1"} ${mask} -1` : "show stat";
+    const line = query.proxy !== undefined || mask !== -1 ? `show stat ${query.proxy !== undefined ? escapeArg(query.proxy, this.member) : "-1"} ${mask} -1` : "show stat";
     const parser = new StatsCsvParser(this.member);
     let head = "";
     try {
@@ -92,7 +93,7 @@ export class RuntimeApi {
    * CSV status hides when a server is also down. Returns `backend/server` → admin bit mask.
    */
   async readAdminStates(backend?: string): Promise<Map<string, number>> {
-    const reply = await this.command(backend === undefined ? "show servers state" : `show servers state ${escapeArg(backend)}`);
+    const reply = await this.command(backend === undefined ? "show servers state" : `show servers state ${escapeArg(backend, this.member)}`);
     const lines = reply.split("\n");
     const error = this.replyError(reply, { backend });
     if (error) throw error;
@@ -115,7 +116,7 @@ export class RuntimeApi {
 
   async act(backend: string, servers: readonly string[], action: ServerStateAction): Promise<void> {
     for (const server of servers) {
-      const target = `${escapeArg(backend)}/${escapeArg(server)}`;
+      const target = `${escapeArg(backend, this.member)}/${escapeArg(server, this.member)}`;
       const line =
         action === "health-down"
           ? `set server ${target} health down`
@@ -129,7 +130,7 @@ export class RuntimeApi {
   async setWeight(backend: string, servers: readonly string[], weight: Weight): Promise<void> {
     const value = formatWeight(weight);
     for (const server of servers) {
-      await this.expectEmpty(`set weight ${escapeArg(backend)}/${escapeArg(server)} ${value}`, backend, server);
+      await this.expectEmpty(`set weight ${escapeArg(backend, this.member)}/${escapeArg(server, this.member)} ${value}`, backend, server);
     }
   }
 

@@ -2,7 +2,6 @@
 // polls in a row, printing progress and status changes on stderr.
 
 import type { WaitProgress } from "../../cluster/cluster";
-import type { HcErrorCode } from "../../errors";
 import { numberOption, stringList, type CommandSpec } from "../args";
 import type { Context } from "../context";
 import { Exit, UsageError, type ExitCode } from "../exit";
@@ -43,9 +42,6 @@ read some member, or a name is unknown, or the credentials are refused.`,
   },
 };
 
-/** Read errors that waiting cannot cure: stop at once rather than at the deadline. */
-const HOPELESS: readonly HcErrorCode[] = ["HC_UNKNOWN_BACKEND", "HC_AUTH_FAILED", "HC_NOT_ADMIN", "HC_BAD_SPEC"];
-
 export async function run(ctx: Context): Promise<ExitCode> {
   const backends = stringList(ctx.values, "backend");
   if (backends.length === 0) throw new UsageError("wait needs --backend B; run haproxy-cluster wait --help.");
@@ -56,24 +52,7 @@ export async function run(ctx: Context): Promise<ExitCode> {
   const cluster = await ctx.cluster();
   const { isHcError } = await import("../../errors");
   const snapshot = backends.length === 1 ? { backend: backends[0]! } : { types: ["backend", "server"] as const };
-
-  // A wrong backend name or password would otherwise be retried until the deadline.
-  const first = await cluster.snapshot(snapshot);
-  const hopeless = [...first.errors.values()].filter((e) => HOPELESS.includes(e.code));
-  for (const s of first.snapshots.values()) {
-    for (const b of backends) {
-      try {
-        s.backend(b);
-      } catch (error) {
-        if (isHcError(error)) hopeless.push(error);
-        else throw error;
-      }
-    }
-  }
-  if (hopeless.length > 0) {
-    for (const e of hopeless) ctx.out.error(e.message);
-    return Exit.UNKNOWN;
-  }
+  // A wrong name or password ends the wait at once (the framework's rule), exit 3.
 
   const options = {
     minChecks,

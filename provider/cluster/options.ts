@@ -1,0 +1,42 @@
+// The numeric options of the framework's waits and polls, checked where they enter with
+// zod: one home for their defaults and limits, and one sentence per bad value, in the
+// CLI's words ("minChecks must be a whole number of at least 1, not 0").
+
+import { z } from "zod";
+import { HcError } from "../errors";
+
+/** Polling faster than this only loads HAProxy: 20 reads a second per member at most. */
+export const MIN_INTERVAL_SECONDS = 0.05;
+
+/** Each option's rule, in the words the error message uses. */
+const RULES = {
+  minChecks: { schema: z.number().int().min(1), says: "a whole number of at least 1" },
+  intervalSeconds: { schema: z.number().min(MIN_INTERVAL_SECONDS).finite(), says: `a number of seconds of at least ${MIN_INTERVAL_SECONDS}` },
+  timeoutSeconds: { schema: z.number().positive(), says: "a number of seconds above 0" },
+  thresholdPercent: { schema: z.number().min(0).max(100), says: "a number from 0 to 100" },
+} as const;
+
+export type NumericOption = keyof typeof RULES;
+
+/**
+ * Throws HC_BAD_SPEC for the first option of `options` that breaks its rule; absent
+ * (undefined) options are left to their defaults. `where` names the call for the message.
+ */
+export function checkNumericOptions(where: string, options: object | undefined, names: readonly NumericOption[]): void {
+  if (options === undefined) return;
+  if (options === null || typeof options !== "object") {
+    throw new HcError("HC_BAD_SPEC", `${where}: options must be an object such as { timeoutSeconds: 60 }, not ${String(options)}.`);
+  }
+  const bag = options as Record<string, unknown>;
+  for (const name of names) {
+    const value = bag[name];
+    if (value === undefined) continue;
+    if (!RULES[name].schema.safeParse(value).success) {
+      throw new HcError("HC_BAD_SPEC", `${where}: ${name} must be ${RULES[name].says}, not ${describe(value)}.`, { option: name });
+    }
+  }
+}
+
+function describe(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
+}
