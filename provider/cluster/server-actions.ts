@@ -13,6 +13,7 @@ import { checkCapacity, type CapacityGuardOptions } from "./capacity-guard";
 import { Cluster, type MemberCheck, type WaitOptions } from "./cluster";
 import type { ClusterSnapshot } from "./cluster-snapshot";
 import { ServerHold, type HeldState } from "./hold";
+import { checkNumericOptions } from "./options";
 
 /** What a user can ask of servers on every member. */
 export type ClusterServerAction = ServerAction | "weight" | "shutdown-sessions";
@@ -41,6 +42,15 @@ export interface MemberActionResult {
   member: string;
   ok: boolean;
   error?: HcError;
+  /**
+   * After a failed or ambiguous write, each `backend/server`'s status as read again on
+   * this member (e.g. `DRAIN`, `DOWN (drain)`); absent when nothing was written or the read failed.
+   */
+  stateAfter?: Record<string, string>;
+  /** A write began but the member could not be read afterwards: it may or may not have changed. */
+  stateUnknown?: boolean;
+  /** The error of a write whose reply was lost although the change is in place (`ok` is then true). */
+  recoveredFrom?: string;
   /** Servers whose health verdict was forced down so that only fresh checks bring them back (`ready`). */
   forcedFreshChecks?: string[];
 }
@@ -145,21 +155,8 @@ export async function applyToTargets(
   const held = HELD[action];
   const hold = held && options.holdAcrossReloads !== false ? new ServerHold(sub.members, targets, held, { onWarning: options.onWarning }) : undefined;
 
-  const settled = await sub.mapSettled(async (member) => {
-    const snap = before.snapshots.get(member.name);
-    if (!snap) throw before.errors.get(member.name)!;
-    const mine = targets.filter((t) => t.member === member.name);
-    const forced: string[] = [];
-    for (const t of mine) forced.push(...(await applyOnMember(member, t.backend, t.servers, action, options, snap)));
-    const { confirmed, snapshot } = await verifyOnMember(member, mine, action, read);
-    if (snapshot) hold?.record(snapshot);
-    return { forced, confirmed };
-  });
-
-  const results: MemberActionResult[] = [];
-  for (const [member, r] of settled) {
-    results.push(r.ok ? { member, ok: true, forcedFreshChecks: r.value.forced.length > 0 ? r.value.forced : undefined } : { member, ok: false, error: r.error });
-  }
+  const settled = await sub.mapSettled((member) => actOnMember(member, targets.filter((t) => t.member === member.name), action, options, before, read, hold));
+  const results = [...settled].map(([member, r]): MemberActionResult => (r.ok ? r.value.result : { member, ok: false, error: r.error }));
   const changed = results.filter((r) => r.ok).map((r) => r.member);
   const failed = results.filter((r) => !r.ok).map((r) => r.member);
   const allServers = [...new Set(targets.flatMap((t) => t.servers))];
@@ -194,9 +191,10 @@ export async function applyToTargets(
 
   if (failed.length > 0) {
     const failures = new Map(results.filter((r) => !r.ok).map((r) => [r.member, r.error!] as const));
-    const where = changed.length > 0 ? `It was applied on ${changed.join(", ")} only.` : "Nothing changed anywhere.";
+    const unknown = results.filter((r) => r.stateUnknown).map((r) => r.member);
+    const where = changed.length > 0 ? `It was applied on ${changed.join(", ")} only.` : unknown.length > 0 ? "It was applied nowhere for certain." : "Nothing changed anywhere.";
     const why = joinSentences([...failures.values()].map((e) => e.message));
-    const error = new HcPartialFailure(`${action} ${subject} failed on ${failed.length} of ${results.length} members: ${why}. ${where}`, failures, changed);
+    const error = new HcPartialFailure(`${action} ${subject} failed on ${failed.length} of ${results.length} members: ${why}. ${where}${afterFailure(results)}`, failures, changed);
     error.details.report = report;
     throw error;
   }
@@ -214,6 +212,7 @@ const TAKES_OUT: ReadonlySet<ClusterServerAction> = new Set(["drain", "maint", "
  * refuse it later, and the refusal would read as a member's failure.
  */
 function checkArguments(targets: readonly ActionTarget[], action: ClusterServerAction, options: ServerActionOptions): void {
+  checkNumericOptions(action, options, ["timeoutSeconds", "intervalSeconds"]);
   if (action === "weight") {
     if (options.weight === undefined) throw new HcError("HC_BAD_SPEC", "set weight needs a weight (0-256 or N%).");
     try {
@@ -256,13 +255,98 @@ function targetsReached(snap: Snapshot, targets: readonly ActionTarget[], action
   return { ok: true };
 }
 
-async function applyOnMember(member: Member, backend: string, names: string[], action: ClusterServerAction, options: ServerActionOptions, before: Snapshot): Promise<string[]> {
+/** Errors raised before a connection was made: nothing reached HAProxy. */
+const NEVER_CONNECTED = new Set(["ECONNREFUSED", "ENOENT", "ENOTFOUND", "EAI_AGAIN", "EACCES", "EHOSTUNREACH", "EAGAIN"]);
+
+/**
+ * The action on one member's targets, never throwing. After a failure once a write began
+ * (HAProxy may have applied it and the reply been lost), the member is read again and
+ * the result says what is true there: the change found in place counts as done.
+ */
+async function actOnMember(
+  member: Member,
+  mine: readonly ActionTarget[],
+  action: ClusterServerAction,
+  options: ServerActionOptions,
+  before: ClusterSnapshot,
+  read: SnapshotOptions,
+  hold: ServerHold | undefined,
+): Promise<{ result: MemberActionResult; confirmed: boolean }> {
+  const snap = before.snapshots.get(member.name);
+  if (!snap) return { result: { member: member.name, ok: false, error: before.errors.get(member.name)! }, confirmed: false };
+  const writes = { started: 0 };
+  try {
+    const forced: string[] = [];
+    for (const t of mine) forced.push(...(await applyOnMember(member, t.backend, t.servers, action, options, snap, writes)));
+    const { confirmed, snapshot } = await verifyOnMember(member, mine, action, read);
+    if (snapshot) hold?.record(snapshot);
+    return { result: { member: member.name, ok: true, forcedFreshChecks: forced.length > 0 ? forced : undefined }, confirmed };
+  } catch (thrown) {
+    const error = asHcError(thrown, member.name);
+    const failed = { result: { member: member.name, ok: false, error }, confirmed: false };
+    if (writes.started === 0 || ["HC_UNKNOWN_BACKEND", "HC_UNKNOWN_SERVER", "HC_BAD_SPEC", "HC_READ_ONLY"].includes(error.code)) return failed;
+    let after: Snapshot;
+    try {
+      after = await member.snapshot(read);
+    } catch {
+      const nothingSent = writes.started === 1 && NEVER_CONNECTED.has(String(error.details.errno ?? ""));
+      return { ...failed, result: { ...failed.result, stateUnknown: !nothingSent } };
+    }
+    const goal = EXPECTED_ADMIN[action];
+    const stateAfter: Record<string, string> = {};
+    let inPlace = goal !== undefined;
+    for (const t of mine) {
+      for (const name of t.servers) {
+        const s = after.backend(t.backend).server(name);
+        stateAfter[`${t.backend}/${name}`] = describeState(s);
+        if (!s.adminStateKnown || s.admin !== goal) inPlace = false;
+      }
+    }
+    if (inPlace) {
+      hold?.record(after);
+      return { result: { member: member.name, ok: true, stateAfter, recoveredFrom: error.message }, confirmed: true };
+    }
+    return { ...failed, result: { ...failed.result, stateAfter } };
+  }
+}
+
+/** "DRAIN", or "DOWN (drain)" when the status hides the admin state. */
+function describeState(server: Server): string {
+  const shown = server.status.raw.split(" ")[0]!.toLowerCase();
+  return server.admin !== "ready" && shown !== server.admin ? `${server.status.raw} (${server.admin})` : server.status.raw;
+}
+
+/** " lb2 shows myapp/app1 UP." for each failed member read again, and a warning for those that could not be. */
+function afterFailure(results: readonly MemberActionResult[]): string {
+  const parts: string[] = [];
+  for (const r of results) {
+    if (r.ok) continue;
+    if (r.stateAfter) parts.push(`${r.member} shows ${Object.entries(r.stateAfter).map(([n, st]) => `${n} ${st}`).join(", ")}.`);
+    else if (r.stateUnknown) parts.push(`Whether it changed on ${r.member} is unknown: a write began but the member could not be read afterwards; check with haproxy-cluster status before undoing or retrying.`);
+  }
+  return parts.length > 0 ? ` ${parts.join(" ")}` : "";
+}
+
+async function applyOnMember(
+  member: Member,
+  backend: string,
+  names: string[],
+  action: ClusterServerAction,
+  options: ServerActionOptions,
+  before: Snapshot,
+  writes: { started: number },
+): Promise<string[]> {
+  // Counts each call that may write, before it starts.
+  const write = <T>(call: () => Promise<T>): Promise<T> => {
+    writes.started++;
+    return call();
+  };
   switch (action) {
     case "weight":
-      await member.setWeight(backend, names, options.weight!, before);
+      await write(() => member.setWeight(backend, names, options.weight!, before));
       return [];
     case "shutdown-sessions":
-      await member.shutdownSessions(backend, names, before);
+      await write(() => member.shutdownSessions(backend, names, before));
       return [];
     case "ready":
     case "enable": {
@@ -275,7 +359,7 @@ async function applyOnMember(member: Member, backend: string, names: string[], a
       // also hides the checks. Step through drain (no new traffic) and force down there.
       const inMaint = names.filter((n) => bes.some((be) => be.server(n).admin === "maint"));
       if (inMaint.length > 0) {
-        await member.drain(backend, inMaint, snap);
+        await write(() => member.drain(backend, inMaint, snap));
         snap = await member.snapshot({ backend });
         bes = views(snap);
       }
@@ -287,12 +371,12 @@ async function applyOnMember(member: Member, backend: string, names: string[], a
           return s.hasHealthCheck && (s.admin !== "ready" || !s.adminStateKnown);
         }),
       );
-      if (toForce.length > 0) await member.forceHealthDown(backend, toForce, snap);
-      await member.ready(backend, names, snap);
+      if (toForce.length > 0) await write(() => member.forceHealthDown(backend, toForce, snap));
+      await write(() => member.ready(backend, names, snap));
       return toForce;
     }
     default:
-      await member.setState(backend, names, action, before);
+      await write(() => member.setState(backend, names, action, before));
       return [];
   }
 }

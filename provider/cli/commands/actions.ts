@@ -359,9 +359,12 @@ function printResults(ctx: Context, report: ServerActionReport): void {
       .join(", ");
     if (r.ok) {
       const fresh = r.forcedFreshChecks ? ` (health forced down until fresh checks pass: ${r.forcedFreshChecks.join(", ")})` : "";
-      ctx.out.info(`${r.member}: ${subject} ${DONE[report.action]}${fresh}${report.waited ? ", confirmed" : ""}`);
+      // The reply was lost but the member, read again, shows the change: say both.
+      const lost = r.recoveredFrom ? ` (its reply was lost: ${r.recoveredFrom.replace(/\.$/, "")}; read again, it shows ${Object.values(r.stateAfter ?? {}).join(", ")})` : "";
+      ctx.out.info(`${r.member}: ${subject} ${DONE[report.action]}${fresh}${lost}${report.waited ? ", confirmed" : ""}`);
     } else {
-      ctx.out.error(`${r.member}: ${subject} NOT ${DONE[report.action]}: ${r.error?.message ?? "failed"}`);
+      const now = r.stateAfter ? ` (read again: ${Object.entries(r.stateAfter).map(([n, st]) => `${n} ${st}`).join(", ")})` : r.stateUnknown ? " (its state is unknown now: check with haproxy-cluster status)" : "";
+      ctx.out.error(`${r.member}: ${subject} NOT ${DONE[report.action]}${now}: ${r.error?.message ?? "failed"}`);
     }
   }
 }
