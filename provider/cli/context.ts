@@ -2,6 +2,7 @@
 // specs and the member options. The library is loaded here, on first use, never before.
 
 import type { Cluster } from "../cluster/cluster";
+import { passwordInUrl } from "../member/redact";
 import type { MemberOptionsInput } from "../member/spec";
 import { memberSpecs, numberOption, readPasswordFile, type CommandSpec, type OptionValues } from "./args";
 import { UsageError } from "./exit";
@@ -29,6 +30,10 @@ export class Context {
     const rest = spec.takesCode ? positionals.slice(1) : positionals;
     const members = memberSpecs(rest, values["members-file"] as string | undefined);
     for (const m of members) out.addSecret(passwordInUrl(m));
+    // The process list shows every argument to every user of the machine.
+    if (rest.some((m) => passwordInUrl(m) !== undefined)) {
+      out.warn("a member URL on the command line holds a password, which other users can read in `ps`; put it in HAPROXY_CLUSTER_PASSWORD or --password-file FILE (with --user), or the URL in --members-file.");
+    }
     out.addSecret(process.env.HAPROXY_CLUSTER_PASSWORD);
     return new Context(spec, values, args, members, out, trailing);
   }
@@ -82,12 +87,3 @@ export class Context {
   }
 }
 
-function passwordInUrl(spec: string): string | undefined {
-  const m = /^[a-z][a-z0-9+.-]*:\/\/[^/@\s:]*:([^/@\s]*)@/i.exec(spec.trim());
-  if (!m) return undefined;
-  try {
-    return decodeURIComponent(m[1]!);
-  } catch {
-    return m[1];
-  }
-}

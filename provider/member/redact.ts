@@ -1,11 +1,27 @@
 // Member names never carry a password: the one rule for removing them, shared by the
 // library and the CLI's output (this module loads nothing, so the CLI stays fast).
 
-/** `scheme://user:secret@` → `scheme://user:***@`; a user alone (`ssh://haproxy@lb1`) is kept: it is no secret. */
+/**
+ * `scheme://user:secret@` → `scheme://user:***@`; a user alone (`ssh://haproxy@lb1`) is
+ * kept: it is no secret. Everything up to the last `@` of the word counts as userinfo:
+ * a password may hold an unencoded `/` or `@`, which ends the userinfo for a URL parser
+ * but must not leak into a message.
+ */
 export function redactUrl(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^/@\s]*)@/gi, (_m, scheme: string, userinfo: string) => {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)(\S*)@/gi, (_m, scheme: string, userinfo: string) => {
     if (!userinfo.includes(":")) return `${scheme}${userinfo}@`;
-    const user = userinfo.split(":")[0];
-    return user ? `${scheme}${user}:***@` : scheme;
+    const user = userinfo.split(":")[0]!;
+    return user && !/[/?#]/.test(user) ? `${scheme}${user}:***@` : `${scheme}***@`;
   });
+}
+
+/** The password written in a member URL (percent-decoded when it can be), else undefined. */
+export function passwordInUrl(spec: string): string | undefined {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/[^/@\s:]*:(\S*)@/i.exec(spec.trim());
+  if (!m) return undefined;
+  try {
+    return decodeURIComponent(m[1]!);
+  } catch {
+    return m[1];
+  }
 }

@@ -9,6 +9,7 @@ import { HcError } from "../errors";
 import { redactUrl } from "./redact";
 
 export { redactUrl };
+export { passwordInUrl } from "./redact";
 
 export type MemberKind = "http" | "unix" | "tcp" | "ssh" | "file";
 
@@ -111,6 +112,9 @@ export function resolveMember(
   optionsInput: MemberOptionsInput = {},
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedMember {
+  if (typeof spec !== "string") {
+    throw new HcError("HC_BAD_SPEC", `a member spec is a string (a stats URL, a socket path, tcp://host:port or file:/path.csv), not ${typeof spec === "object" ? "an object" : typeof spec}.`);
+  }
   const parsed = memberOptionsSchema.safeParse(optionsInput);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "options"}: ${i.message}`).join("; ");
@@ -155,8 +159,15 @@ export function resolveMember(
   if (url.hash) throw bad("the stats URL must not carry a fragment; give the stats page address only.");
 
   // Credentials: explicit options first, then the URL, then the environment.
-  const username = optionUser ?? (decodeURIComponent(url.username) || env.HAPROXY_CLUSTER_USER || undefined);
-  const password = optionPassword ?? (decodeURIComponent(url.password) || env.HAPROXY_CLUSTER_PASSWORD || undefined);
+  const decode = (text: string, what: string): string => {
+    try {
+      return decodeURIComponent(text);
+    } catch {
+      throw bad(`the ${what} in the URL is not valid percent-encoding (write % as %25); or give it in HAPROXY_CLUSTER_PASSWORD or a password file instead.`);
+    }
+  };
+  const username = optionUser ?? (decode(url.username, "user") || env.HAPROXY_CLUSTER_USER || undefined);
+  const password = optionPassword ?? (decode(url.password, "password") || env.HAPROXY_CLUSTER_PASSWORD || undefined);
   if (password !== undefined && username === undefined) {
     throw bad("a password was given without a user; set the user in the URL, in options or in HAPROXY_CLUSTER_USER.");
   }

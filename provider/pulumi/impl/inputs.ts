@@ -42,6 +42,7 @@ export const serverDrainSchema = connectionSchema.extend({
   restoreTimeoutSeconds: z.number().positive().default(120),
   minOtherServing: z.number().int().min(0).default(1),
   force: z.boolean().default(false),
+  abandonUnreachableMembers: z.boolean().default(false),
   lifetime: z.enum(["resource", "step"]).default("resource"),
   triggers: z.array(z.unknown()).optional(),
 });
@@ -64,6 +65,18 @@ export type ConnectionInputs = z.output<typeof connectionSchema>;
 export type ServerDrainInputs = z.output<typeof serverDrainSchema>;
 export type ReadinessGateInputs = z.output<typeof readinessGateSchema>;
 export type HealthInputs = z.output<typeof healthSchema>;
+
+/**
+ * Inputs whose value may hold a secret (a member URL with a password in it). The engine
+ * prints "property P value {…} has a problem" for a named property, echoing the value:
+ * failures on these name no property, and say which one in the reason instead.
+ */
+const SECRET_BEARING: ReadonlySet<string> = new Set(["members", "password", "username"]);
+
+/** A failure the engine can print without echoing a value that may be secret. */
+function failure(property: string, reason: string): CheckFailure {
+  return SECRET_BEARING.has(property) ? { property: "", reason: `${property}: ${reason}` } : { property, reason };
+}
 
 export interface CheckFailure {
   property: string;
@@ -94,7 +107,7 @@ export function checkInputs<S extends z.ZodObject<z.ZodRawShape>>(
   if (!parsed.success) {
     return {
       inputs: news,
-      failures: parsed.error.issues.map((i) => ({ property: String(i.path[0] ?? ""), reason: i.message })),
+      failures: parsed.error.issues.map((i) => failure(String(i.path[0] ?? ""), i.message)),
     };
   }
   return { inputs: { ...(parsed.data as Record<string, unknown>), ...unknown }, failures: [] };
