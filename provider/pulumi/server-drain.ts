@@ -33,6 +33,14 @@ export interface ServerDrainArgs extends ClusterConnectionArgs {
   /** Skip the capacity guard. Default false. */
   force?: pulumi.Input<boolean>;
   /**
+   * The way out when a member is gone for good (decommissioned, its address reused):
+   * delete, update and refresh then drop a member that cannot be reached (unreachable
+   * or timing out) from the record instead of failing, and name it in `abandonedOn`.
+   * Set it with `pulumi up`, then destroy or refresh. Default false: an unreachable
+   * member fails delete (the server may still be out there) and refresh keeps its record.
+   */
+  abandonUnreachableMembers?: pulumi.Input<boolean>;
+  /**
    * `resource` (default): out for as long as the resource exists; delete puts it back.
    * `step`: one step of a rolling deploy; the gate after the deploy puts it back, delete
    * does nothing, and refresh does not report the server serving again as drift.
@@ -54,6 +62,10 @@ export class ServerDrain extends pulumi.dynamic.Resource {
   /** Sessions left per member at the sessions deadline (`proceed` or `shutdown`). */
   declare readonly sessionsAtDeadline: pulumi.Output<Record<string, number> | undefined>;
   declare readonly sessionsDeadlineAction: pulumi.Output<"proceed" | "shutdown" | undefined>;
+  /** Members left out of the record because they could not be reached (`abandonUnreachableMembers`), with the reason: a warning. */
+  declare readonly abandonedOn: pulumi.Output<Record<string, string> | undefined>;
+  /** Members the last refresh could not read, with the reason; their `drainedOn` entry is the last known one. */
+  declare readonly unreadableOn: pulumi.Output<Record<string, string> | undefined>;
   declare readonly backend: pulumi.Output<string>;
   declare readonly server: pulumi.Output<string>;
 
@@ -66,6 +78,8 @@ export class ServerDrain extends pulumi.dynamic.Resource {
       adminState: undefined,
       sessionsAtDeadline: undefined,
       sessionsDeadlineAction: undefined,
+      abandonedOn: undefined,
+      unreadableOn: undefined,
     };
     super(serverDrainProvider, name, props, withSecretPassword(opts), "haproxy-cluster", "ServerDrain");
   }

@@ -28,11 +28,18 @@ export interface ServerDrainOutputs extends ServerDrainInputs {
   sessionsAtDeadline?: Record<string, number>;
   /** What happened at the sessions deadline, if it was reached. */
   sessionsDeadlineAction?: "proceed" | "shutdown";
+  /** Members dropped from the record because they could not be reached (abandonUnreachableMembers), with the reason. */
+  abandonedOn?: Record<string, string>;
+  /** Members the last refresh could not read, with the reason; their drainedOn entry is the last known one. */
+  unreadableOn?: Record<string, string>;
 }
+
+/** Read errors that say a member cannot be reached, as opposed to refusing or answering wrongly. */
+const UNREACHABLE = new Set(["HC_MEMBER_UNREACHABLE", "HC_MEMBER_TIMEOUT"]);
 
 const REPLACE_ON = ["backend", "server", "lifetime", "triggers"] as const;
 
-const OUTPUT_KEYS = ["drainedOn", "failedOn", "drainedAt", "adminState", "sessionsAtDeadline", "sessionsDeadlineAction"];
+const OUTPUT_KEYS = ["drainedOn", "failedOn", "drainedAt", "adminState", "sessionsAtDeadline", "sessionsDeadlineAction", "abandonedOn", "unreadableOn"];
 
 export function check(_olds: ProviderProps, news: ProviderProps) {
   return checkInputs(serverDrainSchema, news, OUTPUT_KEYS);
@@ -106,6 +113,17 @@ export async function remove(_id: string, props: ProviderProps): Promise<void> {
   const cluster = clusterFrom(inputs);
   try {
     await applyServerAction(cluster, inputs.backend, inputs.server, "ready", { wait: true, timeoutSeconds: inputs.restoreTimeoutSeconds });
+  } catch (error) {
+    if (!(error instanceof HcPartialFailure)) throw error;
+    const unreachable = [...error.failures].filter(([, e]) => UNREACHABLE.has(e.code)).map(([m]) => m);
+    // Only members that cannot be reached may be abandoned; one that refused is still there, drained.
+    if (inputs.abandonUnreachableMembers && unreachable.length === error.failures.size) return;
+    if (unreachable.length === 0) throw error;
+    throw new HcError(
+      error.code,
+      `${error.message} If ${unreachable.join(", ")} is gone for good, set abandonUnreachableMembers: true on this ServerDrain, run pulumi up, then delete it again; until then the state keeps it (pulumi refresh records where the server is back).`,
+      error.details,
+    );
   } finally {
     await cluster.close();
   }
@@ -122,14 +140,24 @@ export async function read(id: string, props: ProviderProps): Promise<{ id: stri
   const cluster = clusterFrom(inputs);
   try {
     const snap = await cluster.snapshot({ backend: inputs.backend });
-    if (!snap.complete) {
-      const [member, error] = [...snap.errors][0]!;
-      throw new HcError(error.code, `cannot refresh ServerDrain ${inputs.backend}/${inputs.server}: ${error.message}`, { member });
+    // A member that cannot be reached keeps its last known record (or, when abandoned, leaves
+    // it); any other error (a refused password, an unknown name) fails the refresh.
+    const abandonedOn: Record<string, string> = { ...(state.abandonedOn ?? {}) };
+    const unreadableOn: Record<string, string> = {};
+    for (const [member, error] of snap.errors) {
+      if (!UNREACHABLE.has(error.code)) throw new HcError(error.code, `cannot refresh ServerDrain ${inputs.backend}/${inputs.server}: ${error.message}`, { member });
+      (inputs.abandonUnreachableMembers ? abandonedOn : unreadableOn)[member] = error.message;
     }
     const adminState: Record<string, string> = {};
-    for (const [member, be] of snap.backend(inputs.backend)) adminState[member] = be.server(inputs.server).admin;
-    const drainedOn = state.lifetime === "step" ? state.drainedOn : cluster.memberNames.filter((m) => adminState[m] === inputs.mode);
-    return { id, props: { ...props, drainedOn, adminState } };
+    for (const [member, s] of snap.snapshots) adminState[member] = s.backend(inputs.backend).server(inputs.server).admin;
+    const known = new Set(state.drainedOn ?? []);
+    const drainedOn =
+      state.lifetime === "step"
+        ? state.drainedOn
+        : cluster.memberNames.filter((m) => (m in adminState ? adminState[m] === inputs.mode : m in unreadableOn && known.has(m)));
+    const outs: ProviderProps = { ...props, drainedOn, adminState, unreadableOn: Object.keys(unreadableOn).length > 0 ? unreadableOn : undefined };
+    if (Object.keys(abandonedOn).length > 0) outs.abandonedOn = abandonedOn;
+    return { id, props: outs };
   } finally {
     await cluster.close();
   }
