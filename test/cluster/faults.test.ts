@@ -203,7 +203,7 @@ describe("the framework under faults and bad input", function () {
       assert.deepEqual(report.changed, [cluster.memberNames[0], eater.spec]);
       const lost = report.results[1]!;
       assert.equal(lost.ok, true);
-      assert.deepEqual(lost.stateAfter, { server1: "DRAIN" });
+      assert.deepEqual(lost.stateAfter, { "myapp/server1": "DRAIN" });
       assert.match(lost.recoveredFrom ?? "", /closed the connection before answering/);
       assert.deepEqual(await Promise.all(rig.lbs.map(async (lb) => (await lb.stat("myapp", "server1")).status)), ["DRAIN", "DRAIN"]);
     });

@@ -53,7 +53,6 @@ export async function run(ctx: Context): Promise<ExitCode> {
   const { isHcError } = await import("../../errors");
   const snapshot = backends.length === 1 ? { backend: backends[0]! } : { types: ["backend", "server"] as const };
   // A wrong name or password ends the wait at once (the framework's rule), exit 3.
-
   const options = {
     minChecks,
     intervalSeconds,
