@@ -38,6 +38,7 @@ describe("ServerDrain's check and diff", function () {
       restoreTimeoutSeconds: 120,
       minOtherServing: 1,
       force: false,
+      abandonUnreachableMembers: false,
       lifetime: "resource",
       requestTimeoutSeconds: 5,
       dangerouslySkipTlsVerify: false,

@@ -2,7 +2,7 @@
 // (built once, cached), one LocalWorkspace stack per project with a file backend and a
 // PULUMI_HOME of its own in temp dirs, every engine line and event kept, and a cleanup
 // (destroy, remove the stack, delete its files) registered with the rig's registry.
-import { execFile } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -145,6 +145,11 @@ export interface TestStack {
    * `exportStack()` adds `--show-secrets`, so its JSON holds every secret in plaintext.)
    */
   exportEncrypted(): Promise<{ version: number; deployment: { resources?: Array<Record<string, any>> } & Record<string, unknown> }>;
+  /**
+   * Starts `pulumi ARGS --stack NAME` as a user would, in its own process group (so that
+   * a test can interrupt it, and end what it started), with this stack's environment.
+   */
+  spawnCli(args: string[]): ChildProcess;
   /** Destroys (unless already destroyed), removes the stack, its config file and temp dirs. Idempotent. */
   cleanup(): Promise<void>;
 }
@@ -260,6 +265,14 @@ export async function createStack(options: StackOptions): Promise<TestStack> {
     },
     async outputs() {
       return plainOutputs(await stack.outputs());
+    },
+    spawnCli(args) {
+      return spawn(path.join(bin, "pulumi"), [...args, "--stack", name, "--non-interactive"], {
+        cwd: options.projectDir,
+        env: { ...process.env, ...envVars, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}` },
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
+      });
     },
     async exportEncrypted() {
       const { stdout } = await promisify(execFile)(path.join(bin, "pulumi"), ["stack", "export", "--stack", name, "--non-interactive"], {

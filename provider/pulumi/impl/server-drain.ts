@@ -155,7 +155,10 @@ export async function read(id: string, props: ProviderProps): Promise<{ id: stri
       state.lifetime === "step"
         ? state.drainedOn
         : cluster.memberNames.filter((m) => (m in adminState ? adminState[m] === inputs.mode : m in unreadableOn && known.has(m)));
-    const outs: ProviderProps = { ...props, drainedOn, adminState, unreadableOn: Object.keys(unreadableOn).length > 0 ? unreadableOn : undefined };
+    // The engine's protobuf Struct cannot carry undefined: absent keys stay absent.
+    const { unreadableOn: _previous, ...rest } = props;
+    const outs: ProviderProps = { ...rest, drainedOn, adminState };
+    if (Object.keys(unreadableOn).length > 0) outs.unreadableOn = unreadableOn;
     if (Object.keys(abandonedOn).length > 0) outs.abandonedOn = abandonedOn;
     return { id, props: outs };
   } finally {
