@@ -10,6 +10,7 @@ import { HcError, isHcError } from "../../provider/errors";
 import { Member } from "../../provider/model/member";
 import { startBlackhole } from "../support/fake-members";
 import { startReplyEater, startTrickle } from "../support/faulty-peers";
+import { waitFor } from "../support/deadline";
 import { startCluster, type Cluster as Rig } from "../support/haproxy";
 import { memberSpec } from "../support/member-specs";
 
@@ -140,6 +141,8 @@ describe("the framework under faults and bad input", function () {
       closers.push(async () => {
         process.kill(lb.pid, "SIGCONT");
         for (const s of held) s.destroy();
+        // HAProxy works through the backlog it resumed with before it answers again.
+        await waitFor("lb1 to answer again after SIGCONT", () => lb.runtime("show info").then(() => true, () => undefined), { timeoutMs: 20_000 });
       });
       // HAProxy accepts nothing while stopped: fill the socket's listen backlog.
       let refused = false;
