@@ -259,7 +259,7 @@ export class Cluster {
   /** One read: is the backend rolling-restart safe on every member right now? */
   async rollingRestartable(backend: string, options: { thresholdPercent?: number } = {}): Promise<boolean> {
     checkNumericOptions("rollingRestartable", options, ["thresholdPercent"]);
-    const snap = await this.snapshot({ backend });
+    const snap = await this.snapshot({ backend, processIdentity: false });
     return snap.rollingRestartable(backend, options.thresholdPercent);
   }
 
@@ -276,17 +276,17 @@ export class Cluster {
 
   /** Cluster-wide transactions per second (see ClusterSnapshot.rate). Throws if a member cannot be read. */
   async rate(proxy?: string): Promise<number> {
-    return (await this.snapshot(proxy === undefined ? { types: ["frontend"] } : {})).rate(proxy);
+    return (await this.snapshot(proxy === undefined ? { types: ["frontend"], processIdentity: false } : { processIdentity: false })).rate(proxy);
   }
 
   /** Cluster-wide session backlog (see ClusterSnapshot.backlog). Throws if a member cannot be read. */
   async backlog(backend?: string): Promise<number> {
-    return (await this.snapshot(backend !== undefined ? { backend } : { types: ["backend", "server"] })).backlog(backend);
+    return (await this.snapshot(backend !== undefined ? { backend, processIdentity: false } : { types: ["backend", "server"], processIdentity: false })).backlog(backend);
   }
 
   /** Cluster-wide current sessions (see ClusterSnapshot.sessions). Throws if a member cannot be read. */
   async sessions(proxy?: string): Promise<number> {
-    return (await this.snapshot(proxy === undefined ? { types: ["frontend"] } : {})).sessions(proxy);
+    return (await this.snapshot(proxy === undefined ? { types: ["frontend"], processIdentity: false } : { processIdentity: false })).sessions(proxy);
   }
 
   async close(): Promise<void> {

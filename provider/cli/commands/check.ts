@@ -63,7 +63,8 @@ export async function run(ctx: Context): Promise<ExitCode> {
   if (critical > warning) throw new UsageError(`--critical (${critical}) must not be above --warning (${warning}): the state gets worse as fewer servers serve.`);
   const wanted = stringList(ctx.values, "backend");
   const cluster = await ctx.cluster();
-  const snap = await cluster.snapshot(wanted.length === 1 ? { backend: wanted[0] } : { types: ["backend", "server"] });
+  // One read, no process identity: a Nagios check judges this moment, not reloads.
+  const snap = await cluster.snapshot(wanted.length === 1 ? { backend: wanted[0], processIdentity: false } : { types: ["backend", "server"], processIdentity: false });
   const labels = memberLabels(snap.members);
   const backends = wanted.length > 0 ? wanted : backendsWithServers(snap);
   const perfdata = perfdataFor(snap, backends, labels, warning, critical);

@@ -78,7 +78,8 @@ export async function run(ctx: Context): Promise<ExitCode> {
   // The same reads as Cluster.rate/backlog/sessions, kept per member.
   const read: SnapshotOptions =
     metric === "backlog" ? (name !== undefined ? { backend: name } : { types: ["backend", "server"] }) : name === undefined ? { types: ["frontend"] } : {};
-  const snap = await cluster.snapshot(read);
+  // HAProxy's own rates restart with a reload and never go negative: no process identity needed.
+  const snap = await cluster.snapshot({ ...read, processIdentity: false });
   if (!snap.complete) {
     for (const e of snap.errors.values()) ctx.out.error(e.message);
     ctx.out.error(`no ${metric} printed: ${snap.errors.size} of ${snap.members.length} members could not be read, and a sum without them would be wrong.`);
