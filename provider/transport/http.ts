@@ -68,14 +68,14 @@ export class HttpTransport implements Transport {
     // The page has no row-type filter, only `scope=` (one proxy by exact name).
     const scope = query.proxy !== undefined && PLAIN_NAME.test(query.proxy) ? `;scope=${query.proxy}` : "";
     const path = `${this.target.statsPath};csv;norefresh${scope}`;
-    const table = await this.request("GET", path, undefined, async (statusCode, body) => {
+    const table = await this.onceMoreAfterReload(() => this.request("GET", path, undefined, async (statusCode, body) => {
       this.expectOk(statusCode, "reading statistics");
       const parser = new StatsCsvParser(this.member);
       const decoder = new StringDecoder("utf8");
       await this.readBody(body, (chunk) => parser.write(decoder.write(chunk)));
       parser.write(decoder.end());
       return parser.end();
-    });
+    }));
     return table;
   }
 
@@ -86,11 +86,26 @@ export class HttpTransport implements Transport {
    */
   async readProcess(): Promise<ProcessIdentity> {
     const path = `${this.target.statsPath};norefresh;scope=%2F`;
-    return this.request("GET", path, undefined, async (statusCode, body) => {
-      this.expectOk(statusCode, "reading the stats page's header");
-      let html = "";
-      await this.readBody(body, (chunk) => (html += chunk.toString("utf8")));
-      return parseStatsPageHeader(this.member, html);
+    const read = () =>
+      this.request("GET", path, undefined, async (statusCode, body) => {
+        this.expectOk(statusCode, "reading the stats page's header");
+        let html = "";
+        await this.readBody(body, (chunk) => (html += chunk.toString("utf8")));
+        return parseStatsPageHeader(this.member, html);
+      });
+    return this.onceMoreAfterReload(read);
+  }
+
+  /**
+   * A reload closes the old process's idle keep-alive connections: the first GET on a
+   * pooled one then fails at the socket, exactly when reading the new process matters.
+   * Reads are idempotent: try once more on a fresh connection.
+   */
+  private onceMoreAfterReload<T>(read: () => Promise<T>): Promise<T> {
+    return read().catch((error: unknown) => {
+      const socketClosed = error instanceof HcError && (error.code === "HC_BAD_STATS" || error.code === "HC_MEMBER_UNREACHABLE") && /SOCKET|ECONNRESET|EPIPE/.test(String(error.details.errno));
+      if (socketClosed) return read();
+      throw error;
     });
   }
 
