@@ -1,7 +1,8 @@
 // An interrupted `pulumi up` while a ServerDrain is being created (Ctrl-C once, Ctrl-C
 // twice, kill -9), with the server already drained on every member: the README's
 // recovery (pulumi cancel, pulumi refresh --clear-pending-creates, pulumi up) must end
-// with the drain tracked in state, so that destroy puts the server back everywhere.
+// with the drain tracked in state, so that destroy puts the server back everywhere, and
+// no process of the interrupted up may outlive it.
 // Real pulumi CLI, real HAProxy pair over the Runtime API, a session held through lb1 so
 // that the create is waiting for sessions when it is interrupted.
 import { strict as assert } from "node:assert";
@@ -40,7 +41,17 @@ async function run(stack: TestStack, args: string[]): Promise<Ran> {
   return ran;
 }
 
-/** Ends every process left in the interrupted up's process group (the language host, the provider). */
+/** Whether any process of the group is still running. */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Ends every process left in the interrupted up's process group (only after a failed check). */
 function endGroup(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
@@ -111,9 +122,11 @@ describe("e2e: an interrupted pulumi up during a ServerDrain create, then the RE
         ]);
         // Ctrl-C once may let the whole up finish (exit 0); the others must not report success.
         if (label !== "Ctrl-C once") assert.notEqual(interrupted.code, 0, `the up was interrupted: ${interrupted.output}`);
+        // Nothing of ours outlives the engine: the language host and the dynamic provider
+        // end when it is gone (the session they waited for is still held here).
+        await waitFor(`every process of the interrupted up (group ${up.pid}) to end`, () => (groupAlive(up.pid!) ? undefined : true), { timeoutMs: 60_000, intervalMs: 250 });
       } finally {
         held.destroy();
-        // What the interrupted up started and left behind (issue 11 ends the language host itself).
         endGroup(up.pid!);
       }
       assert.deepEqual(await Promise.all(rig.lbs.map(async (lb) => (await lb.stat("myapp", app.name)).status)), ["DRAIN", "DRAIN"], "the server is out on every member");
