@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-const BENCHES = ["parse", "snapshot", "status-scale", "cli", "rolling-under-load"];
+const BENCHES = ["parse", "snapshot", "status-scale", "cli", "ssh", "rolling-under-load"];
 
 let failed = false;
 for (const name of BENCHES) {

@@ -39,6 +39,13 @@ if (onSessionsTimeout !== undefined) args.onSessionsTimeout = /** @type {"fail" 
 if (restoreTimeoutSeconds !== undefined) args.restoreTimeoutSeconds = restoreTimeoutSeconds;
 if (minOtherServing !== undefined) args.minOtherServing = minOtherServing;
 if (force !== undefined) args.force = force;
+// Members reached over SSH (ssh://user@lb1/run/haproxy/admin.sock): the key as a secret, host keys checked.
+const sshPrivateKey = config.getSecret("sshPrivateKey");
+const sshPassphrase = config.getSecret("sshPassphrase");
+const sshKnownHosts = config.get("sshKnownHosts");
+if (sshPrivateKey !== undefined) args.sshPrivateKey = sshPrivateKey;
+if (sshPassphrase !== undefined) args.sshPassphrase = sshPassphrase;
+if (sshKnownHosts !== undefined) args.sshKnownHosts = sshKnownHosts;
 
 // One fixed name whatever the server: changing `server` then replaces the resource,
 // putting the old server back before taking the new one out.

@@ -22,14 +22,33 @@ export interface ClusterConnectionArgs {
   caPem?: pulumi.Input<string>;
   /** Skip TLS certificate checks for https members (unsafe: the password can be read on the path). Default false. */
   dangerouslySkipTlsVerify?: pulumi.Input<boolean>;
+  /**
+   * ssh members: a private key (OpenSSH or PEM text), e.g. `config.requireSecret("sshKey")`.
+   * Always stored as a secret. Default: the SSH agent and key file of the environment of
+   * `pulumi` (`SSH_AUTH_SOCK`, `HAPROXY_CLUSTER_SSH_IDENTITY`).
+   */
+  sshPrivateKey?: pulumi.Input<string>;
+  /** ssh members: the private key's passphrase. Always stored as a secret. Default: `HAPROXY_CLUSTER_SSH_PASSPHRASE`. */
+  sshPassphrase?: pulumi.Input<string>;
+  /** ssh members: known_hosts lines to verify host keys against. Default: ~/.ssh/known_hosts (or `HAPROXY_CLUSTER_SSH_KNOWN_HOSTS`). */
+  sshKnownHosts?: pulumi.Input<string>;
+  /** ssh members: a bastion, `[user@]host[:port]` (like ProxyJump). */
+  sshJump?: pulumi.Input<string>;
+  /** ssh members: accept a host key known_hosts lacks (throwaway environments only; a changed key is refused anyway). Default false. */
+  dangerouslyAcceptUnknownHostKey?: pulumi.Input<boolean>;
 }
 
-/** The connection inputs with the password wrapped as a secret. */
+/** The inputs that are always secrets. */
+const SECRET_INPUTS = ["password", "sshPrivateKey", "sshPassphrase"] as const;
+
+/** The connection inputs with the password and SSH key material wrapped as secrets. */
 export function connectionProps(args: ClusterConnectionArgs): Record<string, unknown> {
-  return { ...args, password: args.password === undefined ? undefined : pulumi.secret(args.password) };
+  const props: Record<string, unknown> = { ...args };
+  for (const key of SECRET_INPUTS) if (args[key] !== undefined) props[key] = pulumi.secret(args[key]);
+  return props;
 }
 
-/** Resource options that keep the password encrypted in state, whatever the caller passed. */
+/** Resource options that keep the password and SSH key material encrypted in state, whatever the caller passed. */
 export function withSecretPassword<T extends pulumi.CustomResourceOptions>(opts: T | undefined): T {
-  return { ...(opts ?? ({} as T)), additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "password"] };
+  return { ...(opts ?? ({} as T)), additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...SECRET_INPUTS] };
 }

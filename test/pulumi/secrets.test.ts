@@ -197,7 +197,7 @@ describe("the stats password", function () {
       new ServerDrain("drain", { members, username: USER, password: PASSWORD, backend: "myapp", server: "server1" }, { additionalSecretOutputs: ["adminState"] });
       const { type, inputs, additionalSecretOutputs } = await seen;
       assert.equal(type, "pulumi-nodejs:dynamic/haproxy-cluster:ServerDrain");
-      assert.deepEqual([...additionalSecretOutputs].sort(), ["adminState", "password"], "the caller's own list is kept");
+      assert.deepEqual([...additionalSecretOutputs].sort(), ["adminState", "password", "sshPassphrase", "sshPrivateKey"], "the caller's own list is kept");
       assert.ok(isSecretValue(inputs.password, PASSWORD), `password input: ${JSON.stringify(inputs.password)}`);
       assert.equal(inputs.username, USER);
       assert.equal(typeof inputs.__provider, "string", "the serialized provider travels as an input");
@@ -209,7 +209,7 @@ describe("the stats password", function () {
       const seen = registration("gate");
       new ClusterReadinessGate("gate", { members, username: USER, password: pulumi.secret(PASSWORD), backend: "myapp" });
       const { inputs, additionalSecretOutputs } = await seen;
-      assert.deepEqual(additionalSecretOutputs, ["password"]);
+      assert.deepEqual(additionalSecretOutputs, ["password", "sshPrivateKey", "sshPassphrase"]);
       assert.ok(isSecretValue(inputs.password, PASSWORD), `password input: ${JSON.stringify(inputs.password)}`);
       const { password: _password, ...others } = inputs;
       assertNoPassword(JSON.stringify(others), "gate inputs other than password");

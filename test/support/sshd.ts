@@ -97,6 +97,9 @@ export async function startSshd(options: SshdOptions): Promise<Sshd> {
     "AllowTcpForwarding yes",
     `AllowStreamLocalForwarding ${options.streamLocal === false ? "no" : "yes"}`,
     ...(options.sessionPath ? [`SetEnv PATH=${options.sessionPath}`] : []),
+    // Benchmarks put 20 members behind one sshd (in production each load balancer has its own):
+    // do not drop simultaneous handshakes beyond the default 10.
+    "MaxStartups 100",
     "LogLevel VERBOSE",
     "",
   ].join("\n");

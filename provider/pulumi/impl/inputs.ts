@@ -30,6 +30,11 @@ export const connectionSchema = z.object({
   requestTimeoutSeconds: z.number().positive().default(5),
   caPem: z.string().optional(),
   dangerouslySkipTlsVerify: z.boolean().default(false),
+  sshPrivateKey: z.string().optional(),
+  sshPassphrase: z.string().optional(),
+  sshKnownHosts: z.string().optional(),
+  sshJump: z.string().optional(),
+  dangerouslyAcceptUnknownHostKey: z.boolean().default(false),
 });
 
 export const serverDrainSchema = connectionSchema.extend({
@@ -131,12 +136,17 @@ export function clusterFrom(inputs: ConnectionInputs, members: readonly string[]
     timeoutSeconds: inputs.requestTimeoutSeconds,
     caPem: inputs.caPem,
     dangerouslySkipTlsVerify: inputs.dangerouslySkipTlsVerify,
+    sshPrivateKey: inputs.sshPrivateKey,
+    sshPassphrase: inputs.sshPassphrase,
+    sshKnownHosts: inputs.sshKnownHosts,
+    sshJump: inputs.sshJump,
+    dangerouslyAcceptUnknownHostKey: inputs.dangerouslyAcceptUnknownHostKey,
   });
 }
 
-/** Inputs as stored in outputs: everything but the password (which stays a secret input). */
-export function publicInputs<T extends { password?: string }>(inputs: T): Omit<T, "password"> {
-  const { password: _password, ...rest } = inputs;
+/** Inputs as stored in outputs: everything but the password and SSH key material (which stay secret inputs). */
+export function publicInputs<T extends { password?: string; sshPrivateKey?: string; sshPassphrase?: string }>(inputs: T): Omit<T, "password" | "sshPrivateKey" | "sshPassphrase"> {
+  const { password: _password, sshPrivateKey: _key, sshPassphrase: _passphrase, ...rest } = inputs;
   return rest;
 }
 

@@ -1,0 +1,82 @@
+// What SSH costs: a one-shot `check` over 2 and 20 members reached over SSH (Debian's
+// sshd on 127.0.0.1, channels forwarded to each member's admin socket), next to the same
+// over local unix sockets; and SSH connections opened per member by one process, however
+// many commands it sends (counted from sshd's "Accepted publickey" log lines).
+//   node dist/bench/ssh.js [--runs N]
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { Member } from "../provider/model/member";
+import { startCluster } from "../test/support/haproxy";
+import { stopAll } from "../test/support/registry";
+import { makeSshKeys, startSshd } from "../test/support/sshd";
+
+const CLI = path.resolve(__dirname, "../provider/cli/main.js");
+const { values } = parseArgs({ options: { runs: { type: "string", default: "9" } } });
+const RUNS = Math.max(3, Number(values.runs));
+
+/** One CLI process, asynchronously (the rig's processes keep logging meanwhile). */
+function once(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const started = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("close", (code) => (code === 0 ? resolve(Number(process.hrtime.bigint() - started) / 1e6) : reject(new Error(`${args.join(" ")} exited ${code}:\n${out}`))));
+  });
+}
+
+async function median(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  await once(args, env);
+  const samples: number[] = [];
+  for (let i = 0; i < RUNS; i++) samples.push(await once(args, env));
+  samples.sort((a, b) => a - b);
+  return samples[samples.length >> 1]!;
+}
+
+async function main(): Promise<void> {
+  const cluster = await startCluster({ members: 20, servers: 3 });
+  const keys = await makeSshKeys();
+  const sshd = await startSshd({ keys });
+  const knownHosts = path.join(keys.dir, "known_hosts");
+  fs.writeFileSync(knownHosts, sshd.knownHosts);
+  const env = { SSH_AUTH_SOCK: "" };
+  const sshArgs = ["--ssh-identity", keys.key, "--ssh-known-hosts", knownHosts];
+  const unix = cluster.lbs.map((lb) => `unix:${lb.adminSocket}`);
+  const ssh = cluster.lbs.map((lb) => `ssh://${keys.user}@127.0.0.1:${sshd.port}${lb.adminSocket}`);
+
+  console.log(`one-shot check, median of ${RUNS} (ms)\n`);
+  console.log("| members | unix | ssh |");
+  console.log("|--:|--:|--:|");
+  for (const n of [2, 20]) {
+    const check = ["check", "--backend", "myapp"];
+    const u = await median([...check, ...unix.slice(0, n)], env);
+    const s = await median([...check, ...sshArgs, ...ssh.slice(0, n)], env);
+    console.log(`| ${n} | ${u.toFixed(0)} | ${s.toFixed(0)} |`);
+  }
+
+  console.log("\nSSH connections per member in one process\n");
+  console.log("| what | commands per member | SSH connections per member |");
+  console.log("|---|--:|--:|");
+  let before = sshd.logins();
+  await once(["check", "--backend", "myapp", ...sshArgs, ...ssh], env);
+  console.log(`| CLI check, 20 members | 2 | ${((sshd.logins() - before) / 20).toFixed(1)} |`);
+  before = sshd.logins();
+  await once(["drain", "--backend", "myapp", "--server", "server1", "--wait", ...sshArgs, ...ssh.slice(0, 2)], env);
+  await once(["ready", "--backend", "myapp", "--server", "server1", "--wait", "--timeout", "60", ...sshArgs, ...ssh.slice(0, 2)], env);
+  console.log(`| CLI drain --wait then ready --wait (2 processes), 2 members | many | ${((sshd.logins() - before) / 2 / 2).toFixed(1)} per process |`);
+  const members = ssh.slice(0, 2).map((spec) => new Member(spec, { sshIdentityFile: keys.key, sshKnownHostsFile: knownHosts, sshAgent: false }));
+  before = sshd.logins();
+  for (let i = 0; i < 50; i++) await Promise.all(members.map((m) => m.snapshot({ backend: "myapp" })));
+  console.log(`| library, 50 snapshots, 2 members | 100 | ${((sshd.logins() - before) / 2).toFixed(1)} |`);
+  await Promise.all(members.map((m) => m.close()));
+}
+
+main()
+  .catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => stopAll());
