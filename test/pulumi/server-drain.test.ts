@@ -42,6 +42,7 @@ describe("ServerDrain's check and diff", function () {
       lifetime: "resource",
       requestTimeoutSeconds: 5,
       dangerouslySkipTlsVerify: false,
+      dangerouslyAcceptUnknownHostKey: false,
       __provider: PROVIDER_TEXT,
     });
   });
