@@ -31,10 +31,11 @@ import {
   type WatchResult,
 } from "./helpers";
 
-const EXAMPLE_FILES = ["index.js", "program.js", "app-deployment.js", "app-process.js", "app.js", "apps.js", "Pulumi.yaml", "package.json"];
+// The TypeScript entry (index.ts) is the program here; index.js is left out so none is ambiguous.
+const EXAMPLE_FILES = ["index.ts", "tsconfig.json", "program.js", "app-deployment.js", "app-process.js", "app.js", "apps.js", "Pulumi.yaml", "package.json"];
 const NPM_TIMEOUT_MS = 10 * 60_000;
 
-describe(`e2e: examples/rolling-deploy with haproxy-cluster installed from npm pack, in a project outside the repository (Node ${process.versions.node}, @pulumi/pulumi ${sdkVersion()})`, function () {
+describe(`e2e: examples/rolling-deploy in TypeScript with haproxy-cluster installed from npm pack, in a project outside the repository (Node ${process.versions.node}, @pulumi/pulumi ${sdkVersion()})`, function () {
   this.timeout(900_000);
   const password = newPassword();
   let workDir: string;
@@ -59,6 +60,10 @@ describe(`e2e: examples/rolling-deploy with haproxy-cluster installed from npm p
     projectDir = path.join(workDir, "rolling-deploy");
     await fs.promises.mkdir(projectDir);
     for (const file of EXAMPLE_FILES) await fs.promises.copyFile(path.join(ROLLING_DEPLOY_DIR, file), path.join(projectDir, file));
+    const pulumiYaml = path.join(projectDir, "Pulumi.yaml");
+    const yaml = (await fs.promises.readFile(pulumiYaml, "utf8")).replace("typescript: false", "typescript: true").replace(/^main: index\.js$/m, "main: index.ts");
+    assert.match(yaml, /typescript: true[\s\S]*main: index\.ts/, "the project runs index.ts");
+    await fs.promises.writeFile(pulumiYaml, yaml);
     const manifest = JSON.parse(await fs.promises.readFile(path.join(projectDir, "package.json"), "utf8"));
     manifest.dependencies["haproxy-cluster"] = `file:${tarball}`;
     // The project's own SDK, the one this run tests (haproxy-cluster takes it as a peer).
@@ -67,6 +72,10 @@ describe(`e2e: examples/rolling-deploy with haproxy-cluster installed from npm p
     await npm(["install", "--no-audit", "--no-fund"], projectDir);
     const installed = path.join(projectDir, "node_modules", "haproxy-cluster");
     assert.ok(!(await fs.promises.lstat(installed)).isSymbolicLink(), "installed as files, not linked to the checkout");
+    // The program type-checks against the package's published types, as the user's editor sees them.
+    await promisify(execFile)(path.join(projectDir, "node_modules", ".bin", "tsc"), ["-p", "."], { cwd: projectDir, timeout: 120_000 }).catch((error: Error & { stdout?: string }) => {
+      throw new Error(`tsc -p . in the project failed:\n${error.stdout ?? error.message}`);
+    });
     // `npm ls --parseable` prints one path per installed copy (deduped ones are not copies).
     const copies = (await npm(["ls", "@pulumi/pulumi", "--all", "--parseable"], projectDir)).stdout.trim().split("\n");
     assert.deepEqual(copies, [path.join(projectDir, "node_modules", "@pulumi", "pulumi")], "one @pulumi/pulumi in the project's tree, the project's own");
