@@ -43,3 +43,9 @@ export type {
   ClusterHealth,
   BackendHealth,
 } from "./pulumi";
+export { analyseServer, resolveThresholds } from "./cluster/analysis";
+export type { AnalysisOptions, AnalysisThresholds, ResolvedThresholds, AnalysisOutcome, AnalysisVerdict, AnalysisProgress, SideNumbers, MemberNumbers } from "./cluster/analysis";
+export { ANALYSIS_DEFAULTS, ANALYSIS_FAILURE_POLICIES } from "./cluster/analysis-defaults";
+export type { AnalysisFailurePolicy } from "./cluster/analysis-defaults";
+export { counterDelta, readServerCounters, windowMeanMs } from "./cluster/server-counters";
+export type { ServerCounters, CounterDelta } from "./cluster/server-counters";

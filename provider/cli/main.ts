@@ -33,6 +33,7 @@ const MODULES: Record<string, () => CommandModule> = {
   sessions: () => require("./commands/numbers"),
   eval: () => require("./commands/eval"),
   watch: () => require("./commands/watch"),
+  analyse: () => require("./commands/analyse"),
 };
 
 function specFor(name: string): CommandSpec | undefined {

@@ -1,7 +1,10 @@
 // A stand-in backend server, run as its own process so a test can stop, restart and
 // steer it like a real one: readiness, warm-up and slow requests are all driven from
-// outside through /__control, and SIGTERM shuts it down gracefully.
-//   node app-server-main.js --port P [--host 127.0.0.1] --name N --version V [--warmup-ms W]
+// outside through /__control, and SIGTERM shuts it down gracefully. A bad version
+// (--fail-percent: that share of real requests answer 500 while /check passes) and a
+// slow one (--slow-ms added to every real request) stand for releases that pass health
+// checks but hurt users.
+//   node app-server-main.js --port P [--host 127.0.0.1] --name N --version V [--warmup-ms W] [--fail-percent P] [--slow-ms MS]
 import http from "node:http";
 import { parseArgs } from "node:util";
 
@@ -12,14 +15,19 @@ const { values } = parseArgs({
     name: { type: "string" },
     version: { type: "string", default: "1.0.0" },
     "warmup-ms": { type: "string", default: "0" },
+    "fail-percent": { type: "string", default: "0" },
+    "slow-ms": { type: "string", default: "0" },
   },
 });
 const name = values.name;
 const version = values.version ?? "1.0.0";
 const port = Number(values.port);
 const warmupMs = Number(values["warmup-ms"]);
-if (!name || !Number.isInteger(port) || port < 0 || !(warmupMs >= 0)) {
-  process.stderr.write("usage: app-server-main --port P --name N [--version V] [--warmup-ms W]\n");
+let failPercent = Number(values["fail-percent"]);
+let slowMs = Number(values["slow-ms"]);
+const validBehaviour = (fail: number, slow: number): boolean => fail >= 0 && fail <= 100 && slow >= 0;
+if (!name || !Number.isInteger(port) || port < 0 || !(warmupMs >= 0) || !validBehaviour(failPercent, slowMs)) {
+  process.stderr.write("usage: app-server-main --port P --name N [--version V] [--warmup-ms W] [--fail-percent P] [--slow-ms MS]\n");
   process.exit(2);
 }
 
@@ -27,10 +35,17 @@ const warmUntil = Date.now() + warmupMs;
 let ready = true;
 let stopping = false;
 let openRequests = 0;
+let realRequests = 0;
+
+/** Fails exactly failPercent of real requests, spread evenly: the n-th fails when the running quota steps up. */
+function failsNow(): boolean {
+  realRequests++;
+  return Math.floor((realRequests * failPercent) / 100) > Math.floor(((realRequests - 1) * failPercent) / 100);
+}
 
 const warming = (): boolean => Date.now() < warmUntil;
 const serving = (): boolean => ready && !warming();
-const state = () => ({ name, version, ready, warming: warming(), openRequests });
+const state = () => ({ name, version, ready, warming: warming(), openRequests, failPercent, slowMs });
 
 function send(res: http.ServerResponse, status: number, body: string, headers: http.OutgoingHttpHeaders = {}): void {
   // Once stopping, ask every client (HAProxy included) to drop its keep-alive connection,
@@ -54,6 +69,20 @@ function control(req: http.IncomingMessage, res: http.ServerResponse, path: stri
     });
     return;
   }
+  if (path === "/__control/behaviour" && req.method === "POST") {
+    let body = "";
+    req.on("data", (chunk: Buffer) => (body += chunk.toString()));
+    req.on("end", () => {
+      const asked = JSON.parse(body || "{}") as { failPercent?: number; slowMs?: number };
+      const fail = asked.failPercent ?? failPercent;
+      const slow = asked.slowMs ?? slowMs;
+      if (!validBehaviour(fail, slow)) return send(res, 400, "failPercent must be 0-100 and slowMs ≥ 0\n");
+      failPercent = fail;
+      slowMs = slow;
+      send(res, 200, JSON.stringify(state()), { "content-type": "application/json" });
+    });
+    return;
+  }
   send(res, 404, "unknown control endpoint\n");
 }
 
@@ -66,8 +95,9 @@ function app(req: http.IncomingMessage, res: http.ServerResponse, url: URL): voi
   });
   const servedBy = { "x-served-by": `${name}/${version}` };
   if (!serving()) return send(res, 503, `${name} ${version} ${warming() ? "warming up" : "not ready"}\n`, servedBy);
-  if (url.pathname !== "/hold") return send(res, 200, `${name} ${version}`, servedBy);
-  const holdMs = Number(url.searchParams.get("ms") ?? "1000");
+  if (failsNow()) return send(res, 500, `${name} ${version} failed\n`, servedBy);
+  const holdMs = (url.pathname === "/hold" ? Number(url.searchParams.get("ms") ?? "1000") : 0) + slowMs;
+  if (holdMs === 0) return send(res, 200, `${name} ${version}`, servedBy);
   const timer = setTimeout(() => send(res, 200, `${name} ${version}`, servedBy), holdMs);
   res.once("close", () => clearTimeout(timer));
 }

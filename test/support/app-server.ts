@@ -20,9 +20,21 @@ export interface AppServerState {
   warming: boolean;
   /** Non-control requests in progress (e.g. held by /hold). */
   openRequests: number;
+  /** Share of real requests (not /check) answered 500, percent. */
+  failPercent: number;
+  /** Added to every real request, ms. */
+  slowMs: number;
 }
 
-export interface AppServerOptions {
+/** How a version behaves beyond /check: a bad release passes health checks and still hurts users. */
+export interface AppBehaviour {
+  /** Answer 500 to this share of real requests (never /check), percent, spread evenly. Default 0. */
+  failPercent?: number;
+  /** Add this to every real request, ms. Default 0. */
+  slowMs?: number;
+}
+
+export interface AppServerOptions extends AppBehaviour {
   name: string;
   /** Default "1.0.0". */
   version?: string;
@@ -34,7 +46,7 @@ export interface AppServerOptions {
   warmupMs?: number;
 }
 
-export interface RestartOptions {
+export interface RestartOptions extends AppBehaviour {
   /** Version the new process reports. Default: unchanged. */
   version?: string;
   /** Time between the old process exiting and the new one starting, in ms. Default 0. */
@@ -54,6 +66,8 @@ export interface AppServer {
   /** http://<host>:<port> */
   readonly url: string;
   setReady(ok: boolean): Promise<void>;
+  /** Changes failPercent/slowMs of the running process. */
+  setBehaviour(behaviour: AppBehaviour): Promise<void>;
   state(): Promise<AppServerState>;
   /** Stops gracefully, waits downMs, starts again on the same port. */
   restart(options?: RestartOptions): Promise<void>;
@@ -61,8 +75,9 @@ export interface AppServer {
   stop(): Promise<void>;
 }
 
-async function launch(name: string, version: string, port: number, warmupMs: number, host: string): Promise<{ child: OwnedChild; port: number }> {
+async function launch(name: string, version: string, port: number, warmupMs: number, host: string, behaviour: AppBehaviour = {}): Promise<{ child: OwnedChild; port: number }> {
   const args = [MAIN, "--port", String(port), "--host", host, "--name", name, "--version", version, "--warmup-ms", String(warmupMs)];
+  args.push("--fail-percent", String(behaviour.failPercent ?? 0), "--slow-ms", String(behaviour.slowMs ?? 0));
   const child = new OwnedChild(`app ${name}`, process.execPath, args);
   try {
     const match = await child.waitForStdout(/listening (\d+)/, START_TIMEOUT_MS);
@@ -95,6 +110,11 @@ class ChildAppServer implements AppServer {
     if (res.status !== 200) throw new Error(`app ${this.name}: setReady(${ok}) answered ${res.status}: ${await res.text()}`);
   }
 
+  async setBehaviour(behaviour: AppBehaviour): Promise<void> {
+    const res = await fetch(`${this.url}/__control/behaviour`, { method: "POST", body: JSON.stringify(behaviour), signal: AbortSignal.timeout(CONTROL_TIMEOUT_MS) });
+    if (res.status !== 200) throw new Error(`app ${this.name}: setBehaviour answered ${res.status}: ${await res.text()}`);
+  }
+
   async state(): Promise<AppServerState> {
     const res = await fetch(`${this.url}/__control/state`, { signal: AbortSignal.timeout(CONTROL_TIMEOUT_MS) });
     if (res.status !== 200) throw new Error(`app ${this.name}: state answered ${res.status}`);
@@ -106,7 +126,7 @@ class ChildAppServer implements AppServer {
     // A deliberate outage window the caller asked for, not a wait for some state.
     if (options.downMs) await delay(options.downMs);
     const version = options.version ?? this.version;
-    const started = await launch(this.name, version, this.port, options.warmupMs ?? 0, this.host);
+    const started = await launch(this.name, version, this.port, options.warmupMs ?? 0, this.host, options);
     this.child = started.child;
     this.version = version;
   }
@@ -120,7 +140,7 @@ class ChildAppServer implements AppServer {
 export async function startAppServer(options: AppServerOptions): Promise<AppServer> {
   const version = options.version ?? "1.0.0";
   const host = options.host ?? "127.0.0.1";
-  const started = await launch(options.name, version, options.port ?? 0, options.warmupMs ?? 0, host);
+  const started = await launch(options.name, version, options.port ?? 0, options.warmupMs ?? 0, host, options);
   const app = new ChildAppServer(options.name, version, started.port, started.child, host);
   app.register();
   return app;

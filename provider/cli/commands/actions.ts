@@ -8,6 +8,7 @@ import type { Weight } from "../../transport/types";
 import { numberOption, requireOne, stringList, type CommandSpec, type OptionSpec } from "../args";
 import type { Context } from "../context";
 import { Exit, UsageError, type ExitCode } from "../exit";
+import { BAKE_EXIT, BAKE_HELP, BAKE_OPTIONS, bake, bakeRequest } from "./analyse";
 import { progressLine } from "./wait";
 
 const TARGET = `  --backend B          the backend
@@ -96,8 +97,8 @@ export const specs: CommandSpec[] = [
   })(),
   stateSpec("maint", "put servers in maintenance on every member", "Puts the servers in maintenance on every member: no traffic, no health checks."),
   stateSpec("disable", "maint, by the original tool's name", "The original tool's name for maint: puts the servers in maintenance on every member."),
-  stateSpec("ready", "put servers back in rotation on every member, on fresh health checks", READY_TEXT),
-  stateSpec("enable", "ready, by the original tool's name", `The original tool's name for ready.\n\n${READY_TEXT}`),
+  withBake(stateSpec("ready", "put servers back in rotation on every member, on fresh health checks", READY_TEXT)),
+  withBake(stateSpec("enable", "ready, by the original tool's name", `The original tool's name for ready.\n\n${READY_TEXT}`)),
   {
     name: "weight",
     summary: "set servers' weight on every member (Runtime API members)",
@@ -130,6 +131,19 @@ ${EXIT}`,
     options: { ...TARGET_OPTIONS },
   },
 ];
+
+/** `ready --wait --bake-seconds N`: once back, the server is judged as `analyse` does. */
+function withBake(s: CommandSpec): CommandSpec {
+  s.options = { ...s.options, ...BAKE_OPTIONS };
+  s.usage = s.usage.replace(`\n\n${EXIT}`, `
+
+With --wait and --bake-seconds, once every member shows the server serving it is
+watched and judged against its peers, as haproxy-cluster analyse does (one server):
+${BAKE_HELP}
+
+${EXIT} With --bake-seconds: ${BAKE_EXIT}.`);
+  return s;
+}
 
 const DONE: Record<ClusterServerAction, string> = {
   drain: "drained",
@@ -166,6 +180,8 @@ export async function run(ctx: Context): Promise<ExitCode> {
   const sessions = ctx.flag("sessions") || ctx.values["sessions-timeout"] !== undefined || ctx.flag("shutdown-sessions") || ctx.flag("proceed");
   const sessionsTimeoutSeconds = numberOption(ctx.values, "sessions-timeout", { above: 0 }) ?? 60;
   if (ctx.flag("shutdown-sessions") && ctx.flag("proceed")) throw new UsageError("choose one of --shutdown-sessions and --proceed: what happens when sessions remain at the deadline.");
+  const baking = action === "ready" || action === "enable" ? bakeRequest(ctx, false) : undefined;
+  if (baking && (!ctx.flag("wait") || servers.length !== 1)) throw new UsageError(`--bake-seconds judges one server once it is back: use it with --wait and one --server.`);
 
   const cluster = await ctx.cluster();
   const { applyServerAction, waitForSessions } = await import("../../cluster/server-actions");
@@ -214,6 +230,7 @@ export async function run(ctx: Context): Promise<ExitCode> {
     code = Exit.OK;
   }
   if (ctx.trailing !== undefined) return runHeld(ctx, cluster, report, select);
+  if (baking) return bake(ctx, cluster, backend, servers[0]!, baking);
   if (ctx.json) ctx.out.data(JSON.stringify({ ...jsonReport(report), ...(drained ? { sessions: drained } : {}) }, null, 2));
   return code;
 }

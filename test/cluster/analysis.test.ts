@@ -1,0 +1,134 @@
+// The error-rate analysis against real HAProxy members and real app servers under steady
+// traffic: a version that fails a fifth of real requests while /check passes is caught,
+// a slow one is caught by response time, a good one passes every time, too little
+// traffic says so at the deadline, and a counter reset during the window (what a reload
+// does) gives no false verdict.
+import assert from "node:assert/strict";
+import { Cluster as HcCluster, analyseServer, type AnalysisVerdict } from "../../provider";
+import { runtimeMembers } from "../cli/helpers";
+import { waitFor } from "../support/deadline";
+import { startCluster, type Cluster } from "../support/haproxy";
+import { startTraffic, type Traffic } from "../support/traffic";
+
+/** A short bake: at ~150 requests per second through both frontends each server answers ~50 per second. */
+const FAST = { bakeSeconds: 4, timeoutSeconds: 20, minRequests: 100, intervalSeconds: 0.5 };
+/** How many good analyses in a row must pass (no false alarm). */
+const GOOD_RUNS = 5;
+
+describe("error-rate analysis on a two-member cluster under traffic", function () {
+  this.timeout(180_000);
+  let rig: Cluster;
+  let cluster: HcCluster;
+  let traffic: Traffic | undefined;
+
+  before(async function () {
+    rig = await startCluster({ members: 2, servers: 3 });
+    cluster = new HcCluster(runtimeMembers(rig));
+  });
+  after(async function () {
+    await traffic?.stop();
+    await cluster?.close();
+    await rig?.stop();
+  });
+  beforeEach(function () {
+    traffic = startTraffic({ urls: rig.lbs.map((lb) => lb.frontendUrl), connections: 4, pauseMs: 40 });
+  });
+  afterEach(async function () {
+    await traffic?.stop();
+    traffic = undefined;
+    await Promise.all(rig.apps.map((app) => app.setBehaviour({ failPercent: 0, slowMs: 0 })));
+  });
+
+  const explain = (v: AnalysisVerdict): string => `${v.message}\n${JSON.stringify(v.perMember)}`;
+
+  it("calls a server that fails a fifth of real requests (while /check passes) a regression, with the numbers on both sides", async function () {
+    await rig.apps[0]!.setBehaviour({ failPercent: 20 });
+    const verdict = await analyseServer(cluster, "myapp", "server1", FAST);
+    assert.equal(verdict.outcome, "regression", explain(verdict));
+    assert.ok(verdict.numbers.server.errorPercent > 12 && verdict.numbers.server.errorPercent < 28, explain(verdict));
+    assert.equal(verdict.numbers.peers.errors, 0, explain(verdict));
+    assert.ok(verdict.numbers.peers.requests >= 2 * FAST.minRequests, explain(verdict));
+    assert.deepEqual(verdict.peers.sort(), ["server2", "server3"]);
+    assert.deepEqual(verdict.members, cluster.memberNames);
+    assert.ok(verdict.perMember.every((m) => m.server.errors > 0), explain(verdict));
+    assert.match(verdict.message, /^myapp\/server1 regressed on 2 members .*above the ceiling of 5%.*above its peers' 0\.00%/, verdict.message);
+    // The 500s reached users: the app answered them, HAProxy counted them as hrsp_5xx.
+    assert.ok((traffic!.counts.get("500") ?? 0) > 0);
+  });
+
+  it("calls a server whose answers are much slower, with no errors, a regression by response time", async function () {
+    await rig.apps[1]!.setBehaviour({ slowMs: 150 });
+    const verdict = await analyseServer(cluster, "myapp", "server2", FAST);
+    assert.equal(verdict.outcome, "regression", explain(verdict));
+    assert.equal(verdict.numbers.server.errors, 0, explain(verdict));
+    assert.equal(verdict.reasons.length, 1, explain(verdict));
+    assert.match(verdict.reasons[0]!, /mean response time .* above 2 × its peers'/);
+    assert.ok(verdict.numbers.server.responseTimeMs! > 100, explain(verdict));
+    assert.ok(verdict.numbers.peers.responseTimeMs! < 20, explain(verdict));
+  });
+
+  it(`passes a good server ${GOOD_RUNS} times in a row (no false alarm)`, async function () {
+    for (let run = 1; run <= GOOD_RUNS; run++) {
+      const verdict = await analyseServer(cluster, "myapp", `server${1 + (run % 3)}`, FAST);
+      assert.equal(verdict.outcome, "good", `run ${run}: ${explain(verdict)}`);
+      assert.ok(verdict.numbers.server.requests >= FAST.minRequests);
+      assert.deepEqual(verdict.reasons, []);
+    }
+  });
+
+  it("says not enough traffic, not good, when too few requests arrive before the deadline", async function () {
+    await traffic!.stop();
+    traffic = undefined;
+    const started = Date.now();
+    const verdict = await analyseServer(cluster, "myapp", "server3", { ...FAST, bakeSeconds: 2, timeoutSeconds: 5 });
+    const seconds = (Date.now() - started) / 1000;
+    assert.equal(verdict.outcome, "not-enough-traffic", explain(verdict));
+    assert.ok(seconds >= 5 && seconds < 8, `took ${seconds} s`);
+    assert.match(verdict.message, /^not enough traffic to judge myapp\/server3 .*fewer than the 100 needed/);
+  });
+
+  it("gives no false verdict when a member's counters restart during the window (clear counters all)", async function () {
+    // Enough history first, so a naive delta across the reset would be negative.
+    await waitFor("server1 to have 300 responses on lb1", async () => {
+      const row = await rig.lbs[0]!.stat("myapp", "server1");
+      return Number(row.hrsp_2xx) >= 300 ? true : undefined;
+    }, { timeoutMs: 30_000 });
+    let cleared = false;
+    const verdict = await analyseServer(cluster, "myapp", "server1", {
+      ...FAST,
+      onProgress: (p) => {
+        if (!cleared && p.reads === 3) {
+          cleared = true;
+          void rig.lbs[0]!.runtime("clear counters all");
+        }
+      },
+    });
+    assert.ok(cleared);
+    assert.equal(verdict.outcome, "good", explain(verdict));
+    assert.deepEqual(verdict.resets, [cluster.memberNames[0]], explain(verdict));
+    for (const m of verdict.perMember) {
+      assert.ok(m.server.requests >= 0 && m.server.errors === 0 && m.peers.requests >= 0, explain(verdict));
+    }
+    assert.match(verdict.message, /Counters restarted on unix:.* during the window/);
+  });
+
+  it("still catches a bad server when a member's counters restart during the window", async function () {
+    await rig.apps[2]!.setBehaviour({ failPercent: 20 });
+    let cleared = false;
+    const verdict = await analyseServer(cluster, "myapp", "server3", {
+      ...FAST,
+      onProgress: (p) => {
+        if (!cleared && p.reads === 3) {
+          cleared = true;
+          void rig.lbs[1]!.runtime("clear counters all");
+        }
+      },
+    });
+    assert.equal(verdict.outcome, "regression", explain(verdict));
+    assert.deepEqual(verdict.resets, [cluster.memberNames[1]], explain(verdict));
+  });
+
+  it("refuses an unknown server at once, naming the member", async function () {
+    await assert.rejects(analyseServer(cluster, "myapp", "nosuch", FAST), (e: Error & { code?: string }) => e.code === "HC_UNKNOWN_SERVER" && /backend myapp has no server nosuch/.test(e.message));
+  });
+});
