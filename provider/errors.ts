@@ -18,6 +18,7 @@ export type HcErrorCode =
   | "HC_WAIT_DEADLINE" // a wait ran out of time
   | "HC_CAPACITY_GUARD" // refusing to take a server out: too little would keep serving
   | "HC_PULUMI_MISSING" // a Pulumi resource was used where @pulumi/pulumi is not installed
+  | "HC_ANALYSIS_FAILED" // a server's new version regressed, or had too little traffic to judge
   | "HC_PARTIAL_FAILURE"; // a cluster-wide operation worked on some members only
 
 export interface HcErrorDetails {

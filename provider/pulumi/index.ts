@@ -4,7 +4,7 @@
 export { ServerDrain } from "./server-drain";
 export type { ServerDrainArgs } from "./server-drain";
 export { ClusterReadinessGate } from "./readiness-gate";
-export type { ClusterReadinessGateArgs } from "./readiness-gate";
+export type { ClusterReadinessGateArgs, GateAnalysisArgs } from "./readiness-gate";
 export { RollingDeploy } from "./rolling-deploy";
 export type { RollingDeployArgs } from "./rolling-deploy";
 export { getClusterHealth } from "./cluster-health";

@@ -5,6 +5,37 @@ import * as pulumi from "@pulumi/pulumi";
 import { connectionProps, withSecretPassword, type ClusterConnectionArgs } from "./connection";
 import { readinessGateProvider } from "./providers";
 import type { ClusterHealth } from "./impl/health";
+import type { AnalysisVerdict } from "../cluster/analysis";
+
+/**
+ * Judging each server put back (`readyServers`) against its peers, from HAProxy's
+ * counters on every member. Defaults live in one place (`ANALYSIS_DEFAULTS`).
+ */
+export interface GateAnalysisArgs {
+  /** Seconds each server is watched once back. Default 30. */
+  bakeSeconds?: pulumi.Input<number>;
+  /** While fewer than minRequests arrived the window extends up to this, seconds. Default 3 × bakeSeconds. */
+  timeoutSeconds?: pulumi.Input<number>;
+  /** Requests (all members together) before any verdict. Default 100. */
+  minRequests?: pulumi.Input<number>;
+  /** Ceiling on the server's error rate (5xx + eresp + econ over its requests), percent. Default 5. */
+  maxErrorPercent?: pulumi.Input<number>;
+  /** Points its error rate may exceed its peers' over the same window. Default 1. */
+  maxErrorPercentOverPeers?: pulumi.Input<number>;
+  /** Its mean response time may be at most this factor × its peers'. Default 2. */
+  responseTimeFactor?: pulumi.Input<number>;
+  /** Peers' response time is taken as at least this, milliseconds. Default 20. */
+  responseTimeFloorMs?: pulumi.Input<number>;
+  /** Seconds between reads of every member. Default 1. */
+  intervalSeconds?: pulumi.Input<number>;
+  /**
+   * On a regression: `fail` (the gate fails with the verdict; the server keeps serving)
+   * or `drain` (drain it on every member, then fail). Default `fail`.
+   */
+  onFailure?: pulumi.Input<"fail" | "drain">;
+  /** Too little traffic for a verdict: `fail` the gate, or `pass` it. Default `fail`. */
+  onNotEnoughTraffic?: pulumi.Input<"fail" | "pass">;
+}
 
 export interface ClusterReadinessGateArgs extends ClusterConnectionArgs {
   backend: pulumi.Input<string>;
@@ -21,6 +52,12 @@ export interface ClusterReadinessGateArgs extends ClusterConnectionArgs {
    * --wait`): how a rolling deploy releases the server it just redeployed. Default none.
    */
   readyServers?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Judge each of `readyServers` once back (error rate and response time against its
+   * peers); a failed analysis fails the gate, so `pulumi up` stops with the verdict in
+   * the error. Default: no analysis.
+   */
+  analysis?: pulumi.Input<GateAnalysisArgs>;
   /** Any values; a change re-runs the gate on the next `pulumi up`. */
   triggers?: pulumi.Input<unknown[]>;
 }
@@ -33,9 +70,11 @@ export class ClusterReadinessGate extends pulumi.dynamic.Resource {
   declare readonly polls: pulumi.Output<number>;
   /** The cluster as the last passing check saw it: per member and backend, serving/total, each server's state, rate, backlog. */
   declare readonly health: pulumi.Output<ClusterHealth>;
+  /** With `analysis`: the verdict per server put back (numbers on both sides, members, peers). */
+  declare readonly analyses: pulumi.Output<Record<string, AnalysisVerdict> | undefined>;
 
   constructor(name: string, args: ClusterReadinessGateArgs, opts?: pulumi.CustomResourceOptions) {
-    const props = { ...connectionProps(args), passedAt: undefined, waitedSeconds: undefined, polls: undefined, health: undefined };
+    const props = { ...connectionProps(args), passedAt: undefined, waitedSeconds: undefined, polls: undefined, health: undefined, analyses: undefined };
     super(readinessGateProvider, name, props, withSecretPassword(opts), "haproxy-cluster", "ClusterReadinessGate");
   }
 }

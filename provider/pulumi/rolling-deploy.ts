@@ -5,7 +5,8 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConnectionArgs } from "./connection";
-import { ClusterReadinessGate, type ClusterReadinessGateArgs } from "./readiness-gate";
+import type { AnalysisVerdict } from "../cluster/analysis";
+import { ClusterReadinessGate, type ClusterReadinessGateArgs, type GateAnalysisArgs } from "./readiness-gate";
 import { ServerDrain, type ServerDrainArgs } from "./server-drain";
 
 export interface RollingDeployArgs extends ClusterConnectionArgs {
@@ -23,6 +24,12 @@ export interface RollingDeployArgs extends ClusterConnectionArgs {
   triggers?: pulumi.Input<unknown[]>;
   /** Gate settings (threshold 80%, 3 checks, 2 s interval, 300 s deadline by default). */
   gate?: Pick<ClusterReadinessGateArgs, "thresholdPercent" | "minChecks" | "intervalSeconds" | "timeoutSeconds">;
+  /**
+   * Judge each server once it is back, before the next is touched (see
+   * ClusterReadinessGateArgs.analysis): a regression stops the rollout there, the other
+   * servers keep the old version. Default: no analysis.
+   */
+  analysis?: GateAnalysisArgs;
   /** Drain settings for every step. */
   drain?: Pick<ServerDrainArgs, "mode" | "waitForSessions" | "sessionsTimeoutSeconds" | "onSessionsTimeout" | "minOtherServing" | "force">;
 }
@@ -35,14 +42,16 @@ export class RollingDeploy extends pulumi.ComponentResource {
   readonly deployments: pulumi.Resource[][] = [];
   /** The last gate: once it passed, every server is back and the cluster is safe. */
   readonly done: ClusterReadinessGate;
+  /** With `analysis`: the last verdict per server, from every gate that passed. */
+  readonly analyses: pulumi.Output<Record<string, AnalysisVerdict>>;
 
   constructor(name: string, args: RollingDeployArgs, opts?: pulumi.ComponentResourceOptions) {
     super("haproxy-cluster:index:RollingDeploy", name, {}, opts);
-    const { deploy, servers, batchSize = 1, gate, drain, backend, triggers, ...connection } = args;
+    const { deploy, servers, batchSize = 1, gate, drain, analysis, backend, triggers, ...connection } = args;
     if (servers.length === 0) throw new Error(`RollingDeploy ${name}: no servers given.`);
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`RollingDeploy ${name}: batchSize must be a whole number ≥ 1.`);
 
-    const gateArgs = (readyServers: string[]): ClusterReadinessGateArgs => ({ ...connection, ...gate, backend, readyServers, triggers });
+    const gateArgs = (readyServers: string[]): ClusterReadinessGateArgs => ({ ...connection, ...gate, backend, readyServers, triggers, ...(analysis && readyServers.length > 0 ? { analysis } : {}) });
     let previous = new ClusterReadinessGate(`${name}-gate-0`, gateArgs([]), { parent: this });
     this.gates.push(previous);
 
@@ -64,6 +73,7 @@ export class RollingDeploy extends pulumi.ComponentResource {
       this.gates.push(previous);
     }
     this.done = previous;
-    this.registerOutputs({ passedAt: this.done.passedAt, health: this.done.health });
+    this.analyses = pulumi.all(this.gates.map((g) => g.analyses)).apply((all) => Object.assign({}, ...all.map((a) => a ?? {})) as Record<string, AnalysisVerdict>);
+    this.registerOutputs({ passedAt: this.done.passedAt, health: this.done.health, analyses: this.analyses });
   }
 }

@@ -3,6 +3,7 @@
 
 import { z } from "zod";
 import { Cluster } from "../../cluster/cluster";
+import { ANALYSIS_FAILURE_POLICIES, type AnalysisFailurePolicy } from "../../cluster/analysis-defaults";
 import { HcError } from "../../errors";
 import { redactUrl } from "../../member/spec";
 
@@ -52,6 +53,22 @@ export const serverDrainSchema = connectionSchema.extend({
   triggers: z.array(z.unknown()).optional(),
 });
 
+/** ClusterReadinessGate.analysis: judge each server put back (defaults: cluster/analysis-defaults.ts). */
+export const analysisSchema = z
+  .object({
+    bakeSeconds: z.number().positive().optional(),
+    timeoutSeconds: z.number().positive().optional(),
+    minRequests: z.number().int().min(1).optional(),
+    maxErrorPercent: z.number().min(0).max(100).optional(),
+    maxErrorPercentOverPeers: z.number().min(0).max(100).optional(),
+    responseTimeFactor: z.number().positive().optional(),
+    responseTimeFloorMs: z.number().min(0).optional(),
+    intervalSeconds: z.number().positive().optional(),
+    onFailure: z.enum(ANALYSIS_FAILURE_POLICIES as [AnalysisFailurePolicy, ...AnalysisFailurePolicy[]]).default("fail"),
+    onNotEnoughTraffic: z.enum(["fail", "pass"]).default("fail"),
+  })
+  .strict();
+
 export const readinessGateSchema = connectionSchema.extend({
   backend: z.string().min(1),
   thresholdPercent: z.number().min(0).max(100).default(80),
@@ -59,6 +76,7 @@ export const readinessGateSchema = connectionSchema.extend({
   intervalSeconds: z.number().positive().default(2),
   timeoutSeconds: z.number().positive().default(300),
   readyServers: z.array(z.string().min(1)).default([]),
+  analysis: analysisSchema.optional(),
   triggers: z.array(z.unknown()).optional(),
 });
 
@@ -70,6 +88,7 @@ export type ConnectionInputs = z.output<typeof connectionSchema>;
 export type ServerDrainInputs = z.output<typeof serverDrainSchema>;
 export type ReadinessGateInputs = z.output<typeof readinessGateSchema>;
 export type HealthInputs = z.output<typeof healthSchema>;
+export type AnalysisInputs = z.output<typeof analysisSchema>;
 
 /**
  * Inputs whose value may hold a secret (a member URL with a password in it). The engine

@@ -1,9 +1,15 @@
 // ClusterReadinessGate's lifecycle: on create and on every update, optionally put named
 // servers back (on fresh health checks), then wait until the backend is rolling-restart
 // safe on every member. Resources that depend on the gate run only after it passed.
+// With `analysis`, each server put back is then judged against its peers; a regression
+// fails the gate (after draining the server, with onFailure "drain"), so `pulumi up`
+// stops before the next server is touched.
 
+import { analyseServer, type AnalysisVerdict } from "../../cluster/analysis";
+import type { Cluster } from "../../cluster/cluster";
 import { applyServerAction } from "../../cluster/server-actions";
-import { changedInputs, checkInputs, clusterFrom, parseInputs, readinessGateSchema } from "./inputs";
+import { HcError } from "../../errors";
+import { changedInputs, checkInputs, clusterFrom, parseInputs, readinessGateSchema, type AnalysisInputs } from "./inputs";
 import { healthOf, type ClusterHealth } from "./health";
 import type { DiffResult, ProviderProps } from "./results";
 import { randomUUID } from "node:crypto";
@@ -17,10 +23,12 @@ export interface ReadinessGateOutputs {
   polls: number;
   /** The cluster as the last passing poll saw it. */
   health: ClusterHealth;
+  /** With `analysis`: the verdict for each server put back, by server name. */
+  analyses?: Record<string, AnalysisVerdict>;
 }
 
 export function check(_olds: ProviderProps, news: ProviderProps) {
-  return checkInputs(readinessGateSchema, news, ["passedAt", "waitedSeconds", "polls", "health"]);
+  return checkInputs(readinessGateSchema, news, ["passedAt", "waitedSeconds", "polls", "health", "analyses"]);
 }
 
 /** Any change (triggers included) re-runs the gate as an update; nothing is ever replaced. */
@@ -59,6 +67,7 @@ async function pass(props: ProviderProps): Promise<ReadinessGateOutputs> {
         intervalSeconds: Math.min(inputs.intervalSeconds, 0.5),
       });
     }
+    const analyses = inputs.analysis && inputs.readyServers.length > 0 ? await analyse(cluster, inputs.backend, inputs.readyServers, inputs.analysis) : undefined;
     // One deadline for the whole gate: putting servers back spends from it.
     const result = await cluster.waitUntilRollingRestartable(inputs.backend, {
       thresholdPercent: inputs.thresholdPercent,
@@ -71,8 +80,37 @@ async function pass(props: ProviderProps): Promise<ReadinessGateOutputs> {
       waitedSeconds: (Date.now() - started) / 1000,
       polls: result.polls,
       health: healthOf(result.last, [inputs.backend], inputs.thresholdPercent),
+      ...(analyses ? { analyses } : {}),
     };
   } finally {
     await cluster.close();
   }
+}
+
+/**
+ * Judges every server just put back, at once (their windows overlap: each is compared
+ * with the servers not in the batch). Throws HC_ANALYSIS_FAILED with the verdicts in
+ * the message when one regressed (drained on every member first, with onFailure
+ * "drain") or had too little traffic (unless onNotEnoughTraffic is "pass").
+ */
+async function analyse(cluster: Cluster, backend: string, servers: string[], options: AnalysisInputs): Promise<Record<string, AnalysisVerdict>> {
+  const { onFailure, onNotEnoughTraffic, ...thresholds } = options;
+  const verdicts = await Promise.all(servers.map((server) => analyseServer(cluster, backend, server, thresholds)));
+  const failed = verdicts.filter((v) => v.outcome === "regression" || (v.outcome === "not-enough-traffic" && onNotEnoughTraffic === "fail"));
+  if (failed.length > 0) {
+    const bad = failed.filter((v) => v.outcome === "regression").map((v) => v.server);
+    let action = "";
+    if (onFailure === "drain" && bad.length > 0) {
+      await applyServerAction(cluster, backend, bad, "drain", { wait: true });
+      action = ` ${bad.map((s) => `${backend}/${s}`).join(", ")} ${bad.length === 1 ? "is" : "are"} drained on every member (${cluster.memberNames.join(", ")}); undo with haproxy-cluster ready once fixed.`;
+    }
+    const what = bad.length > 0 ? "the new version regressed" : "too little traffic to judge the new version";
+    throw new HcError("HC_ANALYSIS_FAILED", `analysis stopped the rollout: ${what}. ${failed.map((v) => v.message).join(" ")}${action}`, {
+      backend,
+      server: failed[0]!.server,
+      verdicts: failed,
+      drained: onFailure === "drain" ? bad : [],
+    });
+  }
+  return Object.fromEntries(verdicts.map((v) => [v.server, v]));
 }
