@@ -7,6 +7,10 @@
 //
 //   node dist/bench/rolling-under-load.js [--runs N] [--rate R] [--connections C]
 //        [--requests N] [--warmup-ms MS] [--timeout-ms MS] [--slow-every N] [--slow-ms MS] [-v]
+//        [--bad-version [--fail-percent 20] [--bake-seconds 10]]
+// --bad-version runs the bad-version scenario instead (bench/rolling/bad-version.ts): a
+// release that passes /check but fails --fail-percent of real requests, deployed without
+// and with the error-rate analysis, and good deploys with and without it.
 // Defaults: 1 run, 400 req/s, 4 connections per frontend, ≥ 10,000 requests per way,
 // warm-up 1500 ms, timeout 2000 ms, 1 request in 20 is /slow?ms=250.
 //
@@ -18,6 +22,7 @@ import { parseArgs } from "node:util";
 import { stopAll } from "../test/support/registry";
 import { runRollingBenchmark, type BenchmarkSettings } from "./rolling/benchmark";
 import { METHOD, resultsTable, verdict, wayDetails } from "./rolling/report";
+import { badVersionReport } from "./rolling/bad-version";
 
 function positive(name: string, text: string | undefined): number {
   const value = Number(text);
@@ -37,6 +42,9 @@ async function main(): Promise<number> {
       "slow-every": { type: "string", default: "20" },
       "slow-ms": { type: "string", default: "250" },
       verbose: { type: "boolean", short: "v", default: false },
+      "bad-version": { type: "boolean", default: false },
+      "fail-percent": { type: "string", default: "20" },
+      "bake-seconds": { type: "string", default: "10" },
     },
   });
   const settings: BenchmarkSettings = {
@@ -53,6 +61,7 @@ async function main(): Promise<number> {
     maxLoadSeconds: 300,
     calibrationRounds: 5,
     deployTimeoutMs: 240_000,
+    ...(values["bad-version"] ? { badVersion: { failPercent: positive("fail-percent", values["fail-percent"]), bakeSeconds: positive("bake-seconds", values["bake-seconds"]) } } : {}),
     log: (line) => process.stderr.write(`${new Date().toISOString().slice(11, 19)}  ${line}\n`),
     onHeader: (lines) => process.stdout.write(`${lines.join("\n")}\n\n`),
     onWay: (way) => {
@@ -61,6 +70,11 @@ async function main(): Promise<number> {
   };
   const report = await runRollingBenchmark(settings);
   const out = (text = "") => process.stdout.write(`${text}\n`);
+  if (report.badWays && settings.badVersion) {
+    const { code, lines } = badVersionReport(report.badWays, settings.badVersion);
+    out(lines.join("\n"));
+    return code;
+  }
   out(resultsTable(report.ways));
   out("* stop + start only: the careless way does not wait for the warm-ups.");
   out();

@@ -46,8 +46,9 @@ export interface AppSpec {
   port: number;
 }
 
-export function appInputs(spec: AppSpec, version: string, warmupMs: number, stateDir: string): AppInputs {
-  const { inputs, failures } = appProcess.checkAppInputs({ ...spec, version, warmupMs, stateDir, script: appProcess.APP_SCRIPT });
+/** `failPercent`: a bad release (that share of real requests answers 500; /check passes). */
+export function appInputs(spec: AppSpec, version: string, warmupMs: number, stateDir: string, failPercent = 0): AppInputs {
+  const { inputs, failures } = appProcess.checkAppInputs({ ...spec, version, warmupMs, stateDir, script: appProcess.APP_SCRIPT, failPercent });
   if (failures.length > 0) throw new Error(`app ${spec.name}: ${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
   return inputs as unknown as AppInputs;
 }

@@ -21,6 +21,7 @@ import { openPulumiStack, type PulumiStack } from "./pulumi-stack";
 import { DRAIN, GATE, calibrateLibrary, deployWithPulumi, stackConfig, type ClusterAccess, type LibraryCalibration } from "./pulumi-way";
 import type { DeployOutcome } from "./split";
 import { checkVersion, type VersionCheck } from "./verify";
+import { runBadVersionWays, type BadVersionSettings, type BadWayResult } from "./bad-version";
 
 export interface BenchmarkSettings {
   /** How many times the (a)/(b)/(c) sequence runs. */
@@ -49,6 +50,8 @@ export interface BenchmarkSettings {
   deployTimeoutMs: number;
   /** Progress lines (stderr in the benchmark). */
   log(line: string): void;
+  /** Instead of (a)/(b)/(c): the bad-version scenario (bench/rolling/bad-version.ts). */
+  badVersion?: BadVersionSettings;
   /** Called once with the setup's description, before anything is measured. */
   onHeader?(lines: string[]): void;
   /** Called with each way's result as soon as it is known. */
@@ -80,6 +83,8 @@ export interface BenchmarkReport {
   cliCalibration: CliCalibration;
   libraryCalibration: LibraryCalibration;
   ways: WayResult[];
+  /** The bad-version scenario's ways, when it ran. */
+  badWays?: BadWayResult[];
   /** Why the runs stopped before all were done (a deploy failed, or the cluster did not recover). */
   stoppedEarly?: string;
 }
@@ -124,6 +129,12 @@ export async function runRollingBenchmark(settings: BenchmarkSettings): Promise<
     log("creating the Pulumi stack of examples/rolling-deploy (file backend in a temp dir)");
     stack = await openPulumiStack({ projectDir: EXAMPLE_DIR, stackName: "bench", config: stackConfig(access, apps, settings.warmupMs, stateDir) });
 
+    if (settings.badVersion) {
+      const scriptEnv = (version: string, extra: Partial<ScriptEnv> = {}): ScriptEnv => ({ apps, version, warmupMs: settings.warmupMs, stateDir, workDir, clusterEnv, ...extra });
+      const badWays = await runBadVersionWays({ settings, bad: settings.badVersion, lbs, apps, stack, libraryCalibration, scriptEnv }, 0);
+      const { log: _l, onHeader: _h, onWay: _w, ...rest } = settings;
+      return { settings: rest, header, cliCalibration, libraryCalibration, ways: [], badWays };
+    }
     const ways: WayResult[] = [];
     let stoppedEarly: string | undefined;
     let versionNumber = 0;
@@ -169,7 +180,7 @@ export async function runRollingBenchmark(settings: BenchmarkSettings): Promise<
 }
 
 /** Runs `deploy` inside a window of constant load: lead-in, the deploy, then the tail until enough requests were sent. */
-async function underLoad(settings: BenchmarkSettings, lbs: HaproxyInstance[], deploy: () => Promise<DeployOutcome>): Promise<{ load: LoadResult; deploy: DeployOutcome }> {
+export async function underLoad(settings: BenchmarkSettings, lbs: HaproxyInstance[], deploy: () => Promise<DeployOutcome>): Promise<{ load: LoadResult; deploy: DeployOutcome }> {
   const load = new Load({
     frontends: lbs.map((lb) => lb.frontendUrl),
     ratePerSecond: settings.ratePerSecond,

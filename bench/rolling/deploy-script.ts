@@ -22,7 +22,7 @@ step() {
 `;
 
 const RESTART = `step restart node "$BENCH_RESTART_APP" --name "$server" --port "$port" --version "$BENCH_VERSION" \\
-    --warmup-ms "$BENCH_WARMUP_MS" --state-dir "$BENCH_STATE_DIR" --record "$BENCH_RESTARTS"`;
+    --warmup-ms "$BENCH_WARMUP_MS" --fail-percent "$BENCH_FAIL_PERCENT" --state-dir "$BENCH_STATE_DIR" --record "$BENCH_RESTARTS"`;
 
 /** (a): the README's deploy-script pattern, with fresh-check `ready` and short intervals. */
 export const CLI_LOOP = `for app in $BENCH_APPS; do            # server1:PORT server2:PORT server3:PORT
@@ -32,6 +32,13 @@ export const CLI_LOOP = `for app in $BENCH_APPS; do            # server1:PORT se
   ${RESTART}
   step ready   haproxy-cluster ready --backend myapp --server "$server" --wait --timeout 60
 done`;
+
+/** The README's pattern with the analysis: each server is judged once back; a regression drains it and stops the loop (errexit). */
+export const CLI_ANALYSED_LOOP = CLI_LOOP.replace(
+  `--wait --timeout 60\ndone`,
+  `--wait --timeout 60 \\
+                 --bake-seconds "$BENCH_BAKE_SECONDS" --on-failure drain\ndone`,
+);
 
 /** (c): the careless baseline: restart each app in turn, move on as soon as it listens. */
 export const CARELESS_LOOP = `for app in $BENCH_APPS; do
@@ -63,6 +70,10 @@ export interface ScriptEnv {
   workDir: string;
   /** HAPROXY_CLUSTER_MEMBERS, HAPROXY_CLUSTER_USER, HAPROXY_CLUSTER_PASSWORD. */
   clusterEnv: Record<string, string>;
+  /** A bad release: this share of the new version's real requests answers 500. Default 0. */
+  failPercent?: number;
+  /** For CLI_ANALYSED_LOOP: ready's --bake-seconds. */
+  bakeSeconds?: number;
 }
 
 /** A dir on PATH with `haproxy-cluster`, as `npm install -g` would provide it. */
@@ -93,6 +104,8 @@ export async function runDeployScript(loop: string, env: ScriptEnv, timeoutMs: n
       BENCH_APPS: env.apps.map((a) => `${a.name}:${a.port}`).join(" "),
       BENCH_VERSION: env.version,
       BENCH_WARMUP_MS: String(env.warmupMs),
+      BENCH_FAIL_PERCENT: String(env.failPercent ?? 0),
+      BENCH_BAKE_SECONDS: String(env.bakeSeconds ?? 0),
       BENCH_STATE_DIR: env.stateDir,
       BENCH_RESTART_APP: RESTART_APP,
       BENCH_TIMINGS: timings,

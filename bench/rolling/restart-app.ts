@@ -16,6 +16,7 @@ async function main(): Promise<void> {
       port: { type: "string" },
       version: { type: "string" },
       "warmup-ms": { type: "string", default: "0" },
+      "fail-percent": { type: "string", default: "0" },
       "state-dir": { type: "string" },
       record: { type: "string" },
     },
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
   if (!name || !port || !version || !stateDir || !record) {
     throw new Error("usage: restart-app.js --name N --port P --version V [--warmup-ms MS] --state-dir DIR --record FILE");
   }
-  const restart = await restartTimed(appInputs({ name, port: Number(port) }, version, Number(values["warmup-ms"]), stateDir));
+  const restart = await restartTimed(appInputs({ name, port: Number(port) }, version, Number(values["warmup-ms"]), stateDir, Number(values["fail-percent"])));
   fs.appendFileSync(record, `${JSON.stringify(restart)}\n`);
 }
 

@@ -19,6 +19,8 @@ const { APP_SCRIPT, DEFAULT_STATE_DIR, checkAppInputs, isOurApp, restartApp, sto
  * @property {pulumi.Input<string>} version The version the app reports. A change restarts the app.
  * @property {pulumi.Input<string>} [host] Address the app binds. Default `127.0.0.1`. A change replaces the resource.
  * @property {pulumi.Input<number>} [warmupMs] After start, the app answers 503 to everything (health checks included) for this long, in ms. Default 0. A change restarts the app.
+ * @property {pulumi.Input<number>} [failPercent] A bad release: this share of real requests (not /check) answers 500, percent. Default 0. A change restarts the app.
+ * @property {pulumi.Input<number>} [slowMs] A slow release: every real request takes this much longer, ms. Default 0. A change restarts the app.
  * @property {pulumi.Input<string>} [stateDir] Directory of the pid files and logs (`app-<port>.pid`, `app-<port>.log`). Default `<os.tmpdir()>/haproxy-cluster-demo`. A change replaces the resource.
  * @property {pulumi.Input<string>} [script] The app's script: absolute, or relative to the Pulumi project directory (the provider's working directory). Default this example's `app.js`, written relative to the project directory so that state does not hold this machine's path.
  * @property {pulumi.Input<number>} [startTimeoutSeconds] Deadline for the new process to answer on its port, in seconds. Default 15.
@@ -26,7 +28,7 @@ const { APP_SCRIPT, DEFAULT_STATE_DIR, checkAppInputs, isOurApp, restartApp, sto
  */
 
 /** Inputs whose change restarts the app (update); the others only change the record. */
-const RESTART_ON = ["name", "version", "warmupMs", "script"];
+const RESTART_ON = ["name", "version", "warmupMs", "failPercent", "slowMs", "script"];
 /** Inputs whose change means another process in another place: replace, deleting first. */
 const REPLACE_ON = ["port", "host", "stateDir"];
 

@@ -22,6 +22,8 @@ const DEFAULT_STATE_DIR = path.join(os.tmpdir(), "haproxy-cluster-demo");
  * @property {string} version
  * @property {string} host
  * @property {number} warmupMs
+ * @property {number} failPercent
+ * @property {number} slowMs
  * @property {string} stateDir
  * @property {string} script
  * @property {number} startTimeoutSeconds
@@ -48,6 +50,8 @@ function checkAppInputs(news) {
   const inputs = {
     host: "127.0.0.1",
     warmupMs: 0,
+    failPercent: 0,
+    slowMs: 0,
     startTimeoutSeconds: 15,
     stopTimeoutSeconds: 30,
     ...Object.fromEntries(Object.entries(news).filter(([, v]) => v !== undefined && v !== null)),
@@ -69,6 +73,8 @@ function checkAppInputs(news) {
   expect("host", text, "host must be an address");
   expect("port", (v) => typeof v === "number" && Number.isInteger(v) && v > 0 && v < 65536, "port must be a TCP port 1-65535");
   expect("warmupMs", (v) => typeof v === "number" && v >= 0, "warmupMs must be a number of milliseconds ≥ 0");
+  expect("failPercent", (v) => typeof v === "number" && v >= 0 && v <= 100, "failPercent must be a percentage 0-100");
+  expect("slowMs", (v) => typeof v === "number" && v >= 0, "slowMs must be a number of milliseconds ≥ 0");
   expect("startTimeoutSeconds", seconds, "startTimeoutSeconds must be a number of seconds > 0");
   expect("stopTimeoutSeconds", seconds, "stopTimeoutSeconds must be a number of seconds > 0");
   return { inputs, failures };
@@ -211,6 +217,9 @@ async function startApp(inputs) {
   let child;
   try {
     const args = [script, "--port", String(inputs.port), "--name", inputs.name, "--version", inputs.version, "--warmup-ms", String(inputs.warmupMs), "--host", inputs.host];
+    // Only when set, so an app started by an older copy of this file is still recognised.
+    if (inputs.failPercent) args.push("--fail-percent", String(inputs.failPercent));
+    if (inputs.slowMs) args.push("--slow-ms", String(inputs.slowMs));
     child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", log, log], cwd: inputs.stateDir });
   } finally {
     fs.closeSync(log);

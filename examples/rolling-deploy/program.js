@@ -26,6 +26,9 @@ function rollingDeployProgram(cluster) {
   const backend = config.get("backend") ?? "myapp";
   const batchSize = config.getNumber("batchSize") ?? 1;
   const warmupMs = config.getNumber("warmupMs") ?? 0;
+  // A bad or slow release on purpose, to see the analysis stop the rollout.
+  const failPercent = config.getNumber("failPercent") ?? 0;
+  const slowMs = config.getNumber("slowMs") ?? 0;
   const stateDir = config.get("stateDir") ?? DEFAULT_STATE_DIR;
 
   /** @type {Partial<import("haproxy-cluster/pulumi").RollingDeployArgs>} */
@@ -38,6 +41,8 @@ function rollingDeployProgram(cluster) {
   const drain = settings(config.getObject("drain"), "drain", DRAIN_KEYS);
   if (gate !== undefined) optional.gate = gate;
   if (drain !== undefined) optional.drain = drain;
+  const analysis = settings(config.getObject("analysis"), "analysis", ANALYSIS_KEYS);
+  if (analysis !== undefined) optional.analysis = analysis;
 
   const portOf = new Map(servers.map((s) => [s.name, s.port]));
   /** @type {Map<string, AppServerDeployment>} */
@@ -54,7 +59,7 @@ function rollingDeployProgram(cluster) {
     deploy: (server, opts) => {
       const deployment = new AppServerDeployment(
         `deploy-${server}`,
-        { name: server, port: /** @type {number} */ (portOf.get(server)), version, warmupMs, stateDir },
+        { name: server, port: /** @type {number} */ (portOf.get(server)), version, warmupMs, stateDir, ...(failPercent ? { failPercent } : {}), ...(slowMs ? { slowMs } : {}) },
         opts,
       );
       deployments.set(server, deployment);
@@ -71,6 +76,8 @@ function rollingDeployProgram(cluster) {
     versions: pulumi.all(servers.map((s) => /** @type {AppServerDeployment} */ (deployments.get(s.name)).version)).apply((vs) =>
       Object.fromEntries(servers.map((s, i) => [s.name, vs[i]])),
     ),
+    /** With config `analysis`: the last verdict per server (numbers on both sides). */
+    analyses: rollout.analyses,
     /** Where each app answers directly (bypassing HAProxy). */
     appUrls: Object.fromEntries(servers.map((s) => [s.name, /** @type {AppServerDeployment} */ (deployments.get(s.name)).url])),
   };
@@ -78,6 +85,8 @@ function rollingDeployProgram(cluster) {
 
 /** What config `gate` may set (RollingDeployArgs.gate). */
 const GATE_KEYS = ["thresholdPercent", "minChecks", "intervalSeconds", "timeoutSeconds"];
+/** What config `analysis` may set (RollingDeployArgs.analysis). */
+const ANALYSIS_KEYS = ["bakeSeconds", "timeoutSeconds", "minRequests", "maxErrorPercent", "maxErrorPercentOverPeers", "responseTimeFactor", "responseTimeFloorMs", "intervalSeconds", "onFailure", "onNotEnoughTraffic"];
 /** What config `drain` may set (RollingDeployArgs.drain). */
 const DRAIN_KEYS = ["mode", "waitForSessions", "sessionsTimeoutSeconds", "onSessionsTimeout", "minOtherServing", "force"];
 

@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { CLI, runCli, show } from "./helpers";
 
 const CSV = fixturePath("haproxy-2.6/lb1-show-stat.csv");
-const COMMANDS = ["status", "check", "wait", "drain", "maint", "ready", "enable", "disable", "weight", "shutdown-sessions", "rate", "backlog", "sessions", "eval"];
+const COMMANDS = ["status", "check", "wait", "drain", "maint", "ready", "enable", "disable", "weight", "shutdown-sessions", "rate", "backlog", "sessions", "eval", "analyse"];
 
 function modulesLoaded(stderr: string): string[] {
   return stderr
