@@ -70,6 +70,10 @@ export function badVersionReport(results: readonly BadWayResult[], bad: BadVersi
     const b = wall(analysed);
     if (a !== undefined && b !== undefined) lines.push(`The analysis added ${((b - a) / 1000).toFixed(1)} s to a good deploy of 3 servers through the ${how} (${(a / 1000).toFixed(1)} s → ${(b / 1000).toFixed(1)} s).`);
   }
+  for (const r of results) {
+    const kinds = [...r.load.failureKinds].map(([k, n]) => `${k} ${n}`).join(", ");
+    if (r.load.failed > 0) lines.push(`${BAD_WAY_TITLES[r.way]}: failures ${kinds}; ${r.load.duringDeploy.failed} of them during the deploy`);
+  }
   for (const r of results) if (r.stopMessage) lines.push(`${BAD_WAY_TITLES[r.way]} stopped with: ${r.stopMessage}`);
   const problems = results.flatMap((r) => r.problems.map((p) => `${BAD_WAY_TITLES[r.way]}: ${p}`));
   const goodFailures = results.filter((r) => /^good/.test(BAD_WAY_TITLES[r.way]) && r.load.failed > 0).map((r) => `${BAD_WAY_TITLES[r.way]}: ${r.load.failed} failed requests`);

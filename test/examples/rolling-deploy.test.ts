@@ -145,7 +145,18 @@ describe("examples/rolling-deploy under Pulumi mocks", function () {
     }
   });
 
-  it("with batchSize 2 takes server1 and server2 out together (drains one after the other), then server3", async function () {
+  it("passes config analysis to every gate that puts servers back, not to the first, and a bad release's failPercent to every app", async function () {
+    const result = await rollingDeploy({ analysis: { bakeSeconds: 10, onFailure: "drain" }, failPercent: 20 });
+    assert.deepEqual(
+      ofKind(result, "ClusterReadinessGate").map((g) => [g.name, g.inputs.analysis]).sort(),
+      [["rollout-gate-0", undefined], ...["1", "2", "3"].map((i) => [`rollout-gate-${i}`, { bakeSeconds: 10, onFailure: "drain" }])],
+    );
+    for (const d of ofKind(result, "AppServerDeployment")) assert.equal(d.inputs.failPercent, 20, d.name);
+    const typo = await rollingDeploy({ analysis: { bakeSecond: 10 } });
+    assert.match(typo.error ?? "", /config analysis: unknown setting bakeSecond/);
+  });
+
+    it("with batchSize 2 takes server1 and server2 out together (drains one after the other), then server3", async function () {
     const result = await rollingDeploy({ batchSize: 2 });
     assert.deepEqual(dependencyGraph(result), {
       "rollout-gate-0": [],
@@ -166,7 +177,8 @@ describe("examples/rolling-deploy under Pulumi mocks", function () {
 
   it("exports the last gate's passedAt and health and the version of every server", function () {
     const outputs = outputsOf(batchOfOne);
-    assert.deepEqual(Object.keys(outputs).sort(), ["appUrls", "health", "passedAt", "versions"]);
+    assert.deepEqual(Object.keys(outputs).sort(), ["analyses", "appUrls", "health", "passedAt", "versions"]);
+    assert.deepEqual(outputs.analyses, {}, "no analysis configured: no verdicts");
     assert.equal(outputs.passedAt, "2030-01-01T00:00:00.000Z", "the mock gate's passedAt");
     assert.deepEqual(outputs.health.members.map((m: { member: string }) => m.member), MEMBERS);
     assert.deepEqual(outputs.versions, { server1: "v2", server2: "v2", server3: "v2" });
