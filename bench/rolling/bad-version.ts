@@ -117,7 +117,7 @@ export async function runBadVersionWays(ctx: BadVersionContext, firstVersion: nu
     if (analysed) await stack.setConfig("analysis", { value: analysisConfig });
     else await stack.removeConfig("analysis");
     const outcome = await deployWithPulumi(ctx.stack, version, settings.warmupMs, ctx.libraryCalibration);
-    const verdict = (outcome.outputTail ?? "").split("\n").find((l) => /analysis stopped the rollout/.test(l));
+    const verdict = [...(outcome.diagnostics ?? []), ...(outcome.outputTail ?? "").split("\n")].find((l) => /analysis stopped the rollout/.test(l));
     return { wallMs: outcome.split.wallMs, error: outcome.error ? (verdict?.trim() ?? outcome.error) : undefined };
   };
   const allGood = async (version: string) => {

@@ -114,10 +114,13 @@ interface StepTime {
 /** Step timings from the engine's events: pre-event to outputs (or failure) event of each non-`same` step. */
 class StepClock {
   readonly steps: StepTime[] = [];
+  /** Error diagnostics, in order: a failed step's message as the provider wrote it. */
+  readonly errors: string[] = [];
   private readonly open = new Map<string, number>();
 
   readonly onEvent = (event: EngineEvent): void => {
     const now = performance.now();
+    if (event.diagnosticEvent?.severity === "error") this.errors.push(event.diagnosticEvent.message.trim());
     const pre = event.resourcePreEvent?.metadata;
     if (pre && pre.op !== "same") this.open.set(`${pre.op} ${pre.urn}`, now);
     const done = event.resOutputsEvent?.metadata ?? event.resOpFailedEvent?.metadata;
@@ -179,6 +182,7 @@ export async function deployWithPulumi(handle: PulumiStack, version: string, war
       details: timed.map((s) => `${s.name} ${s.op} ${seconds(s.ms)}${s.failed ? " FAILED" : ""}`),
     },
     outputTail: output.split("\n").slice(-40).join("\n"),
+    ...(clock.errors.length > 0 ? { diagnostics: clock.errors } : {}),
   };
   if (error) outcome.error = error;
   return outcome;

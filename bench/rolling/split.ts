@@ -25,6 +25,8 @@ export interface DeployOutcome {
   split: TimeSplit;
   /** The deploy's last output lines, shown when it failed. */
   outputTail?: string;
+  /** Error diagnostics the deploy reported (pulumi up: the providers' error messages). */
+  diagnostics?: string[];
 }
 
 export const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
