@@ -5,7 +5,9 @@
 
 import { HcError } from "../errors";
 import type { Backend } from "../model/backend";
+import { reloadBetween } from "../model/reload";
 import type { Server } from "../model/server";
+import type { Snapshot } from "../model/snapshot";
 import { ANALYSIS_DEFAULTS, PEER_EXCESS_MIN_Z } from "./analysis-defaults";
 import type { Cluster } from "./cluster";
 import type { ClusterSnapshot } from "./cluster-snapshot";
@@ -120,13 +122,13 @@ class Track {
   /** Where the current time segment began; undefined after a restart (everything counts from zero). */
   private segmentStart?: { averageMs: number; samples: number };
 
-  observe(counters: ServerCounters, counted: boolean): void {
+  observe(counters: ServerCounters, counted: boolean, reloaded: boolean): void {
     if (!this.last) {
       this.last = counters;
       this.segmentStart = counters.averageMs !== undefined ? { averageMs: counters.averageMs, samples: counters.timeSamples } : undefined;
       return;
     }
-    const delta = counterDelta(this.last, counters);
+    const delta = counterDelta(this.last, counters, reloaded);
     if (delta.reset) {
       this.resets++;
       this.segmentStart = undefined;
@@ -146,6 +148,8 @@ class Track {
 }
 
 interface MemberTracks {
+  /** The member's previous read, to tell a reload by its process (see reloadBetween). */
+  previous?: Snapshot;
   server: Track;
   peers: Map<string, Track>;
   failedReads: number;
@@ -179,14 +183,16 @@ export async function analyseServer(cluster: Cluster, backend: string, server: s
         t.failedReads++;
         continue;
       }
+      const reloaded = t.previous !== undefined && reloadBetween(t.previous, s) !== undefined;
+      t.previous = s;
       const be = s.backend(backend);
       const target = be.server(server);
-      t.server.observe(readServerCounters(target), true);
+      t.server.observe(readServerCounters(target), true, reloaded);
       for (const peer of peersOf(be, target)) {
         let track = t.peers.get(peer.name);
         if (!track) t.peers.set(peer.name, (track = new Track()));
         // A peer is the control group only while it serves; its counters still follow.
-        track.observe(readServerCounters(peer), peer.serving);
+        track.observe(readServerCounters(peer), peer.serving, reloaded);
         if (peer.serving) peerNames.add(peer.name);
       }
     }

@@ -3,6 +3,7 @@
 // (a reload, `clear counters all`): the change is then what was counted since the
 // restart, never a negative number.
 
+import { counterGrowth } from "../model/reload";
 import type { Server } from "../model/server";
 
 /**
@@ -64,16 +65,20 @@ export function totals(c: ServerCounters): { requests: number; errors: number } 
   return { requests: c.responses + failed, errors: c.http5xx + failed };
 }
 
-/** before → after; a counter that went backwards marks a restart, and `after` counts from zero. */
-export function counterDelta(before: ServerCounters, after: ServerCounters): CounterDelta {
+/**
+ * before → after. A counter that went backwards marks a restart, and so does `reloaded`
+ * (the member's process changed: `reloadBetween`, which also sees a reload whose new
+ * counters already grew past the old ones); then `after` counts from zero.
+ */
+export function counterDelta(before: ServerCounters, after: ServerCounters, reloaded = false): CounterDelta {
   const monotonic = ["responses", "http5xx", "responseErrors", "connectionErrors", "timeSamples"] as const;
-  const reset = monotonic.some((k) => after[k] < before[k]);
+  const reset = reloaded || monotonic.some((k) => after[k] < before[k]);
   const a = totals(after);
-  const b = reset ? { requests: 0, errors: 0 } : totals(before);
+  const b = totals(before);
   return {
-    requests: a.requests - b.requests,
-    errors: a.errors - b.errors,
-    timeSamples: after.timeSamples - (reset ? 0 : before.timeSamples),
+    requests: counterGrowth(b.requests, a.requests, reset),
+    errors: counterGrowth(b.errors, a.errors, reset),
+    timeSamples: counterGrowth(before.timeSamples, after.timeSamples, reset),
     reset,
   };
 }

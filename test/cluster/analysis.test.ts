@@ -2,7 +2,7 @@
 // traffic: a version that fails a fifth of real requests while /check passes is caught,
 // a slow one is caught by response time, a good one passes every time, too little
 // traffic says so at the deadline, and a counter reset during the window (what a reload
-// does) gives no false verdict.
+// does, and a real graceful reload) gives no false verdict.
 import assert from "node:assert/strict";
 import { Cluster as HcCluster, analyseServer, type AnalysisVerdict } from "../../provider";
 import { runtimeMembers } from "../cli/helpers";
@@ -110,6 +110,21 @@ describe("error-rate analysis on a two-member cluster under traffic", function (
       assert.ok(m.server.requests >= 0 && m.server.errors === 0 && m.peers.requests >= 0, explain(verdict));
     }
     assert.match(verdict.message, /Counters restarted on unix:.* during the window/);
+  });
+
+  it("gives no false verdict when a member is reloaded gracefully (a new process with -sf) during the window", async function () {
+    let reloaded: Promise<number> | undefined;
+    const verdict = await analyseServer(cluster, "myapp", "server2", {
+      ...FAST,
+      onProgress: (p) => {
+        if (!reloaded && p.reads === 3) reloaded = rig.lbs[1]!.reload();
+      },
+    });
+    assert.ok(reloaded, "the reload was started during the window");
+    await reloaded;
+    assert.equal(verdict.outcome, "good", explain(verdict));
+    assert.deepEqual(verdict.resets, [cluster.memberNames[1]], explain(verdict));
+    for (const m of verdict.perMember) assert.ok(m.server.requests >= 0 && m.server.errors === 0, explain(verdict));
   });
 
   it("still catches a bad server when a member's counters restart during the window", async function () {

@@ -32,6 +32,11 @@ describe("server counters", function () {
     assert.deepEqual(d, { requests: 30, errors: 1, timeSamples: 30, reset: true });
   });
 
+  it("counts from zero after a reload told by the process, even when the new counters already passed the old ones", function () {
+    const d = counterDelta(counters({ responses: 100, timeSamples: 100 }), counters({ responses: 150, http5xx: 3, timeSamples: 150 }), true);
+    assert.deepEqual(d, { requests: 150, errors: 3, timeSamples: 150, reset: true });
+  });
+
   it("calls any single counter going backwards a restart", function () {
     assert.equal(counterDelta(counters({ responses: 10, connectionErrors: 3 }), counters({ responses: 20, connectionErrors: 0 })).reset, true);
   });
