@@ -37,6 +37,7 @@ export { ServerDrain, ClusterReadinessGate, RollingDeploy, getClusterHealth, ser
 export type {
   ServerDrainArgs,
   ClusterReadinessGateArgs,
+  GateAnalysisArgs,
   RollingDeployArgs,
   ClusterHealthArgs,
   ClusterConnectionArgs,
