@@ -24,7 +24,7 @@ describe("the CLI under faults and bad input", function () {
       // The poll ends by the deadline; the whole process well before one 30 s request
       // (Node's start-up on a loaded machine comes on top, so only a loose bound there).
       const elapsed = Number(/poll 1 \(0\/3 in a row, ([\d.]+) s\)/.exec(r.stderr)?.[1]);
-      assert.ok(elapsed >= 2.9 && elapsed < 4, show(r));
+      assert.ok(elapsed >= 2.9 && elapsed < 10, show(r)); // a 30 s request would end it at 30 s
       assert.ok(r.ms < 20_000, show(r));
     } finally {
       await hung.close();
