@@ -45,7 +45,7 @@ describe("examples/maintenance-window under Pulumi mocks", function () {
     const [drain] = ofKind(result, "ServerDrain");
     assert.equal(drain!.inputs.password, PASSWORD);
     assert.deepEqual(drain!.secretInputs, ["password"]);
-    assert.deepEqual(drain!.additionalSecretOutputs, ["password"]);
+    assert.deepEqual(drain!.additionalSecretOutputs, ["password", "sshPrivateKey", "sshPassphrase"]);
     assert.ok(!JSON.stringify(outputsOf(result)).includes(PASSWORD));
   });
 
