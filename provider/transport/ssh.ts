@@ -58,8 +58,11 @@ export class SshPipe implements BytePipe {
       try {
         return await this.channel(connection, timeoutMs);
       } catch (error) {
-        // A connection that dropped since the last command is reopened once.
-        if (error instanceof HcError || attempt > 1 || !connection.closed) throw this.channelError(error);
+        // A connection that dropped since the last command is reopened once. ssh2 may say
+        // "Not connected" before its "close" event has marked the connection closed.
+        const dropped = connection.closed || /^Not connected$/.test((error as Error)?.message ?? "");
+        if (error instanceof HcError || attempt > 1 || !dropped) throw this.channelError(error);
+        if (!connection.closed) connection.end();
         this.#connection = undefined;
       }
     }
