@@ -5,7 +5,7 @@
 import { strict as assert } from "node:assert";
 import fs from "node:fs";
 import path from "node:path";
-import { createStack, type TestStack } from "../support/pulumi-stack";
+import { createStack, OperationFailed, type TestStack } from "../support/pulumi-stack";
 import {
   EXAMPLES_DIR,
   SETUP_TIMEOUT_MS,
@@ -57,6 +57,33 @@ describe("e2e: the stats password from stack config stays secret through real pr
       assert.equal((await fetch(`${lb.statsUrl};csv`, { headers: { authorization: auth } })).status, 200, `${lb.name} with it`);
     }
     for (const member of pair.members) assert.match(member, /^http:\/\/127\.0\.0\.1:\d+\/stats$/);
+  });
+
+  it("a member URL holding the password is refused by a real pulumi preview without the engine printing it", async function () {
+    const [first, ...rest] = pair.members;
+    const withPassword = first!.replace("http://", `http://${STATS_USER}:${encodeURIComponent(password)}@`);
+    const window = await createStack({
+      projectDir: path.join(EXAMPLES_DIR, "maintenance-window"),
+      label: "secret-in-url",
+      config: { members: [withPassword, ...rest], server: "server1" },
+    });
+    stacks.push(window);
+    const failed = await window.preview().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    assert.ok(failed instanceof OperationFailed, "the preview fails");
+    const record = window.records.find((r) => r.operation === "preview")!;
+    // What the engine prints and its diagnostics. (Its prelude event and the default
+    // provider's inputs carry the stack's plaintext config, where the user put the URL:
+    // that is theirs, as is Pulumi.<stack>.yaml.)
+    const events = record.events.filter((e) => "diagnosticEvent" in e && e.diagnosticEvent);
+    assert.ok(events.length > 0, "the refusal came as a diagnostic");
+    const seen = record.text + JSON.stringify(events) + String(record.error);
+    assert.match(seen, /members: a member URL holds a password/, "the refusal is shown");
+    const leaks = secretForms(password).flatMap((form) => (seen.includes(form) ? [seen.slice(Math.max(0, seen.indexOf(form) - 300), seen.indexOf(form) + 60)] : []));
+    assert.deepEqual(leaks, [], "the engine never echoed the password");
+    assert.deepEqual(await statuses(pair, "server1"), ["UP", "UP"]);
   });
 
   it("maintenance-window and cluster-health use it against the stats pages (a drain on every member, health read), and no output, event, export or file holds it in plaintext", async function () {
