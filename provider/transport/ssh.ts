@@ -62,8 +62,11 @@ export class SshPipe implements BytePipe {
         // "Not connected" before its "close" event has marked the connection closed.
         const dropped = connection.closed || /^Not connected$/.test((error as Error)?.message ?? "");
         if (error instanceof HcError || attempt > 1 || !dropped) throw this.channelError(error);
-        if (!connection.closed) connection.end();
-        this.#connection = undefined;
+        // Marked closed, connection() replaces it once, however many commands were in flight.
+        if (!connection.closed) {
+          connection.closed = true;
+          connection.end();
+        }
       }
     }
   }
