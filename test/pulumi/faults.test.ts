@@ -3,9 +3,7 @@
 // and abandonUnreachableMembers lets destroy and refresh finish, naming what was dropped.
 import { strict as assert } from "node:assert";
 import { serverDrain } from "../../provider/pulumi/impl";
-import { startCluster } from "../support/haproxy";
-import { memberSpec } from "../support/member-specs";
-import { FAST_CHECKS, rejection, statuses, type Rig } from "./helpers";
+import { useRuntimeApiPair, rejection, statuses, type Rig } from "./helpers";
 
 type Outs = Record<string, unknown> & { drainedOn: string[]; unreadableOn?: Record<string, string>; abandonedOn?: Record<string, string> };
 
@@ -14,13 +12,10 @@ describe("ServerDrain with a member gone for good", function () {
   let lb1: string;
   let lb2: string;
 
-  before(async function () {
-    rig = await startCluster({ members: 2, servers: 3, check: FAST_CHECKS });
-    lb1 = memberSpec(rig.lbs[0]!, "unix");
-    lb2 = memberSpec(rig.lbs[1]!, "tcp");
-  });
-  after(async function () {
-    await rig?.stop();
+  useRuntimeApiPair((started, unixMember, tcpMember) => {
+    rig = started;
+    lb1 = unixMember;
+    lb2 = tcpMember;
   });
 
   it("says the way out on delete, keeps the record true on refresh, and lets destroy finish with abandonUnreachableMembers", async function () {

@@ -2,7 +2,8 @@
 // the per-test reset that leaves every server serving, and short readers of the rig.
 import { startAppServer } from "../support/app-server";
 import { waitFor } from "../support/deadline";
-import { startHaproxy, type Cluster as Rig } from "../support/haproxy";
+import { startCluster, startHaproxy, type Cluster as Rig } from "../support/haproxy";
+import { memberSpec } from "../support/member-specs";
 
 export type { Rig };
 
@@ -99,4 +100,19 @@ export async function holdSessionOn(rig: Rig, lbIndex: number, server: string, h
     return row.scur === "1" ? true : undefined;
   });
   return { sentAt, done };
+}
+
+/**
+ * Registers the suite's before/after: two members in front of three apps with fast checks,
+ * reached over the Runtime API (lb1 on a unix socket, lb2 on TCP; their specs are their names).
+ */
+export function useRuntimeApiPair(onStart: (rig: Rig, lb1: string, lb2: string) => void): void {
+  let rig: Rig | undefined;
+  before(async function () {
+    rig = await startCluster({ members: 2, servers: 3, check: FAST_CHECKS });
+    onStart(rig, memberSpec(rig.lbs[0]!, "unix"), memberSpec(rig.lbs[1]!, "tcp"));
+  });
+  after(async function () {
+    await rig?.stop();
+  });
 }

@@ -5,9 +5,7 @@ import { strict as assert } from "node:assert";
 import { readHealth, readinessGate } from "../../provider/pulumi/impl";
 import type { ClusterHealth } from "../../provider/pulumi/impl";
 import { refusedPort } from "../support/fake-members";
-import { startCluster } from "../support/haproxy";
-import { memberSpec } from "../support/member-specs";
-import { FAST_CHECKS, rejection, restoreServing, statuses, waitForStatusEverywhere, type Rig } from "./helpers";
+import { useRuntimeApiPair, rejection, restoreServing, statuses, waitForStatusEverywhere, type Rig } from "./helpers";
 
 type GateOuts = Record<string, unknown> & { passedAt: string; waitedSeconds: number; polls: number; health: ClusterHealth };
 
@@ -30,13 +28,10 @@ describe("ClusterReadinessGate and getClusterHealth against two real HAProxy mem
     return { id, outs: outs as GateOuts };
   };
 
-  before(async function () {
-    rig = await startCluster({ members: 2, servers: 3, check: FAST_CHECKS });
-    lb1 = memberSpec(rig.lbs[0]!, "unix");
-    lb2 = memberSpec(rig.lbs[1]!, "tcp");
-  });
-  after(async function () {
-    await rig?.stop();
+  useRuntimeApiPair((started, unixMember, tcpMember) => {
+    rig = started;
+    lb1 = unixMember;
+    lb2 = tcpMember;
   });
   afterEach(async function () {
     await restoreServing(rig);

@@ -5,9 +5,7 @@ import { strict as assert } from "node:assert";
 import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { serverDrain, UNKNOWN } from "../../provider/pulumi/impl";
 import { refusedPort } from "../support/fake-members";
-import { startCluster } from "../support/haproxy";
-import { memberSpec } from "../support/member-specs";
-import { everyStatus, FAST_CHECKS, holdSessionOn, rejection, restoreServing, statuses, type Rig } from "./helpers";
+import { everyStatus, holdSessionOn, rejection, restoreServing, statuses, useRuntimeApiPair, type Rig } from "./helpers";
 
 type Outs = Record<string, unknown> & {
   members: string[];
@@ -179,14 +177,10 @@ describe("ServerDrain against two real HAProxy members", function () {
     return { id, outs: outs as Outs };
   };
 
-  before(async function () {
-    rig = await startCluster({ members: 2, servers: 3, check: FAST_CHECKS });
-    // Runtime API members, one on a unix socket, one on TCP: their specs are their names.
-    lb1 = memberSpec(rig.lbs[0]!, "unix");
-    lb2 = memberSpec(rig.lbs[1]!, "tcp");
-  });
-  after(async function () {
-    await rig?.stop();
+  useRuntimeApiPair((started, unixMember, tcpMember) => {
+    rig = started;
+    lb1 = unixMember;
+    lb2 = tcpMember;
   });
   afterEach(async function () {
     await restoreServing(rig);
