@@ -4,7 +4,8 @@
 
 export { HcError, HcPartialFailure, isHcError } from "./errors";
 export type { HcErrorCode, HcErrorDetails } from "./errors";
-export { resolveMember, redactUrl, memberOptionsSchema } from "./member/spec";
+export { resolveMember, redactUrl } from "./member/spec";
+export { checkMemberOptions, DEFAULT_REQUEST_TIMEOUT_SECONDS } from "./member/options";
 export type { MemberOptionsInput, MemberKind } from "./member/spec";
 export { Member } from "./model/member";
 export type { ServerAction, SnapshotOptions } from "./model/member";

@@ -25,13 +25,25 @@ per_node=(dist/test/stats dist/test/model dist/test/cluster dist/test/cli dist/t
 per_haproxy=(dist/test/model dist/test/cluster dist/test/cli dist/test/reload)
 
 status=0
+# Each run's output is kept so that the end of the log (all a CI page may show) repeats,
+# for every run, its counts and its failures.
+logs="$(mktemp -d)"
+trap 'rm -rf "$logs"' EXIT
+summary=()
 run() {
   local label="$1"
   shift
   echo "=== $label" >&2
-  local start=$SECONDS
-  "$@" || { [ "$status" -ne 0 ] || status=$?; }
+  local start=$SECONDS log="$logs/${#summary[@]}" rc=0
+  "$@" 2>&1 | tee "$log" || rc=$?
+  [ "$rc" -eq 0 ] || [ "$status" -ne 0 ] || status=$rc
   echo "=== $label: $((SECONDS - start)) s" >&2
+  summary+=("$label: exit $rc after $((SECONDS - start)) s; $(grep -Eo '^ *[0-9]+ (passing|failing|pending)' "$log" | xargs)")
+  if grep -Eq '^ *[0-9]+ failing' "$log"; then
+    # Each failure's titles and the first line of its error, 60 lines at most.
+    summary+=("$(sed -n '/^ *[0-9]* failing/,$p' "$log" |
+      awk '/^ +[0-9]+\) / { on = 1 } on { print } on && /(Error|error|expected)/ { on = 0 }' | head -n 60)")
+  fi
 }
 
 # "haproxy-3.2 3.2.26-1 /path/to/wrapper" per line; a release that cannot be fetched has
@@ -63,4 +75,6 @@ else
   echo "HAProxy 3.0 is missing (see above): its run cannot go ahead." >&2
   status=1
 fi
+echo "=== summary" >&2
+printf '%s\n' "${summary[@]}" >&2
 exit "$status"

@@ -3,13 +3,10 @@
 
 import type { Cluster } from "../cluster/cluster";
 import { passwordInUrl } from "../member/redact";
-import type { MemberOptionsInput } from "../member/spec";
+import { DEFAULT_REQUEST_TIMEOUT_SECONDS, type MemberOptionsInput } from "../member/options";
 import { memberSpecs, numberOption, readPasswordFile, type CommandSpec, type OptionValues } from "./args";
 import { UsageError } from "./exit";
 import type { Output } from "./output";
-
-/** The library's default deadline for one request (memberOptionsSchema.timeoutSeconds). */
-const DEFAULT_REQUEST_SECONDS = 5;
 
 export class Context {
   #cluster?: Cluster;
@@ -52,7 +49,7 @@ export class Context {
     // `--timeout` is one request's deadline, except where it is a wait's: then no request outlasts the wait.
     const timeout = numberOption(this.values, "timeout", { above: 0 });
     let requestTimeout = numberOption(this.values, "request-timeout", { above: 0 });
-    if (requestTimeout === undefined && timeout !== undefined) requestTimeout = this.spec.timeoutIsDeadline ? Math.min(timeout, DEFAULT_REQUEST_SECONDS) : timeout;
+    if (requestTimeout === undefined && timeout !== undefined) requestTimeout = this.spec.timeoutIsDeadline ? Math.min(timeout, DEFAULT_REQUEST_TIMEOUT_SECONDS) : timeout;
     if (requestTimeout !== undefined) options.timeoutSeconds = requestTimeout;
     if (this.values.user !== undefined) options.username = String(this.values.user);
     if (this.values["password-file"] !== undefined) {

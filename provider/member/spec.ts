@@ -4,8 +4,8 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { z } from "zod";
 import { HcError } from "../errors";
+import { checkMemberOptions, type MemberOptions, type MemberOptionsInput } from "./options";
 import { redactUrl } from "./redact";
 
 export { redactUrl };
@@ -31,58 +31,7 @@ export interface MemberTarget {
   user?: string;
 }
 
-/** Options for one member, or for all members of a cluster. Validated with zod. */
-export const memberOptionsSchema = z
-  .object({
-    /** Stats page user. Default: from the URL, else `HAPROXY_CLUSTER_USER`. */
-    username: z.string().optional(),
-    /** Stats page password. Default: from the URL, else `HAPROXY_CLUSTER_PASSWORD`. */
-    password: z.string().optional(),
-    /** Deadline for one request: connect, headers and whole body. Default 5 s. */
-    timeoutSeconds: z.number().positive().max(3600).default(5),
-    /** Largest answer accepted, in bytes. Default 64 MiB (10,000 servers are about 5 MiB). */
-    maxResponseBytes: z.number().int().positive().default(64 * 1024 * 1024),
-    /** PEM CA certificate(s) to trust for https members, in addition to none (replaces the system store). */
-    caPem: z.string().optional(),
-    /** Path of a PEM CA file, read once; an alternative to `caPem`. */
-    caFile: z.string().optional(),
-    /**
-     * Skip TLS certificate verification for https members. Named loudly on purpose:
-     * anyone on the path can then read the stats password and change servers.
-     */
-    dangerouslySkipTlsVerify: z.boolean().default(false),
-    /**
-     * Runtime API members: whether the socket is HAProxy's master CLI (`-S`). Default:
-     * detected from its answers (`show stat` is "Unknown command" there, `show proc` works).
-     */
-    masterSocket: z.boolean().optional(),
-    /** ssh members: a private key file. Default: `HAPROXY_CLUSTER_SSH_IDENTITY`; the SSH agent is tried too. */
-    sshIdentityFile: z.string().min(1).optional(),
-    /** ssh members: a private key in OpenSSH/PEM form (for programs and Pulumi secrets). Never printed. */
-    sshPrivateKey: z.string().min(1).optional(),
-    /** ssh members: the key's passphrase. Default: `HAPROXY_CLUSTER_SSH_PASSPHRASE`, or the file in `sshPassphraseFile`. Never printed. */
-    sshPassphrase: z.string().optional(),
-    /** ssh members: a file holding the key's passphrase (first line). Default: `HAPROXY_CLUSTER_SSH_PASSPHRASE_FILE`. */
-    sshPassphraseFile: z.string().min(1).optional(),
-    /** ssh members: the SSH agent's socket. Default: `SSH_AUTH_SOCK`; `false` turns the agent off. */
-    sshAgent: z.union([z.string().min(1), z.literal(false)]).optional(),
-    /** ssh members: a known_hosts file. Default: `HAPROXY_CLUSTER_SSH_KNOWN_HOSTS`, else ~/.ssh/known_hosts. */
-    sshKnownHostsFile: z.string().min(1).optional(),
-    /** ssh members: known_hosts lines given inline (for programs and Pulumi), used instead of the file. */
-    sshKnownHosts: z.string().optional(),
-    /** ssh members: a bastion to go through, `[user@]host[:port]` (like ssh's ProxyJump). Default: `HAPROXY_CLUSTER_SSH_JUMP`. */
-    sshJump: z.string().min(1).optional(),
-    /**
-     * ssh members: accept a host key that known_hosts does not list (first contact in a
-     * throwaway environment). Named loudly on purpose: whoever answers on that address then
-     * gets the admin socket's commands. A known host whose key changed is refused anyway.
-     */
-    dangerouslyAcceptUnknownHostKey: z.boolean().default(false),
-  })
-  .strict();
-
-export type MemberOptionsInput = z.input<typeof memberOptionsSchema>;
-export type MemberOptions = z.output<typeof memberOptionsSchema>;
+export type { MemberOptionsInput, MemberOptions } from "./options";
 
 export interface Credentials {
   username: string;
@@ -115,14 +64,13 @@ export function resolveMember(
   if (typeof spec !== "string") {
     throw new HcError("HC_BAD_SPEC", `a member spec is a string (a stats URL, a socket path, tcp://host:port or file:/path.csv), not ${typeof spec === "object" ? "an object" : typeof spec}.`);
   }
-  const parsed = memberOptionsSchema.safeParse(optionsInput);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "options"}: ${i.message}`).join("; ");
-    throw new HcError("HC_BAD_SPEC", `${redactUrl(spec)}: invalid member options (${issues}).`, {
+  const checked = checkMemberOptions(optionsInput);
+  if ("problems" in checked) {
+    throw new HcError("HC_BAD_SPEC", `${redactUrl(spec)}: invalid member options (${checked.problems.join("; ")}).`, {
       member: redactUrl(spec),
     });
   }
-  const { username: optionUser, password: optionPassword, sshPrivateKey, sshPassphrase, ...options } = parsed.data;
+  const { username: optionUser, password: optionPassword, sshPrivateKey, sshPassphrase, ...options } = checked.options;
   const trimmed = spec.trim();
   const bad = (why: string): HcError =>
     new HcError("HC_BAD_SPEC", `${redactUrl(trimmed) || "(empty)"}: ${why}`, { member: redactUrl(trimmed) });

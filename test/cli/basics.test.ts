@@ -72,6 +72,16 @@ describe("the haproxy-cluster command line", function () {
     }
   });
 
+  it("loads no dependency at all for a one-shot status or check: zod, undici and ssh2 stay out of its start-up", async function () {
+    for (const args of [["status", `file:${dir}/a.csv`], ["check", "--backend", "myapp", `file:${dir}/a.csv`]]) {
+      const r = await runCli(["--debug-modules", ...args]);
+      assert.equal(r.code, 0, show(r));
+      const loaded = modulesLoaded(r.stderr);
+      assert.ok(loaded.some((m) => m.includes(`${path.sep}member${path.sep}options.js`)), `member options were checked for ${args[0]}`);
+      assert.deepEqual(loaded.filter((m) => m.includes("node_modules")), [], args.join(" "));
+    }
+  });
+
   it("rejects an unknown command with one sentence on stderr and exit 3", async function () {
     const r = await runCli(["stauts", `file:${dir}/a.csv`]);
     assert.equal(r.code, 3, show(r));

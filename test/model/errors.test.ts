@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as util from "node:util";
 import { HcError } from "../../provider/errors";
+import { checkMemberOptions, type MemberOptionsInput } from "../../provider/member/options";
 import { Member } from "../../provider/model/member";
 import { startCluster, startHaproxy, type Cluster, type HaproxyInstance } from "../support/haproxy";
 import { refusedPort, startBlackhole, startHtmlServer, startLoginFormServer, startStaticServer, startTruncatedCsvServer } from "../support/fake-members";
@@ -185,6 +186,26 @@ describe("member errors", function () {
         assert.throws(() => new Member(spec), (e: unknown) => e instanceof HcError && e.code === "HC_BAD_SPEC");
       }
       assert.throws(() => new Member("http://lb1/stats", { timeoutSeconds: -1 }), /timeoutSeconds/);
+    });
+
+    it("checks member options where they enter: one sentence per broken rule, never a secret's value, defaults applied", function () {
+      const refused = (options: unknown, says: RegExp): void =>
+        assert.throws(() => new Member("http://lb1/stats", options as MemberOptionsInput), (e: unknown) => e instanceof HcError && e.code === "HC_BAD_SPEC" && says.test(e.message) && e.message.startsWith("http://lb1/stats: invalid member options ("));
+      refused({ timeoutSeconds: 0 }, /timeoutSeconds must be a number of seconds above 0 and at most 3600, not 0/);
+      refused({ timeoutSeconds: 3601 }, /not 3601/);
+      refused({ timeoutSeconds: Number.POSITIVE_INFINITY }, /timeoutSeconds must be/);
+      refused({ maxResponseBytes: 1.5 }, /maxResponseBytes must be a whole number of bytes above 0, not 1\.5/);
+      refused({ dangerouslySkipTlsVerify: "yes" }, /dangerouslySkipTlsVerify must be true or false, not a string/);
+      refused({ sshAgent: true }, /sshAgent must be a socket path or false, not true/);
+      refused({ sshIdentityFile: "" }, /sshIdentityFile must be a non-empty string/);
+      refused({ timeout: 5, passwd: "x" }, /timeout is not an option \(known: username, password, timeoutSeconds.*\); passwd is not an option/);
+      refused("fast", /options must be an object such as \{ timeoutSeconds: 10 \}, not a string/);
+      // A password of the wrong type is named by its type, never shown.
+      assert.throws(() => new Member("http://lb1/stats", { password: 123456789 as unknown as string }), (e: unknown) => e instanceof Error && /password must be a string, not number/.test(e.message) && !e.message.includes("123456789"));
+      assert.deepEqual(checkMemberOptions(undefined), { options: { timeoutSeconds: 5, maxResponseBytes: 64 * 1024 * 1024, dangerouslySkipTlsVerify: false, dangerouslyAcceptUnknownHostKey: false } });
+      assert.deepEqual(checkMemberOptions({ timeoutSeconds: 2, sshAgent: false }), {
+        options: { timeoutSeconds: 2, sshAgent: false, maxResponseBytes: 64 * 1024 * 1024, dangerouslySkipTlsVerify: false, dangerouslyAcceptUnknownHostKey: false },
+      });
     });
 
     it("reads a saved CSV file as a read-only member", async function () {

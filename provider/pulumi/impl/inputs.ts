@@ -5,6 +5,7 @@ import { z } from "zod";
 import { Cluster } from "../../cluster/cluster";
 import { ANALYSIS_FAILURE_POLICIES, type AnalysisFailurePolicy } from "../../cluster/analysis-defaults";
 import { HcError } from "../../errors";
+import { DEFAULT_REQUEST_TIMEOUT_SECONDS } from "../../member/options";
 import { redactUrl } from "../../member/spec";
 
 /** What the engine sends in place of a value it does not know yet (during preview). */
@@ -28,7 +29,7 @@ export const connectionSchema = z.object({
   members: memberList,
   username: z.string().optional(),
   password: z.string().optional(),
-  requestTimeoutSeconds: z.number().positive().default(5),
+  requestTimeoutSeconds: z.number().positive().default(DEFAULT_REQUEST_TIMEOUT_SECONDS),
   caPem: z.string().optional(),
   dangerouslySkipTlsVerify: z.boolean().default(false),
   sshPrivateKey: z.string().optional(),
