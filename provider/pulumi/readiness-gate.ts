@@ -72,9 +72,11 @@ export class ClusterReadinessGate extends pulumi.dynamic.Resource {
   declare readonly health: pulumi.Output<ClusterHealth>;
   /** With `analysis`: the verdict per server put back (numbers on both sides, members, peers). */
   declare readonly analyses: pulumi.Output<Record<string, AnalysisVerdict> | undefined>;
+  /** Reloads that undid a drain of `readyServers` while their rolling-deploy steps held them, one sentence each (the drain was applied again). */
+  declare readonly holdWarnings: pulumi.Output<string[] | undefined>;
 
   constructor(name: string, args: ClusterReadinessGateArgs, opts?: pulumi.CustomResourceOptions) {
-    const props = { ...connectionProps(args), passedAt: undefined, waitedSeconds: undefined, polls: undefined, health: undefined, analyses: undefined };
+    const props = { ...connectionProps(args), passedAt: undefined, waitedSeconds: undefined, polls: undefined, health: undefined, analyses: undefined, holdWarnings: undefined };
     super(readinessGateProvider, name, props, withSecretPassword(opts), "haproxy-cluster", "ClusterReadinessGate");
   }
 }

@@ -3,7 +3,8 @@
 
 import { strict as assert } from "node:assert";
 import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
-import { serverDrain, UNKNOWN } from "../../provider/pulumi/impl";
+import { readinessGate, serverDrain, UNKNOWN } from "../../provider/pulumi/impl";
+import { heldSteps, releaseSteps } from "../../provider/pulumi/impl/step-holds";
 import { refusedPort } from "../support/fake-members";
 import { everyStatus, holdSessionOn, rejection, restoreServing, statuses, useRuntimeApiPair, type Rig } from "./helpers";
 
@@ -183,6 +184,9 @@ describe("ServerDrain against two real HAProxy members", function () {
     lb2 = tcpMember;
   });
   afterEach(async function () {
+    // A step's watcher lives until its gate; these tests end before any gate.
+    await releaseSteps([lb1, lb2], "myapp", ["server1", "server2", "server3"]);
+    assert.deepEqual(heldSteps(), []);
     await restoreServing(rig);
   });
 
@@ -239,6 +243,24 @@ describe("ServerDrain against two real HAProxy members", function () {
     const read = await serverDrain.read(id, outs);
     assert.deepEqual(read.props.drainedOn, [lb1, lb2]);
     assert.deepEqual(read.props.adminState, { [lb1]: "drain", [lb2]: "ready" }, "the real admin state is still reported");
+  });
+
+  it("holds a rolling-deploy step drained across a reload until its gate puts the server back, and the gate reports the reload", async function () {
+    await create({ lifetime: "step" });
+    assert.deepEqual(heldSteps(), ["myapp/server1"]);
+    // A graceful reload without a server-state file (resolves once the new process answers):
+    // the new process takes server1 from its configuration, back in rotation.
+    await rig.lbs[1]!.reload();
+    // The step's watcher, in this (the provider's) process, drains it there again.
+    await rig.lbs[1]!.waitForStatus(rig.backend, "server1", (status) => status === "DRAIN", 15_000);
+    assert.deepEqual(await statuses(rig, "server1"), ["DRAIN", "DRAIN"]);
+    const { outs } = await readinessGate.create({ members: [lb1, lb2], backend: "myapp", readyServers: ["server1"], minChecks: 1, intervalSeconds: 0.2, timeoutSeconds: 30 });
+    assert.deepEqual(heldSteps(), [], "the gate released the step");
+    const warnings = outs.holdWarnings as string[];
+    assert.equal(warnings.length, 1, JSON.stringify(warnings));
+    assert.match(warnings[0]!, new RegExp(`^${lb2.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} .*reload.*myapp/server1 was held drained there: drained again\.$`));
+    assert.ok(!warnings[0]!.includes(lb1), "only the reloaded member is named");
+    assert.deepEqual(await statuses(rig, "server1"), ["UP", "UP"]);
   });
 
   it("puts the server back, serving, on a member removed by an update, and keeps it out on the other", async function () {

@@ -12,6 +12,7 @@ import { HcError } from "../../errors";
 import { changedInputs, checkInputs, clusterFrom, parseInputs, readinessGateSchema, type AnalysisInputs } from "./inputs";
 import { healthOf, type ClusterHealth } from "./health";
 import type { DiffResult, ProviderProps } from "./results";
+import { releaseSteps } from "./step-holds";
 import { randomUUID } from "node:crypto";
 
 export interface ReadinessGateOutputs {
@@ -25,10 +26,15 @@ export interface ReadinessGateOutputs {
   health: ClusterHealth;
   /** With `analysis`: the verdict for each server put back, by server name. */
   analyses?: Record<string, AnalysisVerdict>;
+  /**
+   * What the rolling-deploy steps of `readyServers` saw while held until this gate: one
+   * sentence per member where a reload undid the drain and it was applied again.
+   */
+  holdWarnings?: string[];
 }
 
 export function check(_olds: ProviderProps, news: ProviderProps) {
-  return checkInputs(readinessGateSchema, news, ["passedAt", "waitedSeconds", "polls", "health", "analyses"]);
+  return checkInputs(readinessGateSchema, news, ["passedAt", "waitedSeconds", "polls", "health", "analyses", "holdWarnings"]);
 }
 
 /** Any change (triggers included) re-runs the gate as an update; nothing is ever replaced. */
@@ -60,6 +66,8 @@ async function pass(props: ProviderProps): Promise<ReadinessGateOutputs> {
   const deadline = started + inputs.timeoutSeconds * 1000;
   const cluster = clusterFrom(inputs);
   try {
+    // The steps that drained these servers stop holding them: the gate puts them back now.
+    const holdWarnings = await releaseSteps(cluster.memberNames, inputs.backend, inputs.readyServers);
     if (inputs.readyServers.length > 0) {
       await applyServerAction(cluster, inputs.backend, inputs.readyServers, "ready", {
         wait: true,
@@ -81,6 +89,7 @@ async function pass(props: ProviderProps): Promise<ReadinessGateOutputs> {
       polls: result.polls,
       health: healthOf(result.last, [inputs.backend], inputs.thresholdPercent),
       ...(analyses ? { analyses } : {}),
+      ...(holdWarnings.length > 0 ? { holdWarnings } : {}),
     };
   } finally {
     await cluster.close();

@@ -10,6 +10,7 @@ import { HcError, HcPartialFailure, isHcError } from "../../errors";
 import { resolveMember } from "../../member/spec";
 import { changedInputs, checkInputs, clusterFrom, isUnknown, parseInputs, serverDrainSchema, type ServerDrainInputs } from "./inputs";
 import { partialFailure, type DiffResult, type ProviderProps } from "./results";
+import { holdStep } from "./step-holds";
 
 /**
  * Outputs repeat the inputs (delete and refresh receive only outputs), the password
@@ -65,11 +66,17 @@ export async function create(props: ProviderProps): Promise<{ id: string; outs: 
   const inputs = parseInputs(serverDrainSchema, props, "ServerDrain");
   const id = `${inputs.backend}/${inputs.server}/${randomUUID()}`;
   const cluster = clusterFrom(inputs);
+  let watched = false;
   try {
-    const outs = await takeOut(cluster, inputs, id, props);
+    const { outs, hold } = await takeOut(cluster, inputs, id, props);
+    // A rolling-deploy step stays held across reloads until its gate puts the server back.
+    if (inputs.lifetime === "step" && hold) {
+      holdStep(cluster, hold, inputs.backend, inputs.server);
+      watched = true;
+    }
     return { id, outs };
   } finally {
-    await cluster.close();
+    if (!watched) await cluster.close();
   }
 }
 
@@ -97,7 +104,7 @@ export async function update(id: string, olds: ProviderProps, news: ProviderProp
   if (redo.length === 0) return { outs: outsBase as unknown as ProviderProps };
   const cluster = clusterFrom(inputs, redo);
   try {
-    const outs = await takeOut(cluster, inputs, id, news, outsBase.drainedOn);
+    const { outs } = await takeOut(cluster, inputs, id, news, outsBase.drainedOn);
     return { outs };
   } finally {
     await cluster.close();
@@ -172,7 +179,7 @@ function memberName(inputs: ServerDrainInputs, spec: string): string {
 }
 
 /** Applies the drain on the cluster's members, waits as asked, and shapes outputs; partial results become a partial failure. */
-async function takeOut(cluster: Cluster, inputs: ServerDrainInputs, id: string, props: ProviderProps, alreadyDrained: string[] = []): Promise<ProviderProps> {
+async function takeOut(cluster: Cluster, inputs: ServerDrainInputs, id: string, props: ProviderProps, alreadyDrained: string[] = []): Promise<{ outs: ProviderProps; hold?: ServerHold }> {
   const base: ServerDrainOutputs = { ...inputs, drainedOn: [...alreadyDrained], failedOn: {}, drainedAt: new Date().toISOString(), adminState: {} };
   let hold: ServerHold | undefined;
   try {
@@ -211,7 +218,7 @@ async function takeOut(cluster: Cluster, inputs: ServerDrainInputs, id: string, 
       base.sessionsAtDeadline = result.remaining;
     }
   }
-  return base as unknown as ProviderProps;
+  return { outs: base as unknown as ProviderProps, hold };
 }
 
 function unique(values: string[]): string[] {
