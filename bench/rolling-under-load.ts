@@ -7,22 +7,30 @@
 //
 //   node dist/bench/rolling-under-load.js [--runs N] [--rate R] [--connections C]
 //        [--requests N] [--warmup-ms MS] [--timeout-ms MS] [--slow-every N] [--slow-ms MS] [-v]
-//        [--bad-version [--fail-percent 20] [--bake-seconds 10]]
+//        [--bad-version [--fail-percent 20] [--bake-seconds 10]] [--reload-mid-deploy [--reload-member lb2]]
 // --bad-version runs the bad-version scenario instead (bench/rolling/bad-version.ts): a
 // release that passes /check but fails --fail-percent of real requests, deployed without
 // and with the error-rate analysis, and good deploys with and without it.
+// --reload-mid-deploy runs way (d) instead (bench/rolling/reload-mid-deploy.ts): a member
+// (--reload-member, default lb2) reloaded while the first server is out for its restart, in
+// the CLI's held restart, the plain drain/restart/ready pattern and `pulumi up`, with and
+// without the README's state-file configuration.
 // Defaults: 1 run, 400 req/s, 4 connections per frontend, ≥ 10,000 requests per way,
 // warm-up 1500 ms, timeout 2000 ms, 1 request in 20 is /slow?ms=250.
 //
 // Exit status: 0 (a) and (b) lost nothing and (c) lost requests; 1 (a) or (b) lost a
 // request, a server did not end on the new version, or a deploy failed; 2 (c) lost nothing
 // either (the load could not tell the difference); 3 the benchmark itself could not run.
+// With --reload-mid-deploy: 0 every variant kept its promise (state file: 0 failed requests and
+// the drain kept; held forms without it: the drain applied again within a poll and a read);
+// 1 one did not, or a deploy failed; 3 the benchmark could not run.
 // Everything it starts is stopped (the rig's registry, pid files), also on failure and Ctrl-C.
 import { parseArgs } from "node:util";
 import { stopAll } from "../test/support/registry";
 import { runRollingBenchmark, type BenchmarkSettings } from "./rolling/benchmark";
 import { METHOD, resultsTable, verdict, wayDetails } from "./rolling/report";
 import { badVersionReport } from "./rolling/bad-version";
+import { reloadReport } from "./rolling/reload-mid-deploy";
 
 function positive(name: string, text: string | undefined): number {
   const value = Number(text);
@@ -45,8 +53,13 @@ async function main(): Promise<number> {
       "bad-version": { type: "boolean", default: false },
       "fail-percent": { type: "string", default: "20" },
       "bake-seconds": { type: "string", default: "10" },
+      "reload-mid-deploy": { type: "boolean", default: false },
+      "reload-member": { type: "string", default: "lb2" },
     },
   });
+  const reloadMember = values["reload-member"];
+  if (reloadMember !== "lb1" && reloadMember !== "lb2") throw new Error(`--reload-member must be lb1 or lb2, got ${JSON.stringify(reloadMember)}`);
+  if (values["reload-mid-deploy"] && values["bad-version"]) throw new Error("--reload-mid-deploy and --bad-version are separate scenarios: give one");
   const settings: BenchmarkSettings = {
     runs: Math.floor(positive("runs", values.runs)),
     ratePerSecond: positive("rate", values.rate),
@@ -62,6 +75,7 @@ async function main(): Promise<number> {
     calibrationRounds: 5,
     deployTimeoutMs: 240_000,
     ...(values["bad-version"] ? { badVersion: { failPercent: positive("fail-percent", values["fail-percent"]), bakeSeconds: positive("bake-seconds", values["bake-seconds"]) } } : {}),
+    ...(values["reload-mid-deploy"] ? { reloadMidDeploy: { member: reloadMember } } : {}),
     log: (line) => process.stderr.write(`${new Date().toISOString().slice(11, 19)}  ${line}\n`),
     onHeader: (lines) => process.stdout.write(`${lines.join("\n")}\n\n`),
     onWay: (way) => {
@@ -72,6 +86,11 @@ async function main(): Promise<number> {
   const out = (text = "") => process.stdout.write(`${text}\n`);
   if (report.badWays && settings.badVersion) {
     const { code, lines } = badVersionReport(report.badWays, settings.badVersion);
+    out(lines.join("\n"));
+    return code;
+  }
+  if (report.reloadWays && settings.reloadMidDeploy) {
+    const { code, lines } = reloadReport(report.reloadWays, settings.reloadMidDeploy.member, settings);
     out(lines.join("\n"));
     return code;
   }

@@ -14,7 +14,7 @@ import { EXAMPLE_DIR, appInputs, appProcess, type AppSpec } from "./apps";
 import { deployCarelessly } from "./careless-way";
 import { calibrateCli, deployWithCli, type CliCalibration } from "./cli-way";
 import { sweepOnExit } from "./cleanup";
-import { CARELESS_LOOP, CLI_LOOP, type ScriptEnv } from "./deploy-script";
+import { CARELESS_LOOP, CLI_HELD_LOOP, CLI_LOOP, withRestartHook, type ScriptEnv } from "./deploy-script";
 import { OPERATOR_CHOICES, configExcerpt, startLoadBalancers, waitAllServing } from "./haproxy";
 import { Load, type LoadResult } from "./load";
 import { openPulumiStack, type PulumiStack } from "./pulumi-stack";
@@ -22,6 +22,7 @@ import { DRAIN, GATE, calibrateLibrary, deployWithPulumi, stackConfig, type Clus
 import type { DeployOutcome } from "./split";
 import { checkVersion, type VersionCheck } from "./verify";
 import { runBadVersionWays, type BadVersionSettings, type BadWayResult } from "./bad-version";
+import { runReloadWays, type ReloadWayResult } from "./reload-mid-deploy";
 
 export interface BenchmarkSettings {
   /** How many times the (a)/(b)/(c) sequence runs. */
@@ -52,6 +53,8 @@ export interface BenchmarkSettings {
   log(line: string): void;
   /** Instead of (a)/(b)/(c): the bad-version scenario (bench/rolling/bad-version.ts). */
   badVersion?: BadVersionSettings;
+  /** Instead of (a)/(b)/(c): way (d), a member reloaded while a server is out for its restart (bench/rolling/reload-mid-deploy.ts). */
+  reloadMidDeploy?: { member: "lb1" | "lb2" };
   /** Called once with the setup's description, before anything is measured. */
   onHeader?(lines: string[]): void;
   /** Called with each way's result as soon as it is known. */
@@ -85,6 +88,8 @@ export interface BenchmarkReport {
   ways: WayResult[];
   /** The bad-version scenario's ways, when it ran. */
   badWays?: BadWayResult[];
+  /** Way (d)'s variants, when it ran. */
+  reloadWays?: ReloadWayResult[];
   /** Why the runs stopped before all were done (a deploy failed, or the cluster did not recover). */
   stoppedEarly?: string;
 }
@@ -109,7 +114,8 @@ export async function runRollingBenchmark(settings: BenchmarkSettings): Promise<
   let stack: PulumiStack | undefined;
   try {
     for (const app of apps) await appProcess.startApp(appInputs(app, "v0", 0, stateDir));
-    const balancers = await startLoadBalancers(apps);
+    // Way (d) runs the README's configuration for reloads; the other ways keep the plain one.
+    const balancers = await startLoadBalancers(apps, { forReloads: settings.reloadMidDeploy !== undefined });
     lbs = balancers.lbs;
     await waitAllServing(lbs, apps, 15_000);
     const [lb1, lb2] = lbs as [HaproxyInstance, HaproxyInstance];
@@ -134,6 +140,13 @@ export async function runRollingBenchmark(settings: BenchmarkSettings): Promise<
       const badWays = await runBadVersionWays({ settings, bad: settings.badVersion, lbs, apps, stack, libraryCalibration, scriptEnv }, 0);
       const { log: _l, onHeader: _h, onWay: _w, ...rest } = settings;
       return { settings: rest, header, cliCalibration, libraryCalibration, ways: [], badWays };
+    }
+    if (settings.reloadMidDeploy) {
+      const reloaded = settings.reloadMidDeploy.member === "lb1" ? lb1 : lb2;
+      const scriptEnv = (version: string): ScriptEnv => ({ apps, version, warmupMs: settings.warmupMs, stateDir, workDir, clusterEnv });
+      const reloadWays = await runReloadWays({ settings, lbs, reloaded, apps, stack, libraryCalibration, scriptEnv, workDir }, 0);
+      const { log: _l, onHeader: _h, onWay: _w, ...rest } = settings;
+      return { settings: rest, header, cliCalibration, libraryCalibration, ways: [], reloadWays };
     }
     const ways: WayResult[] = [];
     let stoppedEarly: string | undefined;
@@ -231,11 +244,21 @@ function describeSetup(settings: BenchmarkSettings, lb: HaproxyInstance, apps: r
     "",
     `Members: ${members.join("  ")}  (stats page password from HAPROXY_CLUSTER_PASSWORD / the stack's secret statsPassword)`,
     "",
-    "(a) the README's deploy-script pattern, run with bash -c (step records each command's wall time):",
-    ...indent(CLI_LOOP),
-    `(b) pulumi up of examples/rolling-deploy after \`pulumi config set version vN\`; gate ${JSON.stringify(GATE)}, drain ${JSON.stringify(DRAIN)}`,
-    "(c) careless baseline, bash -c:",
-    ...indent(CARELESS_LOOP),
+    ...(settings.reloadMidDeploy
+      ? [
+          `(d) ${settings.reloadMidDeploy.member} reloaded while server1 is out for its restart. The held restart, bash -c:`,
+          ...indent(withRestartHook(CLI_HELD_LOOP)),
+          "the plain pattern (reload handling off while the app restarts), bash -c:",
+          ...indent(withRestartHook(CLI_LOOP)),
+          `pulumi up of examples/rolling-deploy after \`pulumi config set version vN\`; gate ${JSON.stringify(GATE)}, drain ${JSON.stringify(DRAIN)}`,
+        ]
+      : [
+          "(a) the README's deploy-script pattern, run with bash -c (step records each command's wall time):",
+          ...indent(CLI_LOOP),
+          `(b) pulumi up of examples/rolling-deploy after \`pulumi config set version vN\`; gate ${JSON.stringify(GATE)}, drain ${JSON.stringify(DRAIN)}`,
+          "(c) careless baseline, bash -c:",
+          ...indent(CARELESS_LOOP),
+        ]),
     `Each run deploys a fresh version each way (v1 → v2 → v3, …); ${settings.runs} run(s).`,
   ];
 }

@@ -33,6 +33,24 @@ export const CLI_LOOP = `for app in $BENCH_APPS; do            # server1:PORT se
   step ready   haproxy-cluster ready --backend myapp --server "$server" --wait --timeout 60
 done`;
 
+/**
+ * The held restart (README "Reloads"): one `drain … -- COMMAND` per server drains, waits for
+ * the sessions, runs the restart while holding the drain (draining again on a member that
+ * reloads meanwhile), then puts the server back on fresh checks and waits.
+ */
+export const CLI_HELD_LOOP = `for app in $BENCH_APPS; do
+  server=\${app%%:*} port=\${app##*:}
+  step wait    haproxy-cluster wait  --backend myapp --threshold 80 --min-checks 3 --interval 0.5 --timeout 60
+  step held    haproxy-cluster drain --backend myapp --server "$server" --sessions --sessions-timeout 30 --shutdown-sessions \\
+                 --ready-timeout 60 -- ${RESTART.replace(/^step restart /, "")}
+done`;
+
+/** Way (d): the loop's restart with its hook (restart-app.ts --signal-file, --before-stop-ms). */
+export function withRestartHook(loop: string): string {
+  return loop.replaceAll(`--record "$BENCH_RESTARTS"`, `--record "$BENCH_RESTARTS" \\
+    --signal-file "$BENCH_SIGNAL_FILE" --before-stop-ms "$BENCH_BEFORE_STOP_MS"`);
+}
+
 /** The README's pattern with the analysis: each server is judged once back; a regression drains it and stops the loop (errexit). */
 export const CLI_ANALYSED_LOOP = CLI_LOOP.replace(
   `--wait --timeout 60\ndone`,
@@ -74,6 +92,9 @@ export interface ScriptEnv {
   failPercent?: number;
   /** For CLI_ANALYSED_LOOP: ready's --bake-seconds. */
   bakeSeconds?: number;
+  /** For withRestartHook: the file the restarts announce themselves in, and their pause before stopping the old app, ms. */
+  signalFile?: string;
+  beforeStopMs?: number;
 }
 
 /** A dir on PATH with `haproxy-cluster`, as `npm install -g` would provide it. */
@@ -106,6 +127,8 @@ export async function runDeployScript(loop: string, env: ScriptEnv, timeoutMs: n
       BENCH_WARMUP_MS: String(env.warmupMs),
       BENCH_FAIL_PERCENT: String(env.failPercent ?? 0),
       BENCH_BAKE_SECONDS: String(env.bakeSeconds ?? 0),
+      BENCH_SIGNAL_FILE: env.signalFile ?? "/dev/null",
+      BENCH_BEFORE_STOP_MS: String(env.beforeStopMs ?? 0),
       BENCH_STATE_DIR: env.stateDir,
       BENCH_RESTART_APP: RESTART_APP,
       BENCH_TIMINGS: timings,

@@ -44,12 +44,21 @@ export interface LoadBalancers {
   statsPassword: string;
 }
 
-export async function startLoadBalancers(apps: readonly AppSpec[]): Promise<LoadBalancers> {
+/**
+ * What way (d) adds for reloads under load: the README's "Keeping state across reloads"
+ * lines, and `option idle-close-on-response` (the old process answers one more request on
+ * an idle keep-alive connection, with `Connection: close`, instead of closing it under a
+ * client that is sending on it: without it every reload cost this load a few socket errors).
+ */
+export const RELOAD_DEFAULTS = ["option idle-close-on-response"];
+
+/** `forReloads`: the reload scenario's configuration (RELOAD_DEFAULTS and the server-state file). */
+export async function startLoadBalancers(apps: readonly AppSpec[], options: { forReloads?: boolean } = {}): Promise<LoadBalancers> {
   const statsUser = "admin";
   const statsPassword = randomBytes(12).toString("hex");
   const backends = [{ name: BACKEND, servers: apps.map((a) => ({ name: a.name, port: a.port })), check: { ...CHECK } }];
   const started = await Promise.allSettled(
-    ["lb1", "lb2"].map((name) => startHaproxy({ name, backends, statsAuth: { user: statsUser, password: statsPassword }, extraDefaults: EXTRA_DEFAULTS })),
+    ["lb1", "lb2"].map((name) => startHaproxy({ name, backends, statsAuth: { user: statsUser, password: statsPassword }, extraDefaults: options.forReloads ? [...EXTRA_DEFAULTS, ...RELOAD_DEFAULTS] : EXTRA_DEFAULTS, serverStateFile: options.forReloads ?? false })),
   );
   const lbs = started.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
   const failed = started.find((r): r is PromiseRejectedResult => r.status === "rejected");
