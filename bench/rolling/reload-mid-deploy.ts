@@ -7,6 +7,7 @@
 // `drain … -- COMMAND`, a RollingDeploy step) drains the server again within one poll; the
 // plain shell pattern (separate drain / restart / ready) has no process of ours running
 // then: reload handling off. Same load, same apps, side by side.
+import { STEP_HOLD_INTERVAL_SECONDS } from "../../provider/pulumi/impl/step-holds";
 import type { HaproxyInstance } from "../../test/support/haproxy";
 import type { AppSpec } from "./apps";
 import { underLoad, type BenchmarkSettings } from "./benchmark";
@@ -27,8 +28,8 @@ import { checkVersion, type VersionCheck } from "./verify";
  */
 export const BEFORE_STOP_MS = 2000;
 
-/** How often the held restart and a RollingDeploy step read the cluster (CLI hold interval, STEP_HOLD_INTERVAL_SECONDS), ms. */
-export const HOLD_POLL_MS = 1000;
+/** How often a RollingDeploy step's hold reads the cluster, ms; the CLI's held restart reads as often (ServerHold.holdWhile's default). */
+export const HOLD_POLL_MS = STEP_HOLD_INTERVAL_SECONDS * 1000;
 
 export type ReloadWay = "cli-held-state" | "cli-held" | "cli-plain" | "pulumi" | "pulumi-state";
 
@@ -146,6 +147,17 @@ function judge(variant: ReloadVariant, r: ReloadWayResult): string[] {
   return problems;
 }
 
+/** When the kept failures started, relative to the reload's start (the watch starts with the deploy). */
+function failureWindow(r: ReloadWayResult): string {
+  const startMs = r.load.deployWindow?.startMs;
+  const triggerMs = r.reload.triggerAfterMs;
+  const kept = r.load.failures;
+  if (startMs === undefined || triggerMs === undefined || kept.length === 0) return "";
+  const at = (ms: number) => `${((ms - startMs - triggerMs) / 1000).toFixed(2)} s`;
+  const through = new Set(kept.map((f) => f.frontend)).size;
+  return `; started ${at(kept[0]!.atMs)} to ${at(kept[kept.length - 1]!.atMs)} from the reload's start, through ${through} frontend(s)`;
+}
+
 /** What became of the drain on the reloaded member. */
 function drainOutcome(r: ReloadWayResult): string {
   const o = r.reload;
@@ -180,7 +192,7 @@ export function reloadReport(results: readonly ReloadWayResult[], reloaded: stri
   for (const r of results) {
     lines.push(`run ${r.run} ${RELOAD_VARIANTS[r.way].title}: latency p99 ${r.load.p99LatencyMs.toFixed(0)} ms, max ${[...r.load.maxLatencyByPath].map(([p, ms]) => `${ms.toFixed(0)} ms (GET ${p})`).join(", ")}`);
     lines.push(`  reloaded member, from the reload: ${r.reload.timeline.join("; ") || "-"}`);
-    if (r.load.failed > 0) lines.push(`  failures: ${[...r.load.failureKinds].map(([k, n]) => `${k} ${n}`).join(", ")}`);
+    if (r.load.failed > 0) lines.push(`  failures: ${[...r.load.failureKinds].map(([k, n]) => `${k} ${n}`).join(", ")}${failureWindow(r)}`);
     for (const w of r.warnings.slice(0, 3)) lines.push(`  deploy said: ${w.trim()}`);
     for (const p of r.problems) lines.push(`  PROBLEM: ${p}`);
   }

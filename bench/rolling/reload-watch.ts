@@ -101,8 +101,10 @@ async function triggered(trigger: ReloadTrigger, server: string): Promise<boolea
 async function serverState(lb: HaproxyInstance, server: string): Promise<{ held: boolean; inRotation: boolean }> {
   const lines = (await lb.runtime(`show servers state ${BACKEND}`)).split("\n");
   const header = lines.find((l) => l.startsWith("# "))?.slice(2).split(" ") ?? [];
-  const [name, op, admin] = ["srv_name", "srv_op_state", "srv_admin_state"].map((c) => header.indexOf(c));
-  if (name === undefined || op === undefined || admin === undefined || [name, op, admin].includes(-1)) throw new Error(`${lb.name}: show servers state has no srv_name/srv_op_state/srv_admin_state header`);
+  const name = header.indexOf("srv_name");
+  const op = header.indexOf("srv_op_state");
+  const admin = header.indexOf("srv_admin_state");
+  if (Math.min(name, op, admin) < 0) throw new Error(`${lb.name}: show servers state has no srv_name/srv_op_state/srv_admin_state header`);
   const row = lines.map((l) => l.split(" ")).find((cells) => !cells[0]?.startsWith("#") && cells[name] === server);
   if (!row) throw new Error(`${lb.name}: ${BACKEND}/${server} not in show servers state`);
   const adminBits = Number(row[admin]);
