@@ -78,6 +78,26 @@ describe("ServerDrain's check and diff", function () {
     assert.ok(!failures[0]!.reason.includes("hunter2-pw"), failures[0]!.reason);
   });
 
+  it("refuses SSH key material of the wrong type, or under a misspelt name, without naming a property the engine would echo", function () {
+    const key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA-secret-key-body\n-----END OPENSSH PRIVATE KEY-----\n";
+    const passphrase = "correct-horse-passphrase";
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ sshPrivateKey: { pem: key } }, /^sshPrivateKey: .*string/],
+      [{ sshPrivateKey: [key] }, /^sshPrivateKey: .*string/],
+      [{ sshPassphrase: { value: passphrase } }, /^sshPassphrase: .*string/],
+      [{ password: { value: passphrase } }, /^password: .*string/],
+      [{ sshPrivatekey: key }, /^sshPrivatekey: unknown input sshPrivatekey; known inputs: .*sshPrivateKey/],
+      [{ sshPassPhrase: passphrase }, /^sshPassPhrase: unknown input/],
+    ];
+    for (const [given, reason] of cases) {
+      const { failures } = serverDrain.check({}, inputs(given));
+      assert.equal(failures.length, 1, JSON.stringify(Object.keys(given)));
+      assert.equal(failures[0]!.property, "", failures[0]!.reason);
+      assert.match(failures[0]!.reason, reason);
+      for (const secret of [key, "secret-key-body", passphrase]) assert.ok(!JSON.stringify(failures).includes(secret), failures[0]!.reason);
+    }
+  });
+
   it("refuses an input it does not know instead of ignoring a misspelling", function () {
     const { failures } = serverDrain.check({}, inputs({ sessionsTimeoutSecond: 5 }));
     assert.equal(failures.length, 1);

@@ -92,15 +92,19 @@ export type HealthInputs = z.output<typeof healthSchema>;
 export type AnalysisInputs = z.output<typeof analysisSchema>;
 
 /**
- * Inputs whose value may hold a secret (a member URL with a password in it). The engine
- * prints "property P value {…} has a problem" for a named property, echoing the value:
- * failures on these name no property, and say which one in the reason instead.
+ * Inputs whose value may hold a secret (a member URL with a password in it, SSH key
+ * material). The engine prints "property P value {…} has a problem" for a named
+ * property, echoing the value: failures on these name no property, and say which one in
+ * the reason instead. A misspelt input named like a secret (`sshPrivatekey`) is treated
+ * the same.
  */
-const SECRET_BEARING: ReadonlySet<string> = new Set(["members", "password", "username"]);
+const SECRET_BEARING: ReadonlySet<string> = new Set(["members", "password", "username", "sshPrivateKey", "sshPassphrase"]);
+const SECRET_LIKE_NAME = /pass|key|secret|token|credential/i;
 
 /** A failure the engine can print without echoing a value that may be secret. */
-function failure(property: string, reason: string): CheckFailure {
-  return SECRET_BEARING.has(property) ? { property: "", reason: `${property}: ${reason}` } : { property, reason };
+function failure(property: string, reason: string, known = true): CheckFailure {
+  const secret = known ? SECRET_BEARING.has(property) : SECRET_LIKE_NAME.test(property);
+  return secret ? { property: "", reason: `${property}: ${reason}` } : { property, reason };
 }
 
 export interface CheckFailure {
@@ -120,7 +124,7 @@ export function checkInputs<S extends z.ZodObject<z.ZodRawShape>>(
   // A misspelt input (`timeoutSecond`) would otherwise be ignored and its default kept.
   const stray = Object.keys(news).filter((k) => !(k in schema.shape) && k !== "__provider" && !outputKeys.includes(k) && news[k] !== undefined && news[k] !== null);
   if (stray.length > 0) {
-    return { inputs: news, failures: stray.map((k) => ({ property: k, reason: `unknown input ${k}; known inputs: ${Object.keys(schema.shape).join(", ")}` })) };
+    return { inputs: news, failures: stray.map((k) => failure(k, `unknown input ${k}; known inputs: ${Object.keys(schema.shape).join(", ")}`, false)) };
   }
   const known: Record<string, unknown> = {};
   const unknown: Record<string, unknown> = {};
