@@ -24,6 +24,8 @@ export const GLOBAL_OPTIONS = {
   "ssh-known-hosts": { type: "string" },
   "ssh-jump": { type: "string" },
   "dangerously-accept-unknown-host-key": { type: "boolean" },
+  "master-socket": { type: "boolean" },
+  "no-master-socket": { type: "boolean" },
   // Hidden: prints every loaded module at exit (proves the CLI never loads @pulumi/pulumi).
   "debug-modules": { type: "boolean" },
 } as const satisfies OptionSpec;
@@ -51,6 +53,8 @@ export const GLOBAL_HELP = `Members (every command):
   --ssh-jump [USER@]HOST[:PORT]  ssh members: go through this bastion (ProxyJump)
   --dangerously-accept-unknown-host-key  ssh members: accept a host key known_hosts lacks
                               (first contact in throwaway set-ups; a changed key is refused)
+  --master-socket, --no-master-socket  Runtime API members are (or are not) HAProxy's
+                              master CLI (-S); without either, it is detected from its answers
 
 Output:
   -q, --quiet                 no progress on stderr (errors and warnings still shown)

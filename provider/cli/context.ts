@@ -62,6 +62,8 @@ export class Context {
     if (this.values["ssh-known-hosts"] !== undefined) options.sshKnownHostsFile = String(this.values["ssh-known-hosts"]);
     if (this.values["ssh-jump"] !== undefined) options.sshJump = String(this.values["ssh-jump"]);
     if (this.flag("dangerously-accept-unknown-host-key")) options.dangerouslyAcceptUnknownHostKey = true;
+    if (this.flag("master-socket") && this.flag("no-master-socket")) throw new UsageError("give --master-socket or --no-master-socket, not both.");
+    if (this.flag("master-socket") || this.flag("no-master-socket")) options.masterSocket = this.flag("master-socket");
     this.out.addSecret(process.env.HAPROXY_CLUSTER_SSH_PASSPHRASE);
     return options;
   }

@@ -53,6 +53,8 @@ export interface MemberActionResult {
   recoveredFrom?: string;
   /** Servers whose health verdict was forced down so that only fresh checks bring them back (`ready`). */
   forcedFreshChecks?: string[];
+  /** Old workers (master sockets, after a reload) that refused the change, one sentence each (also sent to `onWarning`). */
+  oldWorkersRefused?: string[];
 }
 
 export interface ServerActionReport {
@@ -246,6 +248,11 @@ export function stateReached(backend: Backend, names: readonly string[], action:
   return { ok: true };
 }
 
+/**
+ * Old workers (`… old worker PID`, master sockets after a reload) are no target: they
+ * stopped their proxies, take no new connection or request, and refuse every change, so
+ * their admin state never holds a wait; `waitForSessions` waits for what they still hold.
+ */
 function targetsReached(snap: Snapshot, targets: readonly ActionTarget[], action: ClusterServerAction): MemberCheck {
   for (const t of targets) {
     if (t.member !== snap.member) continue;
@@ -278,9 +285,11 @@ async function actOnMember(
   try {
     const forced: string[] = [];
     for (const t of mine) forced.push(...(await applyOnMember(member, t.backend, t.servers, action, options, snap, writes)));
-    const { confirmed, snapshot } = await verifyOnMember(member, mine, action, read);
+    const { confirmed, snapshot, oldWorkersRefused } = await verifyOnMember(member, mine, action, read);
     if (snapshot) hold?.record(snapshot);
-    return { result: { member: member.name, ok: true, forcedFreshChecks: forced.length > 0 ? forced : undefined }, confirmed };
+    for (const message of oldWorkersRefused) options.onWarning?.(message);
+    const notes = { forcedFreshChecks: forced.length > 0 ? forced : undefined, oldWorkersRefused: oldWorkersRefused.length > 0 ? oldWorkersRefused : undefined };
+    return { result: { member: member.name, ok: true, ...notes }, confirmed };
   } catch (thrown) {
     const error = asHcError(thrown, member.name);
     const failed = { result: { member: member.name, ok: false, error }, confirmed: false };
@@ -385,13 +394,18 @@ async function applyOnMember(
  * Reads the state back: HAProxy answering "done" is not the same as the server changing.
  * `confirmed` when every server's admin state is known and is the goal; `snapshot` is the read.
  */
-async function verifyOnMember(member: Member, targets: readonly ActionTarget[], action: ClusterServerAction, read: SnapshotOptions): Promise<{ confirmed: boolean; snapshot?: Snapshot }> {
+async function verifyOnMember(
+  member: Member,
+  targets: readonly ActionTarget[],
+  action: ClusterServerAction,
+  read: SnapshotOptions,
+): Promise<{ confirmed: boolean; snapshot?: Snapshot; oldWorkersRefused: string[] }> {
   const goal = EXPECTED_ADMIN[action];
-  if (!goal) return { confirmed: true };
+  if (!goal) return { confirmed: true, oldWorkersRefused: [] };
   const snap = await member.snapshot(read);
   let confirmed = true;
-  // The current worker must show the change. Old workers after a reload may refuse it
-  // (stopped proxies): the wait, not the read-back, holds until they agree or leave.
+  // The current worker must show the change. Old workers after a reload refuse it (see
+  // oldWorkerRefusal); they take nothing new, so the change counts as made without them.
   for (const t of targets) {
     const be = snap.backend(t.backend);
     for (const name of t.servers) {
@@ -406,11 +420,27 @@ async function verifyOnMember(member: Member, targets: readonly ActionTarget[], 
       }
     }
   }
-  // An old worker that still disagrees leaves the change unconfirmed: a wait must follow.
+  const oldWorkersRefused: string[] = [];
   for (const old of snap.oldWorkers) {
-    for (const t of targets) for (const name of t.servers) if (old.backend(t.backend).server(name).admin !== goal) confirmed = false;
+    for (const t of targets) {
+      for (const name of t.servers) {
+        const s = old.backend(t.backend).server(name);
+        if (s.admin !== goal) oldWorkersRefused.push(oldWorkerRefusal(old.member, action, `${t.backend}/${name}`, s));
+      }
+    }
   }
-  return { confirmed, snapshot: snap };
+  return { confirmed, snapshot: snap, oldWorkersRefused };
+}
+
+/**
+ * Every HAProxy tested (2.6, 3.0, 3.2, 3.4) answers "Proxy is disabled." to any change on
+ * an old worker: it stopped its proxies when the reload's new worker took over, and the
+ * transport lets only that refusal through. Such a worker accepts no new connection,
+ * answers its in-flight requests with `Connection: close`, and leaves when they end.
+ */
+function oldWorkerRefusal(worker: string, action: ClusterServerAction, server: string, s: Server): string {
+  const sessions = s.sessions ?? 0;
+  return `${worker} refused ${action} of ${server}, which stays ${describeState(s)} there: HAProxy takes no change on a worker that stopped its proxies at a reload ("Proxy is disabled."); it takes no new connections or requests, and leaves once the ${sessions} session${sessions === 1 ? "" : "s"} it holds on ${server} and its other connections end.`;
 }
 
 function describeGoal(action: ClusterServerAction): string {

@@ -25,8 +25,14 @@ export class RuntimeApiTransport implements Transport {
     role?: SocketRole,
   ) {
     this.api = new RuntimeApi(member, pipe, limits);
-    if (role) this.#role = Promise.resolve(role);
+    if (role) {
+      this.#role = Promise.resolve(role);
+      this.#declared = role;
+    }
   }
+
+  /** The role the member's options declared (`masterSocket`), so a wrong one is named as such. */
+  readonly #declared?: SocketRole;
 
   /** Sends one raw command and returns HAProxy's reply (unprefixed: on a master socket the master answers). */
   command(line: string): Promise<string> {
@@ -77,7 +83,12 @@ export class RuntimeApiTransport implements Transport {
   /** Reads from the worker socket, or from the master's current worker. */
   private async read<T>(run: (api: RuntimeApi) => Promise<T>, provesWorker = false): Promise<T> {
     const known = this.#role;
-    if (known) return run((await known) === "master" ? this.current() : this.api);
+    if (known) {
+      const role = await known;
+      return run(role === "master" ? this.current() : this.api).catch((error: unknown) => {
+        throw this.#declared && isUnknownCommand(error) ? this.wrongRole(this.#declared, error) : error;
+      });
+    }
     try {
       const value = await run(this.api);
       // A master answers `show stat` with "Unknown command": this is a worker socket.
@@ -106,6 +117,13 @@ export class RuntimeApiTransport implements Transport {
     }
   }
 
+  /** "Unknown command" under a declared role: the socket is the other kind. */
+  private wrongRole(declared: SocketRole, cause: unknown): HcError {
+    const is = declared === "master" ? "a worker socket, not HAProxy's master CLI" : "HAProxy's master CLI (-S), not a worker socket";
+    const option = declared === "master" ? "masterSocket: true (--master-socket)" : "masterSocket: false (--no-master-socket)";
+    return new HcError("HC_BAD_SPEC", `${this.member}: this is ${is}, but its options say ${option}; drop that option to let it be detected, or point the member at the other socket.`, { member: this.member }, { cause });
+  }
+
   private current(): RuntimeApi {
     return this.api.at("@1", "current worker");
   }
@@ -114,6 +132,13 @@ export class RuntimeApiTransport implements Transport {
     const workers = parseProcessList(this.member, await this.api.command("show proc"));
     if (workers.length === 0) {
       throw new HcError("HC_MEMBER_UNREACHABLE", `${this.member}: the master lists no live worker; HAProxy's worker is gone, so restart HAProxy (systemctl restart haproxy).`, { member: this.member });
+    }
+    // 3.1+ keeps the master (with `master-worker no-exit-on-failure`) when the current
+    // worker dies while an old one finishes its connections: `@1` then reaches that old
+    // worker, whose proxies are stopped, and nothing takes new connections.
+    if (!workers.some((w) => w.current)) {
+      const old = workers.map((w) => w.pid).join(", ");
+      throw new HcError("HC_MEMBER_UNREACHABLE", `${this.member}: the master lists no current worker (only old worker ${old}, finishing its connections after a reload), so this HAProxy takes no new connections; restart HAProxy (systemctl restart haproxy).`, { member: this.member, oldWorkers: workers.map((w) => w.pid) });
     }
     return workers;
   }

@@ -9,7 +9,7 @@ import { startAppServer, type AppServer } from "../support/app-server";
 import { waitFor } from "../support/deadline";
 import { startMasterWorker, type MasterWorkerHaproxy } from "../support/haproxy-master";
 import { makeSshKeys, startSshd, type Sshd, type SshKeys } from "../support/sshd";
-import { runCli, show } from "./helpers";
+import { runCli, show, startCli } from "./helpers";
 
 describe("members on HAProxy's master socket", function () {
   this.timeout(120_000);
@@ -21,7 +21,7 @@ describe("members on HAProxy's master socket", function () {
 
   before(async function () {
     apps = await Promise.all(["s1", "s2", "s3"].map((name) => startAppServer({ name })));
-    lb = await startMasterWorker({ name: "mw", backends: [{ name: "be", servers: apps.map((a) => ({ name: a.name, port: a.port })) }] });
+    lb = await startMasterWorker({ name: "mw", extraDefaults: ["option abortonclose"], backends: [{ name: "be", servers: apps.map((a) => ({ name: a.name, port: a.port })) }] });
     keys = await makeSshKeys();
     sshd = await startSshd({ keys });
     knownHosts = path.join(keys.dir, "known_hosts");
@@ -35,8 +35,8 @@ describe("members on HAProxy's master socket", function () {
   const overSsh = () => [`ssh://${keys.user}@127.0.0.1:${sshd.port}${lb.masterSocket}`, "--ssh-identity", keys.key, "--ssh-known-hosts", knownHosts];
   const noAgent = { env: { SSH_AUTH_SOCK: "" } };
   /** Admin state of be/SERVER on worker PID, from `show servers state` (0 ready, 8 drain, 1 maint…). */
-  const adminOn = async (pid: number, server: string) => {
-    const reply = await lb.master(`@!${pid} show servers state be`);
+  const adminOn = async (pid: number, server: string, on: MasterWorkerHaproxy = lb) => {
+    const reply = await on.master(`@!${pid} show servers state be`);
     const row = reply.split("\n").find((l) => l.split(" ")[3] === server);
     assert.ok(row, reply);
     return Number(row.split(" ")[6]);
@@ -68,15 +68,39 @@ describe("members on HAProxy's master socket", function () {
     });
   }
 
-  it("after a reload, shows the old worker, drains the new one, and drains and puts back once the old one left", async function () {
-    // A request held through the frontend keeps the old worker alive after the reload.
+  it("takes --master-socket and --no-master-socket as an override, and names a wrong one in one sentence with exit 3", async function () {
+    const master = `unix:${lb.masterSocket}`;
+    const worker = `unix:${lb.adminSocket}`;
+    for (const [flag, member] of [["--master-socket", master], ["--no-master-socket", worker]]) {
+      const right = await runCli(["status", "--backend", "be", flag!, member!]);
+      assert.equal(right.code, 0, show(right));
+      assert.match(right.stdout, /^s1 /m, show(right));
+    }
+    const cases = [
+      [["--master-socket", worker], `${worker}: this is a worker socket, not HAProxy's master CLI, but its options say masterSocket: true (--master-socket); drop that option to let it be detected, or point the member at the other socket.\n`],
+      [["--no-master-socket", master], `${master}: this is HAProxy's master CLI (-S), not a worker socket, but its options say masterSocket: false (--no-master-socket); drop that option to let it be detected, or point the member at the other socket.\n`],
+      [["--master-socket", "--no-master-socket", master], "give --master-socket or --no-master-socket, not both.\n"],
+    ] as const;
+    for (const [args, said] of cases) {
+      const wrong = await runCli(["status", "--backend", "be", ...args]);
+      assert.equal(wrong.code, 3, show(wrong));
+      assert.equal(wrong.stderr, said, show(wrong));
+    }
+  });
+
+  it("after a reload with an old worker alive: drains the new worker, names the old one that refused and why, waits for its session, and puts the server back", async function () {
+    // A request held through the frontend keeps the old worker alive after the reload;
+    // `option abortonclose` (in the rig's config) ends its session when the client goes.
     const held = new AbortController();
     const request = new Promise<void>((resolve) => {
       const req = http.get(`${lb.frontendUrl}/hold?ms=100000`, { agent: false, signal: held.signal }, (res) => res.resume());
       req.on("error", () => resolve());
       req.on("close", () => resolve());
     });
-    await waitFor("the app to hold the request", async () => ((await Promise.all(apps.map((a) => a.state()))).some((s) => s.openRequests > 0) ? true : undefined));
+    const holder = await waitFor("an app to hold the request", async () => {
+      const states = await Promise.all(apps.map((a) => a.state()));
+      return apps.find((_, i) => states[i]!.openRequests > 0)?.name;
+    });
     const [oldPid] = await lb.workers();
     const newPid = await lb.reload();
     try {
@@ -85,20 +109,70 @@ describe("members on HAProxy's master socket", function () {
       assert.equal(status.code, 0, show(status));
       assert.match(status.stdout, new RegExp(`old worker ${oldPid}`), show(status));
 
-      // HAProxy refuses changes on an old worker whose proxies stopped ("Proxy is disabled."):
-      // the drain reaches every worker that takes it.
-      const drain = await runCli(["drain", "--backend", "be", "--server", "s1", ...overSsh()], noAgent);
+      // What this HAProxy (2.6, 3.0, 3.2 and 3.4 alike) does with a change on an old worker.
+      assert.equal(await lb.master(`@!${oldPid} set server be/${holder} state drain`), "Proxy is disabled.\n\n");
+      const drain = await runCli(["drain", "--backend", "be", "--server", holder, ...overSsh()], noAgent);
       assert.equal(drain.code, 0, show(drain));
-      assert.equal(await adminOn(newPid, "s1"), 8);
+      assert.equal(await adminOn(newPid, holder), 8);
+      assert.equal(await adminOn(oldPid!, holder), 0);
+      const refused = `old worker ${oldPid} refused drain of be/${holder}, which stays UP there: HAProxy takes no change on a worker that stopped its proxies at a reload ("Proxy is disabled."); it takes no new connections or requests, and leaves once the 1 session it holds on be/${holder} and its other connections end.`;
+      assert.ok(drain.stderr.includes(refused), show(drain));
+
+      // drain --wait --sessions waits for the session the old worker holds, and ends with it.
+      const sessions = startCli(["drain", "--backend", "be", "--server", holder, "--wait", "--sessions", "--sessions-timeout", "60", ...local()], { timeoutMs: 90_000 });
+      await sessions.stderrMatch(new RegExp(`old worker ${oldPid} .*not yet: be/${holder} has 1 sessions`), 30_000);
+      held.abort();
+      const drained = await sessions.result;
+      assert.equal(drained.code, 0, show(drained));
+      assert.match(drained.stderr, new RegExp(`be/${holder}: no session and no queued request left on any member`), show(drained));
     } finally {
       held.abort();
       await request;
     }
-    await waitFor(`the old worker ${oldPid} to leave`, async () => ((await lb.workers()).length === 1 ? true : undefined), { timeoutMs: 30_000 });
-    const drained = await runCli(["drain", "--backend", "be", "--server", "s1", "--wait", "--timeout", "30", ...local()]);
-    assert.equal(drained.code, 0, show(drained));
-    const ready = await runCli(["ready", "--backend", "be", "--server", "s1", "--wait", "--timeout", "60", ...overSsh()], noAgent);
+    const ready = await runCli(["ready", "--backend", "be", "--server", holder, "--wait", "--timeout", "60", ...overSsh()], noAgent);
     assert.equal(ready.code, 0, show(ready));
-    assert.equal(await adminOn(newPid, "s1"), 0);
+    assert.equal(await adminOn(newPid, holder), 0);
+  });
+
+  it("says plainly, with exit 3 and nothing changed, when the master has no current worker left", async function () {
+    // Production's `master-worker no-exit-on-failure`: a current worker killed while an old
+    // one still finishes a held request. 3.1+ keeps the master, whose `@1` then reaches the
+    // old worker (proxies stopped: nothing takes new connections); 2.6 and 3.0 end the
+    // master with its last current worker, leaving a socket nobody answers.
+    const gone = await startMasterWorker({ name: "gone", extraGlobal: ["master-worker no-exit-on-failure"], extraDefaults: ["option abortonclose"], backends: [{ name: "be", servers: apps.map((a) => ({ name: a.name, port: a.port })) }] });
+    const held = new AbortController();
+    try {
+      const [major, minor] = /^Version: (\d+)\.(\d+)/m.exec(await gone.runtime("show info"))!.slice(1).map(Number) as [number, number];
+      const masterStays = major > 3 || (major === 3 && minor >= 1);
+      const before = await Promise.all(apps.map((a) => a.state()));
+      http.get(`${gone.frontendUrl}/hold?ms=100000`, { agent: false, signal: held.signal }, (res) => res.resume()).on("error", () => undefined);
+      await waitFor("an app to hold the request", async () => {
+        const now = await Promise.all(apps.map((a) => a.state()));
+        return now.some((s, i) => s.openRequests > before[i]!.openRequests) ? true : undefined;
+      });
+      const [oldPid] = await gone.workers();
+      process.kill(await gone.reload(), "SIGKILL");
+      if (masterStays) await waitFor("the master to list the old worker only", async () => (/^# workers\n# old workers\n/m.test(await gone.master("show proc")) ? true : undefined));
+      else await waitFor("the master to exit with its last current worker", () => (gone.masterExited() ? true : undefined));
+
+      const member = `unix:${gone.masterSocket}`;
+      // One sentence naming the member; drain's capacity guard refuses on it (nothing read, nothing changed).
+      const escaped = member.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+      const said = masterStays
+        ? `${escaped}: the master lists no current worker \\(only old worker ${oldPid}, finishing its connections after a reload\\), so this HAProxy takes no new connections; restart HAProxy \\(systemctl restart haproxy\\)`
+        : `${escaped}: connection refused; is HAProxy running and is its \`stats socket\` at this address`;
+      const end = masterStays ? "\\." : "\\?";
+      const status = await runCli(["status", "--backend", "be", member]);
+      assert.equal(status.code, 3, show(status));
+      assert.match(status.stderr, new RegExp(`^${said}${end}\n$`), show(status));
+      const drain = await runCli(["drain", "--backend", "be", "--server", "s1", member]);
+      assert.equal(drain.code, 3, show(drain));
+      assert.match(drain.stderr, new RegExp(`^refusing to take be/s1 out: cannot check capacity on ${escaped} \\(${said}(${end})?\\); fix the member`), show(drain));
+      // Nothing changed: the old worker still has s1 ready.
+      if (masterStays) assert.equal(await adminOn(oldPid!, "s1", gone), 0);
+    } finally {
+      held.abort();
+      await gone.stop();
+    }
   });
 });

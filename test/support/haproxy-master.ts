@@ -45,6 +45,8 @@ export interface MasterWorkerHaproxy extends StatWatch {
   master(command: string): Promise<string>;
   /** Live worker PIDs from `show proc`, the current one first. */
   workers(): Promise<number[]>;
+  /** True once the master process has exited (HAProxy ends it when its last worker exits). */
+  masterExited(): boolean;
   /** Reloads (default through the master CLI); resolves with the new worker's PID once it answers. */
   reload(way?: MasterReloadWay): Promise<number>;
   stop(): Promise<void>;
@@ -111,6 +113,7 @@ export async function startMasterWorker(options: HaproxyOptions): Promise<Master
     ...statWatch(options.name, runtime),
     master,
     workers,
+    masterExited: () => child.hasExited(),
     async reload(way: MasterReloadWay = "master CLI") {
       const before = (await workers())[0];
       if (way === "SIGUSR2") process.kill(child.pid, "SIGUSR2");
