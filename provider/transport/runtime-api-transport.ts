@@ -84,8 +84,8 @@ export class RuntimeApiTransport implements Transport {
   private async read<T>(run: (api: RuntimeApi) => Promise<T>, provesWorker = false): Promise<T> {
     const known = this.#role;
     if (known) {
-      const role = await known;
-      return run(role === "master" ? this.current() : this.api).catch((error: unknown) => {
+      if ((await known) === "worker") return run(this.api);
+      return this.fromCurrent(run).catch((error: unknown) => {
         throw this.#declared && isUnknownCommand(error) ? this.wrongRole(this.#declared, error) : error;
       });
     }
@@ -95,9 +95,16 @@ export class RuntimeApiTransport implements Transport {
       if (provesWorker) this.#role ??= Promise.resolve("worker");
       return value;
     } catch (error) {
-      if (!isUnknownCommand(error) || (await this.role()) !== "master") throw error;
-      return run(this.current());
+      // The master answers a bare worker command with "Unknown command" (which `show info`
+      // parses as a malformed answer, not as that error): ask which socket this is.
+      if ((await this.role().catch(() => undefined)) !== "master") throw error;
+      return this.fromCurrent(run);
     }
+  }
+
+  /** A read from the master's current worker, tried again while the master reloads (see againIfReloading). */
+  private fromCurrent<T>(run: (api: RuntimeApi) => Promise<T>): Promise<T> {
+    return againIfReloading(() => run(this.current()));
   }
 
   /**
@@ -129,7 +136,7 @@ export class RuntimeApiTransport implements Transport {
   }
 
   private async liveWorkers(): Promise<LiveWorker[]> {
-    const workers = parseProcessList(this.member, await this.api.command("show proc"));
+    const workers = parseProcessList(this.member, await againIfReloading(() => this.api.command("show proc")));
     if (workers.length === 0) {
       throw new HcError("HC_MEMBER_UNREACHABLE", `${this.member}: the master lists no live worker; HAProxy's worker is gone, so restart HAProxy (systemctl restart haproxy).`, { member: this.member });
     }
@@ -145,8 +152,13 @@ export class RuntimeApiTransport implements Transport {
 
   /** Worker or master socket, asked once per process: `show proc` answers only on the master. */
   private role(): Promise<SocketRole> {
-    this.#role ??= this.api.command("show proc").then(
-      (reply) => (looksLikeProcessList(reply) ? "master" : "worker"),
+    this.#role ??= againIfReloading(() => this.api.command("show proc")).then(
+      (reply) => {
+        if (looksLikeProcessList(reply)) return "master";
+        // A worker refuses `show proc`; an empty answer (a master mid-reload) proves nothing.
+        if (reply.trim() !== "") return "worker";
+        throw new HcError("HC_BAD_STATS", `${this.member}: \`show proc\` got no answer that tells a master socket from a worker socket; try again (HAProxy may be reloading).`, { member: this.member });
+      },
       (error) => {
         this.#role = undefined;
         throw error;
@@ -155,3 +167,28 @@ export class RuntimeApiTransport implements Transport {
     return this.#role;
   }
 }
+
+/** How long a read from a master keeps trying while the master re-executes itself. */
+const MASTER_RELOAD_RETRY_MS = 2_000;
+const MASTER_RELOAD_PAUSE_MS = 100;
+
+/**
+ * Runs a read again while the master looks mid-reload: 2.6 and 3.0 re-execute the master
+ * on reload, and for a moment its CLI resets connections, refuses them, or answers nothing
+ * (measured). A read changes nothing, so repeating it is safe; the last error stands.
+ */
+async function againIfReloading<T>(read: () => Promise<T>): Promise<T> {
+  const until = Date.now() + MASTER_RELOAD_RETRY_MS;
+  for (;;) {
+    try {
+      return await read();
+    } catch (error) {
+      const midReload = error instanceof HcError && (error.code === "HC_BAD_STATS" || MID_RELOAD.has(String(error.details.errno)));
+      if (!midReload || Date.now() >= until) throw error;
+      await new Promise((resolve) => setTimeout(resolve, MASTER_RELOAD_PAUSE_MS));
+    }
+  }
+}
+
+/** Connection errors of a master re-executing itself; an empty answer is HC_BAD_STATS. */
+const MID_RELOAD: ReadonlySet<string> = new Set(["ECONNRESET", "ECONNREFUSED", "ENOENT", "EPIPE"]);

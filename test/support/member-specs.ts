@@ -3,7 +3,10 @@ import type { HaproxyInstance } from "./haproxy";
 
 export type TransportKind = "http" | "unix" | "tcp";
 
-export function memberSpec(lb: HaproxyInstance, kind: TransportKind): string {
+/** Any rig HAProxy with these ways in (the -sf rig and the master-worker rig alike). */
+export type ReachableHaproxy = Pick<HaproxyInstance, "adminSocket" | "tcpSocket" | "statsUrl" | "statsAuth">;
+
+export function memberSpec(lb: ReachableHaproxy, kind: TransportKind): string {
   if (kind === "unix") return `unix:${lb.adminSocket}`;
   if (kind === "tcp") return lb.tcpSocket;
   const auth = lb.statsAuth;
