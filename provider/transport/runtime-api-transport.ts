@@ -84,8 +84,8 @@ export class RuntimeApiTransport implements Transport {
   private async read<T>(run: (api: RuntimeApi) => Promise<T>, provesWorker = false): Promise<T> {
     const known = this.#role;
     if (known) {
-      if ((await known) === "worker") return run(this.api);
-      return this.fromCurrent(run).catch((error: unknown) => {
+      const reading = (await known) === "worker" ? run(this.api) : this.fromCurrent(run);
+      return reading.catch((error: unknown) => {
         throw this.#declared && isUnknownCommand(error) ? this.wrongRole(this.#declared, error) : error;
       });
     }
