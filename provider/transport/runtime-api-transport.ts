@@ -183,7 +183,7 @@ async function againIfReloading<T>(read: () => Promise<T>): Promise<T> {
     try {
       return await read();
     } catch (error) {
-      const midReload = error instanceof HcError && (error.code === "HC_BAD_STATS" || MID_RELOAD.has(String(error.details.errno)));
+      const midReload = error instanceof HcError && !isUnknownCommand(error) && (error.code === "HC_BAD_STATS" || MID_RELOAD.has(String(error.details.errno)));
       if (!midReload || Date.now() >= until) throw error;
       await new Promise((resolve) => setTimeout(resolve, MASTER_RELOAD_PAUSE_MS));
     }
