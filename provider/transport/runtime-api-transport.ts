@@ -183,12 +183,12 @@ async function againIfReloading<T>(read: () => Promise<T>): Promise<T> {
     try {
       return await read();
     } catch (error) {
-      const midReload = error instanceof HcError && !isUnknownCommand(error) && (error.code === "HC_BAD_STATS" || MID_RELOAD.has(String(error.details.errno)));
+      const midReload = error instanceof HcError && (error.details.reason === "empty" || MID_RELOAD.has(String(error.details.errno)));
       if (!midReload || Date.now() >= until) throw error;
       await new Promise((resolve) => setTimeout(resolve, MASTER_RELOAD_PAUSE_MS));
     }
   }
 }
 
-/** Connection errors of a master re-executing itself; an empty answer is HC_BAD_STATS. */
+/** Connection errors of a master re-executing itself (an empty answer has reason "empty"). */
 const MID_RELOAD: ReadonlySet<string> = new Set(["ECONNRESET", "ECONNREFUSED", "ENOENT", "EPIPE"]);

@@ -85,7 +85,13 @@ export class RuntimeApi {
 
   /** `show info`: which process answers (Pid, Start_time_sec, Uptime_sec). */
   async readProcess(): Promise<ProcessIdentity> {
-    return parseShowInfo(this.member, await this.command("show info"));
+    return parseShowInfo(this.member, this.notEmpty(await this.command("show info")));
+  }
+
+  /** An empty answer (HAProxy right after a reload) as the error the CSV parser gives, so callers may retry. */
+  private notEmpty(reply: string): string {
+    if (reply.trim() === "") throw new HcError("HC_BAD_STATS", `${this.member}: empty answer${this.where()}, as HAProxy gives right after a reload; try again.`, { member: this.member, reason: "empty" });
+    return reply;
   }
 
   /**
@@ -93,7 +99,7 @@ export class RuntimeApi {
    * CSV status hides when a server is also down. Returns `backend/server` → admin bit mask.
    */
   async readAdminStates(backend?: string): Promise<Map<string, number>> {
-    const reply = await this.command(backend === undefined ? "show servers state" : `show servers state ${escapeArg(backend, this.member)}`);
+    const reply = this.notEmpty(await this.command(backend === undefined ? "show servers state" : `show servers state ${escapeArg(backend, this.member)}`));
     const lines = reply.split("\n");
     const error = this.replyError(reply, { backend });
     if (error) throw error;
