@@ -69,13 +69,15 @@ export class Member {
     if (options.backend !== undefined) snapshot.backend(options.backend);
     // After a reload, old workers keep serving their connections with their own server states.
     const oldWorkers = transport.oldWorkers ? await transport.oldWorkers() : [];
-    snapshot.oldWorkers = await Promise.all(
+    const views = await Promise.all(
       oldWorkers.map(async (worker) => {
         const name = `${this.name} old worker ${worker.pid}`;
         const [t, b] = await Promise.all([worker.readStats({ proxy: options.backend, types }), adminRead ? worker.readAdminStates(options.backend) : undefined]);
-        return Snapshot.fromTable(name, t, b);
+        // Undefined: it left since the master listed it.
+        return t && Snapshot.fromTable(name, t, b);
       }),
     );
+    snapshot.oldWorkers = views.filter((view) => view !== undefined);
     return snapshot;
   }
 

@@ -51,7 +51,11 @@ export class RuntimeApiTransport implements Transport {
     return this.read((api) => api.readProcess());
   }
 
-  /** Live workers other than the current one, each readable on its own; empty on a worker socket. */
+  /**
+   * Live workers other than the current one, each readable on its own; empty on a worker
+   * socket. A read of one that left since `show proc` (the master can no longer reach it:
+   * measured on 3.2 just after a reload) resolves to undefined.
+   */
   async oldWorkers(): Promise<WorkerView[]> {
     if ((await this.role()) !== "master") return [];
     const workers = await this.liveWorkers();
@@ -62,8 +66,8 @@ export class RuntimeApiTransport implements Transport {
         return {
           pid: w.pid,
           reloads: w.reloads,
-          readStats: (query?: StatsQuery) => api.readStats(query),
-          readAdminStates: (backend?: string) => api.readAdminStates(backend),
+          readStats: (query?: StatsQuery) => api.readStats(query).catch(unlessLeft),
+          readAdminStates: (backend?: string) => api.readAdminStates(backend).catch(unlessLeft),
         };
       });
   }
@@ -192,3 +196,9 @@ async function againIfReloading<T>(read: () => Promise<T>): Promise<T> {
 
 /** Connection errors of a master re-executing itself (an empty answer has reason "empty"). */
 const MID_RELOAD: ReadonlySet<string> = new Set(["ECONNRESET", "ECONNREFUSED", "ENOENT", "EPIPE"]);
+
+/** An old worker the master no longer finds or reaches has left: nothing to read there. */
+function unlessLeft(error: unknown): undefined {
+  if (error instanceof HcError && /^Can't (find the target PID|connect to the target CLI)/.test(String(error.details.reply ?? ""))) return undefined;
+  throw error;
+}

@@ -19,6 +19,7 @@ const KNOWN_REPLIES: ReadonlyArray<{ match: RegExp; code: HcErrorCode; advice: s
   { match: /^No such proxy\./, code: "HC_UNKNOWN_BACKEND", advice: "check the proxy name" },
   { match: /^No such server\./, code: "HC_UNKNOWN_SERVER", advice: "check the server name" },
   { match: /^Can't find the target PID/, code: "HC_MEMBER_UNREACHABLE", advice: "the master has no such worker (it exited); check `show proc` on the master socket, and restart HAProxy if no worker runs" },
+  { match: /^Can't connect to the target CLI/, code: "HC_MEMBER_UNREACHABLE", advice: "the master cannot reach that worker (it is exiting); try again" },
   { match: /^Unknown command/, code: "HC_ACTION_REFUSED", advice: "this HAProxy does not know the command; it may be too old" },
 ];
 

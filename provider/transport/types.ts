@@ -56,8 +56,9 @@ export interface WorkerView {
   pid: number;
   /** Reloads it has lived through (0 is the current worker). */
   reloads: number;
-  readStats(query?: StatsQuery): Promise<StatsTable>;
-  readAdminStates(backend?: string): Promise<Map<string, number>>;
+  /** Undefined when the worker left since `show proc` listed it. */
+  readStats(query?: StatsQuery): Promise<StatsTable | undefined>;
+  readAdminStates(backend?: string): Promise<Map<string, number> | undefined>;
 }
 
 
