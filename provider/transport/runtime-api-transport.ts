@@ -156,18 +156,19 @@ export class RuntimeApiTransport implements Transport {
 
   /** Worker or master socket, asked once per process: `show proc` answers only on the master. */
   private role(): Promise<SocketRole> {
-    this.#role ??= againIfReloading(() => this.api.command("show proc")).then(
-      (reply) => {
+    // Not retried: a socket nobody answers is far more often a stopped HAProxy than a master mid-reload.
+    this.#role ??= this.api
+      .command("show proc")
+      .then((reply): SocketRole => {
         if (looksLikeProcessList(reply)) return "master";
         // A worker refuses `show proc`; an empty answer (a master mid-reload) proves nothing.
         if (reply.trim() !== "") return "worker";
-        throw new HcError("HC_BAD_STATS", `${this.member}: \`show proc\` got no answer that tells a master socket from a worker socket; try again (HAProxy may be reloading).`, { member: this.member });
-      },
-      (error) => {
+        throw new HcError("HC_BAD_STATS", `${this.member}: \`show proc\` got no answer that tells a master socket from a worker socket; try again (HAProxy may be reloading).`, { member: this.member, reason: "empty" });
+      })
+      .catch((error: unknown) => {
         this.#role = undefined;
         throw error;
-      },
-    );
+      });
     return this.#role;
   }
 }
