@@ -10,6 +10,7 @@ import { applyServerAction, waitForSessions } from "../../provider/cluster/serve
 import { transitionsBetween, type Transition } from "../../provider/cluster/transitions";
 import { counterGrowth, reloadBetween } from "../../provider/model/reload";
 import { startAppServer, type AppServer } from "../support/app-server";
+import { pidAlive } from "../support/child";
 import { waitFor } from "../support/deadline";
 import { startHaproxy, type HaproxyOptions, type StatRow, type StatWatch } from "../support/haproxy";
 import { startMasterWorker } from "../support/haproxy-master";
@@ -88,6 +89,8 @@ for (const { way, rates, start } of RELOAD_WAYS) describe(`reloads in the middle
     for (const snap of before.snapshots.values()) assert.equal(snap.process?.pid, lb.pid, `${snap.member} names the answering process`);
     const oldPid = lb.pid;
     const newPid = await lb.reload();
+    // Until it leaves, the old process may still answer a request on a kept-alive stats connection.
+    await waitFor(`the old process ${oldPid} to leave`, () => (pidAlive(oldPid) ? undefined : true));
     const after = await cluster.snapshot({ backend: BACKEND });
     const reloads = transitionsBetween(before, after).filter((t) => t.reload);
     assert.deepEqual(
