@@ -114,8 +114,8 @@ export class RuntimeApiTransport implements Transport {
   /**
    * A change goes to every live worker: a drain sent only to the new one leaves old ones
    * sending traffic. An old worker whose proxies have stopped refuses every change
-   * ("Proxy is disabled."): it keeps the states it had, which its snapshot shows, so
-   * waits hold until it agrees or leaves.
+   * ("Proxy is disabled."): it keeps the states it had, which its snapshot shows, and
+   * the cluster layer names it (it takes nothing new, so no wait holds on it).
    */
   private async write(run: (api: RuntimeApi) => Promise<void>): Promise<void> {
     if ((await this.role()) !== "master") return run(this.api);
@@ -123,7 +123,8 @@ export class RuntimeApiTransport implements Transport {
       try {
         await run(this.api.at(`@!${w.pid}`, `${w.current ? "worker" : "old worker"} ${w.pid}`));
       } catch (error) {
-        if (w.current || !(error instanceof HcError) || !/^Proxy is disabled/.test(String(error.details.reply ?? ""))) throw error;
+        // Refused by stopped proxies, or the worker left since `show proc` (see unlessLeft).
+        if (w.current || !(error instanceof HcError) || !OLD_WORKER_REFUSALS.test(String(error.details.reply ?? ""))) throw error;
       }
     }
   }
@@ -198,8 +199,13 @@ async function againIfReloading<T>(read: () => Promise<T>): Promise<T> {
 /** Connection errors of a master re-executing itself (an empty answer has reason "empty"). */
 const MID_RELOAD: ReadonlySet<string> = new Set(["ECONNRESET", "ECONNREFUSED", "ENOENT", "EPIPE"]);
 
+/** The master's answers about a worker that left since `show proc` listed it. */
+const WORKER_LEFT = /^Can't (find the target PID|connect to the target CLI)/;
+/** What an old worker may answer a change with, and the change still counts as made. */
+const OLD_WORKER_REFUSALS = new RegExp(`^(Proxy is disabled|${WORKER_LEFT.source.slice(1)})`);
+
 /** An old worker the master no longer finds or reaches has left: nothing to read there. */
 function unlessLeft(error: unknown): undefined {
-  if (error instanceof HcError && /^Can't (find the target PID|connect to the target CLI)/.test(String(error.details.reply ?? ""))) return undefined;
+  if (error instanceof HcError && WORKER_LEFT.test(String(error.details.reply ?? ""))) return undefined;
   throw error;
 }
