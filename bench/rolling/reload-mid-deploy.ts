@@ -7,7 +7,7 @@
 // `drain … -- COMMAND`, a RollingDeploy step) drains the server again within one poll; the
 // plain shell pattern (separate drain / restart / ready) has no process of ours running
 // then: reload handling off. Same load, same apps, side by side.
-import { STEP_HOLD_INTERVAL_SECONDS } from "../../provider/pulumi/impl/step-holds";
+import { HOLD_INTERVAL_SECONDS } from "../../provider/cluster/hold";
 import type { HaproxyInstance } from "../../test/support/haproxy";
 import type { AppSpec } from "./apps";
 import { underLoad, type BenchmarkSettings } from "./benchmark";
@@ -28,8 +28,8 @@ import { checkVersion, type VersionCheck } from "./verify";
  */
 export const BEFORE_STOP_MS = 2000;
 
-/** How often a RollingDeploy step's hold reads the cluster, ms; the CLI's held restart reads as often (ServerHold.holdWhile's default). */
-export const HOLD_POLL_MS = STEP_HOLD_INTERVAL_SECONDS * 1000;
+/** How often a RollingDeploy step's hold and the CLI's held restart read the cluster, ms. */
+export const HOLD_POLL_MS = HOLD_INTERVAL_SECONDS * 1000;
 
 export type ReloadWay = "cli-held-state" | "cli-held" | "cli-plain" | "pulumi" | "pulumi-state";
 

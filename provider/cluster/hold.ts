@@ -33,6 +33,13 @@ export interface ServerHoldOptions {
   onWarning?: (message: string) => void;
 }
 
+/**
+ * How often a hold that runs on its own (the held restart, a RollingDeploy step) reads the
+ * cluster, in seconds: a reload that undoes the held state is seen at the next read and
+ * the state applied again at once, so within this interval plus one read and one write.
+ */
+export const HOLD_INTERVAL_SECONDS = 1;
+
 export class ServerHold {
   /** The last read of each member: its process identity and counters. */
   readonly #seen = new Map<string, Snapshot>();
@@ -89,11 +96,11 @@ export class ServerHold {
 
   /**
    * Holds while `until` runs (an app's restart, say): reads the cluster every
-   * `intervalSeconds` (default 1) and re-applies the held state on any member reloaded in
+   * `intervalSeconds` (default HOLD_INTERVAL_SECONDS) and re-applies the held state on any member reloaded in
    * between. Returns what `until` returns, or throws what it throws.
    */
   async holdWhile<T>(cluster: Cluster, until: Promise<T>, options: { intervalSeconds?: number } = {}): Promise<T> {
-    const intervalMs = (options.intervalSeconds ?? 1) * 1000;
+    const intervalMs = (options.intervalSeconds ?? HOLD_INTERVAL_SECONDS) * 1000;
     const backends = [...new Set(this.targets.map((t) => t.backend))];
     let done = false;
     const settled = until.then(

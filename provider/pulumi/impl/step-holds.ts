@@ -3,16 +3,13 @@
 // ours runs; a reload of a member in that window would put the restarting server back in
 // rotation there. Every dynamic resource of a `pulumi up` is served by one provider
 // process, which lives until the update ends, so the step leaves a watcher here: it reads
-// the cluster every STEP_HOLD_INTERVAL_SECONDS and drains the server again on a member
+// the cluster every HOLD_INTERVAL_SECONDS (cluster/hold.ts) and drains the server again on a member
 // that was reloaded. The gate releases it before readying the server; the warnings it
 // gave are reported in the gate's outputs. When the update ends without the gate (a
 // failed deploy), the process ends and the server stays drained, as the step's record says.
 
 import type { Cluster } from "../../cluster/cluster";
-import type { ServerHold } from "../../cluster/hold";
-
-/** How often a held step reads the cluster: a reload is undone within this, plus one read. */
-export const STEP_HOLD_INTERVAL_SECONDS = 1;
+import { HOLD_INTERVAL_SECONDS, type ServerHold } from "../../cluster/hold";
 
 interface ActiveHold {
   hold: ServerHold;
@@ -36,7 +33,7 @@ export function holdStep(cluster: Cluster, hold: ServerHold, backend: string, se
   let releaseNow!: () => void;
   const released = new Promise<void>((resolve) => (releaseNow = resolve));
   const watching = hold
-    .holdWhile(cluster, released, { intervalSeconds: STEP_HOLD_INTERVAL_SECONDS })
+    .holdWhile(cluster, released, { intervalSeconds: HOLD_INTERVAL_SECONDS })
     .catch((error: unknown) => {
       // An unreadable member is retried by the next read; anything else ends the watch, said once.
       hold.warnings.push(`stopped holding ${backend}/${server} across reloads: ${error instanceof Error ? error.message : String(error)}`);
