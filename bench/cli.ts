@@ -6,7 +6,9 @@
 // admin sockets and over their stats pages (HTTP, with the generated password).
 // Then the round trips per member of drain, maint and a ServerDrain create, counted by a
 // unix-socket proxy in front of each member (one Runtime API command per connection).
-//   node dist/bench/cli.js [--runs N] [--round-trips-only | --start-up-only]
+//   node dist/bench/cli.js [--runs N] [--round-trips-only | --start-up-only] [--compare-cli PATH]
+// --compare-cli: another build's dist/provider/cli/main.js (e.g. a checkout of the commit
+// before a start-up change); each check row is then also timed with it, in the same run.
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
@@ -19,7 +21,7 @@ import { stopAll } from "../test/support/registry";
 
 const CLI = path.resolve(__dirname, "../provider/cli/main.js");
 const { values } = parseArgs({
-  options: { runs: { type: "string", default: "15" }, warmup: { type: "string", default: "3" }, "round-trips-only": { type: "boolean", default: false }, "start-up-only": { type: "boolean", default: false } },
+  options: { runs: { type: "string", default: "15" }, warmup: { type: "string", default: "3" }, "round-trips-only": { type: "boolean", default: false }, "start-up-only": { type: "boolean", default: false }, "compare-cli": { type: "string" } },
 });
 const RUNS = Math.max(10, Number(values.runs));
 const WARMUP = Number(values.warmup);
@@ -208,10 +210,11 @@ async function main(): Promise<void> {
     };
     await step(bench("node -e 0", ["-e", "0"]));
     await step(bench("haproxy-cluster --version", [CLI, "--version"]));
-    await step(bench("check, 2 members (unix socket)", [CLI, ...check, ...unix(small!)]));
-    await step(bench("check, 2 members (stats page)", [CLI, ...check, ...http(small!)]));
-    await step(bench("check, 20 members (unix socket)", [CLI, ...check, ...unix(large!)]));
-    await step(bench("check, 20 members (stats page)", [CLI, ...check, ...http(large!)]));
+    const other = values["compare-cli"] ? path.resolve(values["compare-cli"]) : undefined;
+    for (const [label, members] of [["2 members (unix socket)", unix(small!)], ["2 members (stats page)", http(small!)], ["20 members (unix socket)", unix(large!)], ["20 members (stats page)", http(large!)]] as const) {
+      await step(bench(`check, ${label}`, [CLI, ...check, ...members]));
+      if (other) await step(bench(`check, ${label}, ${values["compare-cli"]}`, [other, ...check, ...members]));
+    }
     if (!values["start-up-only"]) {
       await step(bench("status, 20 members (unix socket)", [CLI, "status", ...unix(large!)]));
       await step(drainReady("20 members (unix socket)", unix(large!)));
