@@ -107,13 +107,8 @@ export function resolveMember(
   if (url.hash) throw bad("the stats URL must not carry a fragment; give the stats page address only.");
 
   // Credentials: explicit options first, then the URL, then the environment.
-  const decode = (text: string, what: string): string => {
-    try {
-      return decodeURIComponent(text);
-    } catch {
-      throw bad(`the ${what} in the URL is not valid percent-encoding (write % as %25); or give it in HAPROXY_CLUSTER_PASSWORD or a password file instead.`);
-    }
-  };
+  const decode = (text: string, what: string): string =>
+    percentDecoded(text, () => bad(`the ${what} in the URL is not valid percent-encoding (write % as %25); or give it in HAPROXY_CLUSTER_PASSWORD or a password file instead.`));
   const username = optionUser ?? (decode(url.username, "user") || env.HAPROXY_CLUSTER_USER || undefined);
   const password = optionPassword ?? (decode(url.password, "password") || env.HAPROXY_CLUSTER_PASSWORD || undefined);
   if (password !== undefined && username === undefined) {
@@ -135,11 +130,12 @@ export function resolveMember(
 function resolveSsh(url: URL, options: TransportOptions, given: SshSecrets, env: NodeJS.ProcessEnv, bad: (why: string) => HcError): ResolvedMember {
   if (url.password) throw bad("an ssh member must not carry a password; use the SSH agent or a key file (--ssh-identity, HAPROXY_CLUSTER_SSH_IDENTITY).");
   if (url.search || url.hash) throw bad("an ssh member is ssh://[user@]host[:port]/path/to/admin.sock, with nothing after the path.");
-  const socketPath = decodeURIComponent(url.pathname);
+  const malformed = () => bad("the URL is not valid percent-encoding (write % as %25).");
+  const socketPath = percentDecoded(url.pathname, malformed);
   if (!url.hostname || socketPath === "/" || socketPath === "") throw bad("an ssh member needs a host and the socket's absolute path, e.g. ssh://haproxy@lb1/run/haproxy/admin.sock.");
   const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
   const port = url.port ? Number(url.port) : 22;
-  const user = decodeURIComponent(url.username) || env.USER || env.LOGNAME || "root";
+  const user = percentDecoded(url.username, malformed) || env.USER || env.LOGNAME || "root";
   const name = `ssh://${user}@${url.host}${socketPath}`;
   const passphraseFile = options.sshPassphraseFile ?? env.HAPROXY_CLUSTER_SSH_PASSPHRASE_FILE;
   let passphrase = given.passphrase ?? env.HAPROXY_CLUSTER_SSH_PASSPHRASE;
@@ -159,4 +155,13 @@ function resolveSsh(url: URL, options: TransportOptions, given: SshSecrets, env:
   };
   const sshSecrets = given.privateKey !== undefined || passphrase !== undefined ? { privateKey: given.privateKey, passphrase } : undefined;
   return { target: { kind: "ssh", name, host, port, path: socketPath, user }, options: resolved, sshSecrets };
+}
+
+/** `text` percent-decoded, or the error `malformed` makes (decodeURIComponent throws a bare URIError). */
+function percentDecoded(text: string, malformed: () => HcError): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw malformed();
+  }
 }

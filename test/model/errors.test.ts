@@ -182,7 +182,7 @@ describe("member errors", function () {
     });
 
     it("rejects specs it cannot use with a clear sentence", function () {
-      for (const spec of ["", "ftp://x/y", "tcp://host", "relative.sock", "unix:relative.sock"]) {
+      for (const spec of ["", "ftp://x/y", "tcp://host", "relative.sock", "unix:relative.sock", "ssh://lb1/run/a%zz.sock", "ssh://de%zzploy@lb1/run/a.sock"]) {
         assert.throws(() => new Member(spec), (e: unknown) => e instanceof HcError && e.code === "HC_BAD_SPEC");
       }
       assert.throws(() => new Member("http://lb1/stats", { timeoutSeconds: -1 }), /timeoutSeconds/);
