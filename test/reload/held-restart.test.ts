@@ -7,11 +7,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { startAppServer, type AppServer } from "../support/app-server";
-import { startHaproxy, type HaproxyInstance, type StatRow } from "../support/haproxy";
+import { checkedUp, startHaproxy, type HaproxyInstance } from "../support/haproxy";
 import { memberSpec } from "../support/member-specs";
 import { show, startCli } from "../cli/helpers";
 
-const checkedUp = (row: StatRow): boolean => row.status === "UP" && row.check_status.replace(/^\* /, "") === "L7OK";
 
 describe("the held restart: drain … -- COMMAND", function () {
   this.timeout(90_000);

@@ -12,12 +12,11 @@ import { counterGrowth, reloadBetween } from "../../provider/model/reload";
 import { startAppServer, type AppServer } from "../support/app-server";
 import { pidAlive } from "../support/child";
 import { waitFor } from "../support/deadline";
-import { startHaproxy, type HaproxyOptions, type StatRow, type StatWatch } from "../support/haproxy";
+import { checkedUp, startHaproxy, type HaproxyOptions, type StatWatch } from "../support/haproxy";
 import { startMasterWorker } from "../support/haproxy-master";
 import { memberSpec } from "../support/member-specs";
 
 const BACKEND = "myapp";
-const checkedUp = (row: StatRow): boolean => row.status === "UP" && row.check_status.replace(/^\* /, "") === "L7OK";
 
 /** What these tests need of a rig HAProxy, whichever way it reloads. */
 interface ReloadingHaproxy extends StatWatch {

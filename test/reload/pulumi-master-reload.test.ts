@@ -9,12 +9,11 @@ import { strict as assert } from "node:assert";
 import { readinessGate, serverDrain } from "../../provider/pulumi/impl";
 import { heldSteps, releaseSteps } from "../../provider/pulumi/impl/step-holds";
 import { startAppServer, type AppServer } from "../support/app-server";
-import type { StatRow } from "../support/haproxy";
+import { checkedUp } from "../support/haproxy";
 import { startMasterWorker, type MasterWorkerHaproxy } from "../support/haproxy-master";
 
 const BACKEND = "myapp";
 const SERVERS = ["server1", "server2", "server3"];
-const checkedUp = (row: StatRow): boolean => row.status === "UP" && row.check_status.replace(/^\* /, "") === "L7OK";
 
 describe("Pulumi resources across a reload through the master CLI", function () {
   this.timeout(90_000);

@@ -3,7 +3,7 @@
 import { startAppServer, type AppServer } from "./app-server";
 import type { CheckSpec } from "./haproxy-config";
 import { startHaproxy, type HaproxyInstance } from "./haproxy-process";
-import type { StatRow } from "./stat-csv";
+import { checkedUp } from "./stat-csv";
 
 export interface ClusterOptions {
   /** Number of HAProxy instances, named lb1..lbN. */
@@ -54,7 +54,6 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     cluster.lbs = lbs;
     // A checked server starts as "UP 1/2" before any check (check_status INI); with fall 1
     // it would read "UP" untested, so a passed check is required as well.
-    const checkedUp = (row: StatRow): boolean => row.status === "UP" && row.check_status.replace(/^\* /, "") === "L7OK";
     await Promise.all(lbs.flatMap((lb) => apps.map((app) => lb.waitForRow(backend, app.name, checkedUp, options.upTimeoutMs ?? 15_000))));
     return cluster;
   } catch (error) {

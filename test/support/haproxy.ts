@@ -2,5 +2,5 @@
 export { startHaproxy, type HaproxyInstance } from "./haproxy-process";
 export { startCluster, type Cluster, type ClusterOptions } from "./cluster";
 export type { BackendSpec, CheckSpec, HaproxyOptions, ServerSpec } from "./haproxy-config";
-export type { StatRow } from "./stat-csv";
+export { checkedUp, type StatRow } from "./stat-csv";
 export type { StatWatch } from "./stat-watch";

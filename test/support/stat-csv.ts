@@ -3,6 +3,9 @@
 
 export type StatRow = Readonly<Record<string, string>>;
 
+/** UP with a passing layer-7 check (`* L7OK` while the check is running): the rig's "serving" for waits. */
+export const checkedUp = (row: StatRow): boolean => row.status === "UP" && row.check_status.replace(/^\* /, "") === "L7OK";
+
 /** Splits CSV into rows of cells, honouring quotes (a quoted cell may hold commas and newlines). */
 function cells(text: string): string[][] {
   const rows: string[][] = [];
