@@ -6,6 +6,7 @@ export { HcError, HcPartialFailure, isHcError } from "./errors";
 export type { HcErrorCode, HcErrorDetails } from "./errors";
 export { resolveMember, redactUrl } from "./member/spec";
 export { checkMemberOptions, DEFAULT_REQUEST_TIMEOUT_SECONDS } from "./member/options";
+export { DEFAULTS, LIMITS } from "./policy";
 export type { MemberOptionsInput, MemberKind } from "./member/spec";
 export { Member } from "./model/member";
 export type { ServerAction, SnapshotOptions } from "./model/member";

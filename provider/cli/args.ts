@@ -3,6 +3,7 @@
 
 import * as fs from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { DEFAULTS } from "../policy";
 import { UsageError } from "./exit";
 
 export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
@@ -41,7 +42,7 @@ export const GLOBAL_HELP = `Members (every command):
   --password-file FILE        stats page password, first line of FILE (else from the URL or
                               $HAPROXY_CLUSTER_PASSWORD); there is no --password flag on
                               purpose: it would land in shell history and ps output
-  --request-timeout SECONDS   deadline for one request to one member (default 5)
+  --request-timeout SECONDS   deadline for one request to one member (default ${DEFAULTS.requestTimeoutSeconds})
   --ca FILE                   PEM CA certificate(s) to trust for https members
   --insecure-skip-tls-verify  do not verify https certificates (anyone on the path can
                               then read the password and change servers)

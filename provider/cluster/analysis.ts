@@ -15,24 +15,24 @@ import { counterDelta, readServerCounters, windowMeanMs, type ServerCounters } f
 import { sleep } from "./sleep";
 
 export interface AnalysisThresholds {
-  /** Seconds the server is watched. Default 30. */
+  /** Seconds the server is watched. Default {@link ANALYSIS_DEFAULTS.bakeSeconds}. */
   bakeSeconds?: number;
-  /** The window extends up to this while fewer than minRequests arrived, seconds. Default 3 × bakeSeconds. */
+  /** The window extends up to this while fewer than minRequests arrived, seconds. Default {@link ANALYSIS_DEFAULTS.timeoutFactor} × bakeSeconds. */
   timeoutSeconds?: number;
-  /** Requests the server must answer (summed over members) before any verdict. Default 100. */
+  /** Requests the server must answer (summed over members) before any verdict. Default {@link ANALYSIS_DEFAULTS.minRequests}. */
   minRequests?: number;
-  /** Absolute ceiling on the server's error percentage. Default 5. */
+  /** Absolute ceiling on the server's error percentage. Default {@link ANALYSIS_DEFAULTS.maxErrorPercent}. */
   maxErrorPercent?: number;
-  /** Percentage points the server's error percentage may exceed its peers'. Default 1. */
+  /** Percentage points the server's error percentage may exceed its peers'. Default {@link ANALYSIS_DEFAULTS.maxErrorPercentOverPeers}. */
   maxErrorPercentOverPeers?: number;
-  /** The server's mean response time may be at most this factor × its peers'. Default 2. */
+  /** The server's mean response time may be at most this factor × its peers'. Default {@link ANALYSIS_DEFAULTS.responseTimeFactor}. */
   responseTimeFactor?: number;
-  /** Peers' response time is taken as at least this, milliseconds. Default 20. */
+  /** Peers' response time is taken as at least this, milliseconds. Default {@link ANALYSIS_DEFAULTS.responseTimeFloorMs}. */
   responseTimeFloorMs?: number;
 }
 
 export interface AnalysisOptions extends AnalysisThresholds {
-  /** Seconds between two reads of every member. Default 1. */
+  /** Seconds between two reads of every member. Default {@link ANALYSIS_DEFAULTS.intervalSeconds}. */
   intervalSeconds?: number;
   /** A read taken when the server came back: the window starts there instead of now. */
   baseline?: ClusterSnapshot;

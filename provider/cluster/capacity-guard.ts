@@ -4,13 +4,14 @@
 // a member that cannot be read fails closed; `force` overrides.
 
 import { HcError, type HcErrorCode } from "../errors";
+import { DEFAULTS } from "../policy";
 import type { ClusterSnapshot } from "./cluster-snapshot";
 
-/** Other servers that must keep serving on every member after a removal. */
-export const DEFAULT_MIN_OTHER_SERVING = 1;
+/** Other servers that must keep serving on every member after a removal (policy.ts). */
+export const DEFAULT_MIN_OTHER_SERVING = DEFAULTS.minOtherServing;
 
 export interface CapacityGuardOptions {
-  /** Other servers that must keep serving on every member. Default 1. */
+  /** Other servers that must keep serving on every member. Default {@link DEFAULTS.minOtherServing}. */
   minOtherServing?: number;
   /** Skip the guard: take the servers out whatever is left. Default false. */
   force?: boolean;

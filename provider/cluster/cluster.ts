@@ -3,7 +3,8 @@
 
 import { HcError, HcPartialFailure, asHcError, joinSentences, type HcErrorCode } from "../errors";
 import type { MemberOptionsInput } from "../member/spec";
-import { DEFAULT_THRESHOLD_PERCENT, type Capacity } from "../model/backend";
+import { type Capacity } from "../model/backend";
+import { DEFAULTS } from "../policy";
 import { Member, type SnapshotOptions } from "../model/member";
 import type { Snapshot } from "../model/snapshot";
 import { ClusterSnapshot } from "./cluster-snapshot";
@@ -25,7 +26,7 @@ export interface MemberCheck {
 export type MemberCondition = (snapshot: Snapshot) => boolean | MemberCheck;
 
 export interface PollOptions {
-  /** Seconds between the starts of two reads. Default 2. */
+  /** Seconds between the starts of two reads. Default {@link DEFAULTS.intervalSeconds}. */
   intervalSeconds?: number;
   /** Stops the polling (the promise resolves). */
   signal?: AbortSignal;
@@ -34,9 +35,9 @@ export interface PollOptions {
 }
 
 export interface WaitOptions extends PollOptions {
-  /** Consecutive polls on which the condition must hold on every member. Default 3. */
+  /** Consecutive polls on which the condition must hold on every member. Default {@link DEFAULTS.minChecks}. */
   minChecks?: number;
-  /** Hard deadline for the whole wait, in seconds. Default 300. */
+  /** Hard deadline for the whole wait, in seconds. Default {@link DEFAULTS.waitTimeoutSeconds}. */
   timeoutSeconds?: number;
   /** Called after every poll. */
   onProgress?: (progress: WaitProgress) => void;
@@ -156,7 +157,7 @@ export class Cluster {
    */
   async poll(fn: (snapshot: ClusterSnapshot, transitions: Transition[]) => unknown, options: PollOptions = {}): Promise<void> {
     checkNumericOptions("poll", options, ["intervalSeconds"]);
-    const intervalMs = (options.intervalSeconds ?? 2) * 1000;
+    const intervalMs = (options.intervalSeconds ?? DEFAULTS.intervalSeconds) * 1000;
     let previous: ClusterSnapshot | undefined;
     while (!options.signal?.aborted) {
       const started = Date.now();
@@ -180,9 +181,9 @@ export class Cluster {
    */
   async waitUntil(condition: MemberCondition, options: WaitOptions = {}): Promise<WaitResult> {
     checkNumericOptions("waitUntil", options, ["minChecks", "intervalSeconds", "timeoutSeconds"]);
-    const minChecks = options.minChecks ?? 3;
-    const intervalMs = (options.intervalSeconds ?? 2) * 1000;
-    const timeoutMs = (options.timeoutSeconds ?? 300) * 1000;
+    const minChecks = options.minChecks ?? DEFAULTS.minChecks;
+    const intervalMs = (options.intervalSeconds ?? DEFAULTS.intervalSeconds) * 1000;
+    const timeoutMs = (options.timeoutSeconds ?? DEFAULTS.waitTimeoutSeconds) * 1000;
     const what = options.description ?? "the condition";
     const backends = options.backends ?? (options.snapshot?.backend !== undefined ? [options.snapshot.backend] : []);
     const start = Date.now();
@@ -266,7 +267,7 @@ export class Cluster {
   /** Waits until the backend is rolling-restart safe on every member (see `waitUntil`). */
   async waitUntilRollingRestartable(backend: string, options: WaitOptions & { thresholdPercent?: number } = {}): Promise<WaitResult> {
     checkNumericOptions("waitUntilRollingRestartable", options, ["thresholdPercent", "minChecks", "intervalSeconds", "timeoutSeconds"]);
-    const threshold = options.thresholdPercent ?? DEFAULT_THRESHOLD_PERCENT;
+    const threshold = options.thresholdPercent ?? DEFAULTS.thresholdPercent;
     return this.waitUntil((snap) => rollingRestartCheck(snap, backend, threshold), {
       description: `${backend} rolling-restart safe (${threshold}%)`,
       ...options,

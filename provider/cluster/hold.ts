@@ -10,6 +10,7 @@ import { asHcError } from "../errors";
 import type { Member } from "../model/member";
 import { reloadBetween } from "../model/reload";
 import type { Snapshot } from "../model/snapshot";
+import { DEFAULTS } from "../policy";
 import type { Cluster } from "./cluster";
 import type { ClusterSnapshot } from "./cluster-snapshot";
 import { sleep } from "./sleep";
@@ -33,12 +34,8 @@ export interface ServerHoldOptions {
   onWarning?: (message: string) => void;
 }
 
-/**
- * How often a hold that runs on its own (the held restart, a RollingDeploy step) reads the
- * cluster, in seconds: a reload that undoes the held state is seen at the next read and
- * the state applied again at once, so within this interval plus one read and one write.
- */
-export const HOLD_INTERVAL_SECONDS = 1;
+/** How often a hold that runs on its own reads the cluster, in seconds (policy.ts says why). */
+export const HOLD_INTERVAL_SECONDS = DEFAULTS.holdIntervalSeconds;
 
 export class ServerHold {
   /** The last read of each member: its process identity and counters. */

@@ -4,9 +4,10 @@
 // command passes here, and zod costs the CLI's start-up about 90 ms (see member/options).
 
 import { HcError } from "../errors";
+import { LIMITS } from "../policy";
 
-/** Polling faster than this only loads HAProxy: 20 reads a second per member at most. */
-export const MIN_INTERVAL_SECONDS = 0.05;
+/** Polling faster than this only loads HAProxy (policy.ts). */
+export const MIN_INTERVAL_SECONDS = LIMITS.minIntervalSeconds;
 
 // Like zod's z.number(): NaN and the infinities are not numbers here.
 const isNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);

@@ -8,6 +8,7 @@ import type { Backend } from "../model/backend";
 import type { Member, ServerAction, SnapshotOptions } from "../model/member";
 import type { Server } from "../model/server";
 import type { Snapshot } from "../model/snapshot";
+import { DEFAULTS } from "../policy";
 import { formatWeight, type Weight } from "../transport/types";
 import { checkCapacity, type CapacityGuardOptions } from "./capacity-guard";
 import { Cluster, type MemberCheck, type WaitOptions } from "./cluster";
@@ -21,7 +22,7 @@ export type ClusterServerAction = ServerAction | "weight" | "shutdown-sessions";
 export interface ServerActionOptions extends CapacityGuardOptions {
   /** Wait until every member shows the new state (for `ready`: serving on fresh checks). */
   wait?: boolean;
-  /** Deadline of that wait, seconds. Default 120. */
+  /** Deadline of that wait, seconds. Default {@link DEFAULTS.actionTimeoutSeconds}. */
   timeoutSeconds?: number;
   /** Seconds between reads while waiting. Default 0.5. */
   intervalSeconds?: number;
@@ -175,7 +176,7 @@ export async function applyToTargets(
         await waiting.waitUntil((snap) => targetsReached(snap, targets, action), {
           minChecks: 1,
           intervalSeconds: options.intervalSeconds ?? 0.5,
-          timeoutSeconds: options.timeoutSeconds ?? 120,
+          timeoutSeconds: options.timeoutSeconds ?? DEFAULTS.actionTimeoutSeconds,
           snapshot: read,
           backends,
           description: `${subject} to be ${describeGoal(action)} on every member`,
@@ -451,7 +452,7 @@ function describeGoal(action: ClusterServerAction): string {
 export type SessionsDeadlinePolicy = "fail" | "proceed" | "shutdown";
 
 export interface DrainSessionsOptions {
-  /** Deadline for sessions and queue to reach 0, seconds. Default 60. */
+  /** Deadline for sessions and queue to reach 0, seconds. Default {@link DEFAULTS.sessionsTimeoutSeconds}. */
   timeoutSeconds?: number;
   intervalSeconds?: number;
   /**
@@ -494,7 +495,7 @@ export async function waitForSessions(cluster: Cluster, backend: string, servers
     await cluster.waitUntil(idle, {
       minChecks: 1,
       intervalSeconds: options.intervalSeconds ?? 0.5,
-      timeoutSeconds: options.timeoutSeconds ?? 60,
+      timeoutSeconds: options.timeoutSeconds ?? DEFAULTS.sessionsTimeoutSeconds,
       snapshot: { backend },
       backends: [backend],
       description: `${backend}/${names.join(",")} to have no sessions`,

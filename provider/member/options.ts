@@ -4,10 +4,12 @@
 // 90 ms (all of its locales) against a one-shot `check`'s whole budget of about 2× a bare
 // `node -e 0`; zod stays where Pulumi inputs enter (pulumi/impl/inputs.ts).
 
+import { DEFAULTS, LIMITS } from "../policy";
+
 /** One request's deadline (connect, headers and whole body) when none is given, in seconds. */
-export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 5;
-/** Largest answer accepted when none is given, in bytes: 10,000 servers are about 5 MiB. */
-export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_REQUEST_TIMEOUT_SECONDS = DEFAULTS.requestTimeoutSeconds;
+/** Largest answer accepted when none is given, in bytes. */
+export const DEFAULT_MAX_RESPONSE_BYTES = DEFAULTS.maxResponseBytes;
 
 /** Options for one member, or for all members of a cluster. */
 export interface MemberOptionsInput {
@@ -15,9 +17,9 @@ export interface MemberOptionsInput {
   username?: string;
   /** Stats page password. Default: from the URL, else `HAPROXY_CLUSTER_PASSWORD`. */
   password?: string;
-  /** Deadline for one request: connect, headers and whole body, in seconds (above 0, at most 3600). Default 5. */
+  /** Deadline for one request: connect, headers and whole body, in seconds (above 0, at most {@link LIMITS.maxRequestTimeoutSeconds}). Default {@link DEFAULTS.requestTimeoutSeconds}. */
   timeoutSeconds?: number;
-  /** Largest answer accepted, in bytes. Default 64 MiB. */
+  /** Largest answer accepted, in bytes. Default {@link DEFAULTS.maxResponseBytes} (64 MiB). */
   maxResponseBytes?: number;
   /** PEM CA certificate(s) to trust for https members (replaces the system store). */
   caPem?: string;
@@ -75,7 +77,7 @@ const flag: Rule = { ok: (v) => typeof v === "boolean", says: "true or false" };
 const RULES: { readonly [K in keyof MemberOptionsInput]-?: Rule } = {
   username: text,
   password: text,
-  timeoutSeconds: { ok: (v) => typeof v === "number" && Number.isFinite(v) && v > 0 && v <= 3600, says: "a number of seconds above 0 and at most 3600" },
+  timeoutSeconds: { ok: (v) => typeof v === "number" && Number.isFinite(v) && v > 0 && v <= LIMITS.maxRequestTimeoutSeconds, says: `a number of seconds above 0 and at most ${LIMITS.maxRequestTimeoutSeconds}` },
   maxResponseBytes: { ok: (v) => Number.isSafeInteger(v) && (v as number) > 0, says: "a whole number of bytes above 0" },
   caPem: text,
   caFile: text,

@@ -2,10 +2,12 @@
 // serving, its load, and whether it can lose a server to a rolling restart.
 
 import { HcError } from "../errors";
+import { DEFAULTS } from "../policy";
 import type { StatsTable } from "../stats/csv";
 import { StatsRow, type Server } from "./server";
 
-export const DEFAULT_THRESHOLD_PERCENT = 80;
+/** Share of the capacity servers that must serve for a rolling restart, in percent (policy.ts). */
+export const DEFAULT_THRESHOLD_PERCENT = DEFAULTS.thresholdPercent;
 
 /** serving / total, over the servers that count for capacity (see `Backend.capacityServers`). */
 export interface Capacity {

@@ -1,6 +1,7 @@
 // The inputs every resource and function of this package takes to reach the cluster.
 
 import * as pulumi from "@pulumi/pulumi";
+import type { DEFAULTS } from "../policy";
 
 export interface ClusterConnectionArgs {
   /**
@@ -16,7 +17,7 @@ export interface ClusterConnectionArgs {
    * secret. Default: `HAPROXY_CLUSTER_PASSWORD` in the environment of `pulumi`.
    */
   password?: pulumi.Input<string>;
-  /** Deadline of one request to one member, in seconds. Default 5. */
+  /** Deadline of one request to one member, in seconds. Default {@link DEFAULTS.requestTimeoutSeconds}. */
   requestTimeoutSeconds?: pulumi.Input<number>;
   /** PEM CA certificate(s) trusted for https members. */
   caPem?: pulumi.Input<string>;

@@ -2,6 +2,7 @@
 // Resources that `dependsOn` the gate run only after it passed.
 
 import * as pulumi from "@pulumi/pulumi";
+import type { ANALYSIS_DEFAULTS, DEFAULTS } from "../policy";
 import { connectionProps, withSecretPassword, type ClusterConnectionArgs } from "./connection";
 import { readinessGateProvider } from "./providers";
 import type { ClusterHealth } from "./impl/health";
@@ -12,21 +13,21 @@ import type { AnalysisVerdict } from "../cluster/analysis";
  * counters on every member. Defaults live in one place (`ANALYSIS_DEFAULTS`).
  */
 export interface GateAnalysisArgs {
-  /** Seconds each server is watched once back. Default 30. */
+  /** Seconds each server is watched once back. Default {@link ANALYSIS_DEFAULTS.bakeSeconds}. */
   bakeSeconds?: pulumi.Input<number>;
-  /** While fewer than minRequests arrived the window extends up to this, seconds. Default 3 × bakeSeconds. */
+  /** While fewer than minRequests arrived the window extends up to this, seconds. Default {@link ANALYSIS_DEFAULTS.timeoutFactor} × bakeSeconds. */
   timeoutSeconds?: pulumi.Input<number>;
-  /** Requests (all members together) before any verdict. Default 100. */
+  /** Requests (all members together) before any verdict. Default {@link ANALYSIS_DEFAULTS.minRequests}. */
   minRequests?: pulumi.Input<number>;
-  /** Ceiling on the server's error rate (5xx + eresp + econ over its requests), percent. Default 5. */
+  /** Ceiling on the server's error rate (5xx + eresp + econ over its requests), percent. Default {@link ANALYSIS_DEFAULTS.maxErrorPercent}. */
   maxErrorPercent?: pulumi.Input<number>;
-  /** Points its error rate may exceed its peers' over the same window. Default 1. */
+  /** Points its error rate may exceed its peers' over the same window. Default {@link ANALYSIS_DEFAULTS.maxErrorPercentOverPeers}. */
   maxErrorPercentOverPeers?: pulumi.Input<number>;
-  /** Its mean response time may be at most this factor × its peers'. Default 2. */
+  /** Its mean response time may be at most this factor × its peers'. Default {@link ANALYSIS_DEFAULTS.responseTimeFactor}. */
   responseTimeFactor?: pulumi.Input<number>;
-  /** Peers' response time is taken as at least this, milliseconds. Default 20. */
+  /** Peers' response time is taken as at least this, milliseconds. Default {@link ANALYSIS_DEFAULTS.responseTimeFloorMs}. */
   responseTimeFloorMs?: pulumi.Input<number>;
-  /** Seconds between reads of every member. Default 1. */
+  /** Seconds between reads of every member. Default {@link ANALYSIS_DEFAULTS.intervalSeconds}. */
   intervalSeconds?: pulumi.Input<number>;
   /**
    * On a regression: `fail` (the gate fails with the verdict; the server keeps serving)
@@ -39,13 +40,13 @@ export interface GateAnalysisArgs {
 
 export interface ClusterReadinessGateArgs extends ClusterConnectionArgs {
   backend: pulumi.Input<string>;
-  /** Share of the backend's active servers that must be serving on every member, in percent. Default 80. */
+  /** Share of the backend's active servers that must be serving on every member, in percent. Default {@link DEFAULTS.thresholdPercent}. */
   thresholdPercent?: pulumi.Input<number>;
-  /** Consecutive passing checks required. Default 3. */
+  /** Consecutive passing checks required. Default {@link DEFAULTS.minChecks}. */
   minChecks?: pulumi.Input<number>;
-  /** Seconds between checks. Default 2. */
+  /** Seconds between checks. Default {@link DEFAULTS.intervalSeconds}. */
   intervalSeconds?: pulumi.Input<number>;
-  /** Hard deadline of the whole gate (putting servers back included), in seconds. Default 300. */
+  /** Hard deadline of the whole gate (putting servers back included), in seconds. Default {@link DEFAULTS.waitTimeoutSeconds}. */
   timeoutSeconds?: pulumi.Input<number>;
   /**
    * Servers to put back first, on fresh health checks (exactly as `haproxy-cluster ready

@@ -4,6 +4,7 @@
 // Changing `triggers` (e.g. the version) makes the next `pulumi up` run the chain again.
 
 import * as pulumi from "@pulumi/pulumi";
+import type { DEFAULTS } from "../policy";
 import type { ClusterConnectionArgs } from "./connection";
 import type { AnalysisVerdict } from "../cluster/analysis";
 import { ClusterReadinessGate, type ClusterReadinessGateArgs, type GateAnalysisArgs } from "./readiness-gate";
@@ -22,7 +23,7 @@ export interface RollingDeployArgs extends ClusterConnectionArgs {
   batchSize?: number;
   /** Any values (e.g. `[version]`); a change runs the whole chain again on the next `pulumi up`. */
   triggers?: pulumi.Input<unknown[]>;
-  /** Gate settings (threshold 80%, 3 checks, 2 s interval, 300 s deadline by default). */
+  /** Gate settings (defaults: those of ClusterReadinessGate, from {@link DEFAULTS}). */
   gate?: Pick<ClusterReadinessGateArgs, "thresholdPercent" | "minChecks" | "intervalSeconds" | "timeoutSeconds">;
   /**
    * Judge each server once it is back, before the next is touched (see
@@ -31,7 +32,7 @@ export interface RollingDeployArgs extends ClusterConnectionArgs {
    */
   analysis?: GateAnalysisArgs;
   /** Drain settings for every step. */
-  drain?: Pick<ServerDrainArgs, "mode" | "waitForSessions" | "sessionsTimeoutSeconds" | "onSessionsTimeout" | "minOtherServing" | "force">;
+  drain?: Pick<ServerDrainArgs, "mode" | "drainTimeoutSeconds" | "waitForSessions" | "sessionsTimeoutSeconds" | "onSessionsTimeout" | "minOtherServing" | "force">;
 }
 
 export class RollingDeploy extends pulumi.ComponentResource {

@@ -2,6 +2,7 @@
 // on every member. Deleting it puts the server back, on fresh health checks.
 
 import * as pulumi from "@pulumi/pulumi";
+import type { DEFAULTS } from "../policy";
 import { connectionProps, withSecretPassword, type ClusterConnectionArgs } from "./connection";
 import { serverDrainProvider } from "./providers";
 
@@ -12,9 +13,14 @@ export interface ServerDrainArgs extends ClusterConnectionArgs {
   server: pulumi.Input<string>;
   /** `drain` (no new sessions; persistent ones continue) or `maint` (no traffic at all). Default `drain`. */
   mode?: pulumi.Input<"drain" | "maint">;
+  /**
+   * Deadline for the drain (or maint) to be seen on every member, in seconds. Default
+   * {@link DEFAULTS.actionTimeoutSeconds}, as the CLI's `drain --wait` and the library.
+   */
+  drainTimeoutSeconds?: pulumi.Input<number>;
   /** After taking it out, wait until the server has no session and no queued request on any member. Default false. */
   waitForSessions?: pulumi.Input<boolean>;
-  /** Deadline of that wait, in seconds. Default 60. */
+  /** Deadline of that wait, in seconds. Default {@link DEFAULTS.sessionsTimeoutSeconds}. */
   sessionsTimeoutSeconds?: pulumi.Input<number>;
   /**
    * What happens at the sessions deadline: `fail` (the create fails; the server stays out
@@ -22,12 +28,12 @@ export interface ServerDrainArgs extends ClusterConnectionArgs {
    * `shutdown` (kill the remaining sessions, then succeed). Default `fail`.
    */
   onSessionsTimeout?: pulumi.Input<"fail" | "proceed" | "shutdown">;
-  /** On delete: deadline for the server to be serving again on fresh checks on every member, in seconds. Default 120. */
+  /** On delete: deadline for the server to be serving again on fresh checks on every member, in seconds. Default {@link DEFAULTS.actionTimeoutSeconds}. */
   restoreTimeoutSeconds?: pulumi.Input<number>;
   /**
    * Capacity guard: refuse to take the server out unless at least this many OTHER
    * servers of the backend keep serving on every member. It looks at the backend after
-   * the removal, so the default 1 lets a healthy 3-server backend lose one. Default 1.
+   * the removal, so a minimum of 1 lets a healthy 3-server backend lose one. Default {@link DEFAULTS.minOtherServing}.
    */
   minOtherServing?: pulumi.Input<number>;
   /** Skip the capacity guard. Default false. */

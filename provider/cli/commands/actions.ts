@@ -4,6 +4,7 @@
 
 import type { ClusterServerAction, DrainSessionsResult, ServerActionReport } from "../../cluster/server-actions";
 import type { WaitProgress } from "../../cluster/cluster";
+import { DEFAULTS } from "../../policy";
 import type { Weight } from "../../transport/types";
 import { numberOption, requireOne, stringList, type CommandSpec, type OptionSpec } from "../args";
 import type { Context } from "../context";
@@ -22,9 +23,9 @@ const GUARD = `
   --force              skip the capacity guard: take the servers out even if fewer than
                        --min-other-serving other servers keep serving on some member
   --min-other-serving N  other servers that must keep serving in each backend on every
-                       member, or nothing changes (default 1)`;
+                       member, or nothing changes (default ${DEFAULTS.minOtherServing})`;
 const WAIT = `  --wait               wait until every member shows the new state
-  --timeout SECONDS    deadline of that wait (default 120); the deadline of one request
+  --timeout SECONDS    deadline of that wait (default ${DEFAULTS.actionTimeoutSeconds}); the deadline of one request
                        is --request-timeout`;
 const JSON_HELP = `  --json               the per-member report as JSON on stdout`;
 const EXIT = `Exit status: 0 done; 2 the wait reached its deadline (the change stays applied), or
@@ -80,7 +81,7 @@ export const specs: CommandSpec[] = [
       `
   --sessions           then wait until the servers have no session and no queued request
                        on any member
-  --sessions-timeout SECONDS  deadline of that wait (default 60); at the deadline:
+  --sessions-timeout SECONDS  deadline of that wait (default ${DEFAULTS.sessionsTimeoutSeconds}); at the deadline:
                        fail with exit 2, the servers staying drained (default), or
   --shutdown-sessions  kill the remaining sessions and succeed, or
   --proceed            succeed with a warning naming the sessions left
@@ -89,7 +90,7 @@ export const specs: CommandSpec[] = [
                        a member that reloads meanwhile; when it succeeds, put them back
                        on fresh health checks and wait (like ready --wait); when it
                        fails, they stay drained and the exit status is 2
-  --ready-timeout SECONDS  deadline of that last wait (default 120)`,
+  --ready-timeout SECONDS  deadline of that last wait (default ${DEFAULTS.actionTimeoutSeconds})`,
     );
     s.options = { ...s.options, sessions: { type: "boolean" }, "sessions-timeout": { type: "string" }, "shutdown-sessions": { type: "boolean" }, proceed: { type: "boolean" }, "ready-timeout": { type: "string" } };
     s.takesCommand = true;
@@ -178,7 +179,7 @@ export async function run(ctx: Context): Promise<ExitCode> {
   const timeoutSeconds = numberOption(ctx.values, "timeout", { above: 0 });
   const guard = guardOptions(ctx);
   const sessions = ctx.flag("sessions") || ctx.values["sessions-timeout"] !== undefined || ctx.flag("shutdown-sessions") || ctx.flag("proceed");
-  const sessionsTimeoutSeconds = numberOption(ctx.values, "sessions-timeout", { above: 0 }) ?? 60;
+  const sessionsTimeoutSeconds = numberOption(ctx.values, "sessions-timeout", { above: 0 }) ?? DEFAULTS.sessionsTimeoutSeconds;
   if (ctx.flag("shutdown-sessions") && ctx.flag("proceed")) throw new UsageError("choose one of --shutdown-sessions and --proceed: what happens when sessions remain at the deadline.");
   const baking = action === "ready" || action === "enable" ? bakeRequest(ctx, false) : undefined;
   if (baking && (!ctx.flag("wait") || servers.length !== 1)) throw new UsageError(`--bake-seconds judges one server once it is back: use it with --wait and one --server.`);
@@ -264,7 +265,7 @@ async function runHeld(ctx: Context, cluster: Awaited<ReturnType<Context["cluste
   try {
     const back = await applyServerAction(cluster, report.backend, report.servers, "ready", {
       wait: true,
-      timeoutSeconds: numberOption(ctx.values, "ready-timeout", { above: 0 }) ?? 120,
+      timeoutSeconds: numberOption(ctx.values, "ready-timeout", { above: 0 }) ?? DEFAULTS.actionTimeoutSeconds,
       onProgress: (p: WaitProgress) => ctx.out.info(progressLine(ctx.out, p)),
       onTransition: (t) => ctx.out.info(t.message),
       onWarning: (message) => ctx.out.warn(message),

@@ -2,6 +2,7 @@
 // the exit code is the state, and "could not tell" is always UNKNOWN.
 
 import type { ClusterSnapshot } from "../../cluster/cluster-snapshot";
+import { DEFAULTS } from "../../policy";
 import { numberOption, stringList, type CommandSpec } from "../args";
 import type { Context } from "../context";
 import { Exit, STATE_NAMES, UsageError, type ExitCode } from "../exit";
@@ -38,8 +39,8 @@ state is not OK, or always with --verbose. Perfdata per backend and member:
 
 Options:
   --backend B        check this backend (repeatable); default every backend with servers
-  --warning P        percent serving below which the state is WARNING (default 80)
-  --critical P       percent serving below which the state is CRITICAL (default 50)
+  --warning P        percent serving below which the state is WARNING (default ${DEFAULTS.thresholdPercent})
+  --critical P       percent serving below which the state is CRITICAL (default ${DEFAULTS.criticalPercent})
   --timeout SECONDS  deadline for each request (same as --request-timeout)
 
 Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.`,
@@ -58,8 +59,8 @@ export function statusLine(state: ExitCode, summary: string, perfdata: string[] 
 }
 
 export async function run(ctx: Context): Promise<ExitCode> {
-  const warning = numberOption(ctx.values, "warning", { min: 0, max: 100 }) ?? 80;
-  const critical = numberOption(ctx.values, "critical", { min: 0, max: 100 }) ?? 50;
+  const warning = numberOption(ctx.values, "warning", { min: 0, max: 100 }) ?? DEFAULTS.thresholdPercent;
+  const critical = numberOption(ctx.values, "critical", { min: 0, max: 100 }) ?? DEFAULTS.criticalPercent;
   if (critical > warning) throw new UsageError(`--critical (${critical}) must not be above --warning (${warning}): the state gets worse as fewer servers serve.`);
   const wanted = stringList(ctx.values, "backend");
   const cluster = await ctx.cluster();

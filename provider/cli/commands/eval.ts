@@ -29,7 +29,7 @@ prints its message on stderr and exits 3; anything else is printed (strings and
 numbers as they are, objects, arrays and Maps as indented JSON) and exits 0.
 
 Examples:
-  haproxy-cluster -e 'await cluster.waitUntilRollingRestartable("myapp", { thresholdPercent: 80, minChecks: 3, timeoutSeconds: 300 }); return true'
+  haproxy-cluster -e 'await cluster.waitUntilRollingRestartable("myapp", { thresholdPercent: 90, minChecks: 5, timeoutSeconds: 600 }); return true'
   haproxy-cluster -e 'for (;;) { print(await cluster.rate("myapp")); await sleep(1) }'
   haproxy-cluster -e 'await cluster.eachMember((member) => member.disable("myapp", "server3"))'
 

@@ -2,6 +2,7 @@
 // polls in a row, printing progress and status changes on stderr.
 
 import type { WaitProgress } from "../../cluster/cluster";
+import { DEFAULTS } from "../../policy";
 import { numberOption, stringList, type CommandSpec } from "../args";
 import type { Context } from "../context";
 import { Exit, UsageError, type ExitCode } from "../exit";
@@ -22,10 +23,10 @@ prints serving/total and percent per member on stderr, and every status change
 
 Options:
   --backend B          backend to wait for (repeatable, at least one)
-  --threshold P        percent of capacity servers that must serve (default 80)
-  --min-checks N       consecutive passing polls required (default 3)
-  --interval SECONDS   time between the starts of two polls (default 2)
-  --timeout SECONDS    deadline for the whole wait (default 300); the deadline of one
+  --threshold P        percent of capacity servers that must serve (default ${DEFAULTS.thresholdPercent})
+  --min-checks N       consecutive passing polls required (default ${DEFAULTS.minChecks})
+  --interval SECONDS   time between the starts of two polls (default ${DEFAULTS.intervalSeconds})
+  --timeout SECONDS    deadline for the whole wait (default ${DEFAULTS.waitTimeoutSeconds}); the deadline of one
                        request is --request-timeout
   --json               on stdout, the last poll's verdict per member
 
@@ -45,10 +46,10 @@ read some member, or a name is unknown, or the credentials are refused.`,
 export async function run(ctx: Context): Promise<ExitCode> {
   const backends = stringList(ctx.values, "backend");
   if (backends.length === 0) throw new UsageError("wait needs --backend B; run haproxy-cluster wait --help.");
-  const thresholdPercent = numberOption(ctx.values, "threshold", { min: 0, max: 100 }) ?? 80;
-  const minChecks = numberOption(ctx.values, "min-checks", { min: 1, integer: true }) ?? 3;
-  const intervalSeconds = numberOption(ctx.values, "interval", { above: 0 }) ?? 2;
-  const timeoutSeconds = numberOption(ctx.values, "timeout", { above: 0 }) ?? 300;
+  const thresholdPercent = numberOption(ctx.values, "threshold", { min: 0, max: 100 }) ?? DEFAULTS.thresholdPercent;
+  const minChecks = numberOption(ctx.values, "min-checks", { min: 1, integer: true }) ?? DEFAULTS.minChecks;
+  const intervalSeconds = numberOption(ctx.values, "interval", { above: 0 }) ?? DEFAULTS.intervalSeconds;
+  const timeoutSeconds = numberOption(ctx.values, "timeout", { above: 0 }) ?? DEFAULTS.waitTimeoutSeconds;
   const cluster = await ctx.cluster();
   const { isHcError } = await import("../../errors");
   const snapshot = backends.length === 1 ? { backend: backends[0]! } : { types: ["backend", "server"] as const };

@@ -3,7 +3,7 @@
 // backlog. Reading only, so it is safe during preview.
 
 import type { ClusterSnapshot } from "../../cluster/cluster-snapshot";
-import { DEFAULT_THRESHOLD_PERCENT } from "../../model/backend";
+import { DEFAULTS } from "../../policy";
 import { clusterFrom, healthSchema, parseInputs } from "./inputs";
 
 export interface BackendHealth {
@@ -24,14 +24,14 @@ export interface ClusterHealth {
   takenAt: string;
   /**
    * True when every member was read and, on each, every backend reported has servers and
-   * at least the threshold (default 80%) of them serving. Unlike `rollingRestartable`, a
+   * at least the threshold (default {@link DEFAULTS.thresholdPercent}%) of them serving. Unlike `rollingRestartable`, a
    * backend with every server down is not healthy.
    */
   healthy: boolean;
   members: Array<{ member: string; ok: boolean; error?: string; backends: BackendHealth[] }>;
 }
 
-export function healthOf(snap: ClusterSnapshot, backends?: readonly string[], thresholdPercent = DEFAULT_THRESHOLD_PERCENT): ClusterHealth {
+export function healthOf(snap: ClusterSnapshot, backends?: readonly string[], thresholdPercent: number = DEFAULTS.thresholdPercent): ClusterHealth {
   const members = snap.members.map((member) => {
     const s = snap.snapshots.get(member);
     if (!s) return { member, ok: false, error: snap.errors.get(member)?.message ?? "not read", backends: [] };

@@ -5,8 +5,8 @@ import { z } from "zod";
 import { Cluster } from "../../cluster/cluster";
 import { ANALYSIS_FAILURE_POLICIES, type AnalysisFailurePolicy } from "../../cluster/analysis-defaults";
 import { HcError } from "../../errors";
-import { DEFAULT_REQUEST_TIMEOUT_SECONDS } from "../../member/options";
 import { redactUrl } from "../../member/spec";
+import { DEFAULTS, LIMITS } from "../../policy";
 
 /** What the engine sends in place of a value it does not know yet (during preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -29,7 +29,7 @@ export const connectionSchema = z.object({
   members: memberList,
   username: z.string().optional(),
   password: z.string().optional(),
-  requestTimeoutSeconds: z.number().positive().default(DEFAULT_REQUEST_TIMEOUT_SECONDS),
+  requestTimeoutSeconds: z.number().positive().max(LIMITS.maxRequestTimeoutSeconds).default(DEFAULTS.requestTimeoutSeconds),
   caPem: z.string().optional(),
   dangerouslySkipTlsVerify: z.boolean().default(false),
   sshPrivateKey: z.string().optional(),
@@ -44,17 +44,18 @@ export const serverDrainSchema = connectionSchema.extend({
   server: z.string().min(1),
   mode: z.enum(["drain", "maint"]).default("drain"),
   waitForSessions: z.boolean().default(false),
-  sessionsTimeoutSeconds: z.number().positive().default(60),
+  drainTimeoutSeconds: z.number().positive().default(DEFAULTS.actionTimeoutSeconds),
+  sessionsTimeoutSeconds: z.number().positive().default(DEFAULTS.sessionsTimeoutSeconds),
   onSessionsTimeout: z.enum(["fail", "proceed", "shutdown"]).default("fail"),
-  restoreTimeoutSeconds: z.number().positive().default(120),
-  minOtherServing: z.number().int().min(0).default(1),
+  restoreTimeoutSeconds: z.number().positive().default(DEFAULTS.actionTimeoutSeconds),
+  minOtherServing: z.number().int().min(0).default(DEFAULTS.minOtherServing),
   force: z.boolean().default(false),
   abandonUnreachableMembers: z.boolean().default(false),
   lifetime: z.enum(["resource", "step"]).default("resource"),
   triggers: z.array(z.unknown()).optional(),
 });
 
-/** ClusterReadinessGate.analysis: judge each server put back (defaults: cluster/analysis-defaults.ts). */
+/** ClusterReadinessGate.analysis: judge each server put back (defaults: ANALYSIS_DEFAULTS in policy.ts). */
 export const analysisSchema = z
   .object({
     bakeSeconds: z.number().positive().optional(),
@@ -64,7 +65,7 @@ export const analysisSchema = z
     maxErrorPercentOverPeers: z.number().min(0).max(100).optional(),
     responseTimeFactor: z.number().positive().optional(),
     responseTimeFloorMs: z.number().min(0).optional(),
-    intervalSeconds: z.number().positive().optional(),
+    intervalSeconds: z.number().min(LIMITS.minIntervalSeconds).optional(),
     onFailure: z.enum(ANALYSIS_FAILURE_POLICIES as [AnalysisFailurePolicy, ...AnalysisFailurePolicy[]]).default("fail"),
     onNotEnoughTraffic: z.enum(["fail", "pass"]).default("fail"),
   })
@@ -72,10 +73,10 @@ export const analysisSchema = z
 
 export const readinessGateSchema = connectionSchema.extend({
   backend: z.string().min(1),
-  thresholdPercent: z.number().min(0).max(100).default(80),
-  minChecks: z.number().int().min(1).default(3),
-  intervalSeconds: z.number().positive().default(2),
-  timeoutSeconds: z.number().positive().default(300),
+  thresholdPercent: z.number().min(0).max(100).default(DEFAULTS.thresholdPercent),
+  minChecks: z.number().int().min(1).default(DEFAULTS.minChecks),
+  intervalSeconds: z.number().min(LIMITS.minIntervalSeconds).default(DEFAULTS.intervalSeconds),
+  timeoutSeconds: z.number().positive().default(DEFAULTS.waitTimeoutSeconds),
   readyServers: z.array(z.string().min(1)).default([]),
   analysis: analysisSchema.optional(),
   triggers: z.array(z.unknown()).optional(),

@@ -187,7 +187,7 @@ async function takeOut(cluster: Cluster, inputs: ServerDrainInputs, id: string, 
     // A reload while we wait undoes the drain on that member: the hold drains it again (and warns).
     const report = await applyServerAction(cluster, inputs.backend, inputs.server, inputs.mode, {
       wait: true,
-      timeoutSeconds: 30,
+      timeoutSeconds: inputs.drainTimeoutSeconds,
       force: inputs.force,
       minOtherServing: inputs.minOtherServing,
       onWarning: (m) => console.warn(m),
