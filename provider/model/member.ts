@@ -5,7 +5,7 @@ import * as util from "node:util";
 import { HcError } from "../errors";
 import { resolveMember, type MemberKind, type MemberOptionsInput, type ResolvedMember } from "../member/spec";
 import { createTransport } from "../transport";
-import type { StatsRowType, Transport, Weight } from "../transport/types";
+import type { FoldedRead, StatsRowType, Transport, Weight } from "../transport/types";
 import { Snapshot } from "./snapshot";
 
 /** The admin actions a user asks for; `enable`/`disable` are the original tool's names for ready/maint. */
@@ -59,26 +59,40 @@ export class Member {
     const types = options.types ?? (options.backend !== undefined ? (["backend", "server"] as const) : undefined);
     const wantsServers = !types || types.includes("server");
     const transport = this.#transport;
-    const adminRead = transport.readAdminStates && wantsServers && options.exactAdminState !== false ? transport.readAdminStates(options.backend) : undefined;
-    const processRead = options.processIdentity !== false && transport.readProcess ? transport.readProcess().catch(() => undefined) : undefined;
-    const [table, bits, process] = await Promise.allSettled([transport.readStats({ proxy: options.backend, types }), adminRead, processRead]);
-    // The statistics error is the one that explains the most (unknown backend, bad CSV…).
-    if (table.status === "rejected") throw table.reason;
-    if (bits.status === "rejected") throw bits.reason;
-    const snapshot = Snapshot.fromTable(this.name, table.value, bits.value, new Date(), process.status === "fulfilled" ? process.value : undefined);
+    const query = { proxy: options.backend, types };
+    const wantsAdmin = transport.readAdminStates !== undefined && wantsServers && options.exactAdminState !== false;
+    const wantsProcess = options.processIdentity !== false && transport.readProcess !== undefined;
+    const { table, adminStates, process } = transport.readFolded
+      ? await transport.readFolded(query, { adminStates: wantsAdmin, process: wantsProcess })
+      : await this.readApart(query, wantsAdmin, wantsProcess);
+    const snapshot = Snapshot.fromTable(this.name, table, adminStates, new Date(), process);
     if (options.backend !== undefined) snapshot.backend(options.backend);
     // After a reload, old workers keep serving their connections with their own server states.
     const oldWorkers = transport.oldWorkers ? await transport.oldWorkers() : [];
     const views = await Promise.all(
       oldWorkers.map(async (worker) => {
         const name = `${this.name} old worker ${worker.pid}`;
-        const [t, b] = await Promise.all([worker.readStats({ proxy: options.backend, types }), adminRead ? worker.readAdminStates(options.backend) : undefined]);
+        const [t, b] = await Promise.all([worker.readStats(query), wantsAdmin ? worker.readAdminStates(options.backend) : undefined]);
         // Undefined: it left since the master listed it.
         return t && Snapshot.fromTable(name, t, b);
       }),
     );
     snapshot.oldWorkers = views.filter((view) => view !== undefined);
     return snapshot;
+  }
+
+  /** The statistics, admin states and process identity as separate reads sent together (transports that cannot chain them). */
+  private async readApart(query: { proxy?: string; types?: readonly StatsRowType[] }, wantsAdmin: boolean, wantsProcess: boolean): Promise<FoldedRead> {
+    const transport = this.#transport;
+    const [table, adminStates, process] = await Promise.allSettled([
+      transport.readStats(query),
+      wantsAdmin ? transport.readAdminStates?.(query.proxy) : undefined,
+      wantsProcess ? transport.readProcess?.().catch(() => undefined) : undefined,
+    ]);
+    // The statistics error is the one that explains the most (unknown backend, bad CSV…).
+    if (table.status === "rejected") throw table.reason;
+    if (adminStates.status === "rejected") throw adminStates.reason;
+    return { table: table.value, adminStates: adminStates.value, process: process.status === "fulfilled" ? process.value : undefined };
   }
 
   /** Sets the admin state of one or several servers of a backend. */

@@ -8,7 +8,7 @@ import type { StatsTable } from "../stats/csv";
 import { parseProcessList, looksLikeProcessList, type LiveWorker } from "./master";
 import type { BytePipe } from "./pipe";
 import { isUnknownCommand, RuntimeApi, type RuntimeApiLimits } from "./runtime-api";
-import type { ProcessIdentity, ServerStateAction, StatsQuery, Transport, WorkerView, Weight } from "./types";
+import type { FoldedRead, FoldedReadWants, ProcessIdentity, ServerStateAction, StatsQuery, Transport, WorkerView, Weight } from "./types";
 
 type SocketRole = "worker" | "master";
 
@@ -16,6 +16,13 @@ export class RuntimeApiTransport implements Transport {
   readonly writable = true;
   private readonly api: RuntimeApi;
   #role?: Promise<SocketRole>;
+  /**
+   * The master's last `show proc`, reused instead of asking again for every read and
+   * write of one command. It is dropped when a read shows another current worker (a
+   * reload), when a change finds the listed current worker gone or stopped, and after
+   * WORKER_LIST_MAX_AGE_MS, so old workers that left are forgotten too.
+   */
+  #workers?: { at: number; reply: Promise<string> };
 
   constructor(
     readonly member: string,
@@ -49,6 +56,16 @@ export class RuntimeApiTransport implements Transport {
 
   readProcess(): Promise<ProcessIdentity> {
     return this.read((api) => api.readProcess());
+  }
+
+  async readFolded(query: StatsQuery, wants: FoldedReadWants): Promise<FoldedRead> {
+    const read = await this.read((api) => api.readFolded(query, wants), true);
+    // A reload since the master listed its workers: list them again when next needed.
+    if (read.process && this.#workers) {
+      const current = await this.listedCurrent();
+      if (current !== undefined && current !== read.process.pid) this.#workers = undefined;
+    }
+    return read;
   }
 
   /**
@@ -119,7 +136,20 @@ export class RuntimeApiTransport implements Transport {
    */
   private async write(run: (api: RuntimeApi) => Promise<void>): Promise<void> {
     if ((await this.role()) !== "master") return run(this.api);
-    for (const w of await this.liveWorkers()) {
+    const listed = this.#workers !== undefined;
+    try {
+      await this.writeTo(await this.liveWorkers(), run);
+    } catch (error) {
+      // The list we kept is out of date (the worker it calls current has stopped or left
+      // at a reload): list the workers again and send the change again; it is idempotent.
+      if (!listed || !(error instanceof HcError) || !OLD_WORKER_REFUSALS.test(String(error.details.reply ?? ""))) throw error;
+      this.#workers = undefined;
+      await this.writeTo(await this.liveWorkers(), run);
+    }
+  }
+
+  private async writeTo(workers: readonly LiveWorker[], run: (api: RuntimeApi) => Promise<void>): Promise<void> {
+    for (const w of workers) {
       try {
         await run(this.api.at(`@!${w.pid}`, `${w.current ? "worker" : "old worker"} ${w.pid}`));
       } catch (error) {
@@ -140,8 +170,30 @@ export class RuntimeApiTransport implements Transport {
     return this.api.at("@1", "current worker");
   }
 
+  /** The current worker's PID in the kept `show proc`, if one is kept and readable. */
+  private async listedCurrent(): Promise<number | undefined> {
+    const kept = this.#workers;
+    if (!kept) return undefined;
+    try {
+      return parseProcessList(this.member, await kept.reply).find((w) => w.current)?.pid;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** `show proc`, kept for reuse (see #workers). */
+  private processList(): Promise<string> {
+    if (this.#workers && Date.now() - this.#workers.at < WORKER_LIST_MAX_AGE_MS) return this.#workers.reply;
+    const reply = againIfReloading(() => this.api.command("show proc"));
+    this.#workers = { at: Date.now(), reply };
+    reply.catch(() => {
+      if (this.#workers?.reply === reply) this.#workers = undefined;
+    });
+    return reply;
+  }
+
   private async liveWorkers(): Promise<LiveWorker[]> {
-    const workers = parseProcessList(this.member, await againIfReloading(() => this.api.command("show proc")));
+    const workers = parseProcessList(this.member, await this.processList());
     if (workers.length === 0) {
       throw new HcError("HC_MEMBER_UNREACHABLE", `${this.member}: the master lists no live worker; HAProxy's worker is gone, so restart HAProxy (systemctl restart haproxy).`, { member: this.member });
     }
@@ -161,7 +213,11 @@ export class RuntimeApiTransport implements Transport {
     this.#role ??= this.api
       .command("show proc")
       .then((reply): SocketRole => {
-        if (looksLikeProcessList(reply)) return "master";
+        if (looksLikeProcessList(reply)) {
+          // The answer that tells the role also lists the workers: keep it.
+          this.#workers = { at: Date.now(), reply: Promise.resolve(reply) };
+          return "master";
+        }
         // A worker refuses `show proc`; an empty answer (a master mid-reload) proves nothing.
         if (reply.trim() !== "") return "worker";
         throw new HcError("HC_BAD_STATS", `${this.member}: \`show proc\` got no answer that tells a master socket from a worker socket; try again (HAProxy may be reloading).`, { member: this.member, reason: "empty" });
@@ -173,6 +229,13 @@ export class RuntimeApiTransport implements Transport {
     return this.#role;
   }
 }
+
+/**
+ * The longest a kept `show proc` is reused. A reload is noticed sooner, from the next
+ * read's process identity or a change refused by the listed current worker; this bounds
+ * how long an old worker that finished and left stays listed (its reads then say so).
+ */
+const WORKER_LIST_MAX_AGE_MS = 30_000;
 
 /** How long a read from a master keeps trying while the master re-executes itself. */
 const MASTER_RELOAD_RETRY_MS = 2_000;

@@ -10,7 +10,7 @@ import { HcError, type HcErrorCode } from "../errors";
 import { StatsCsvParser, type StatsTable } from "../stats/csv";
 import { socketError, type BytePipe } from "./pipe";
 import { parseShowInfo } from "./process-identity";
-import { formatWeight, typeMask, type ProcessIdentity, type ServerStateAction, type StatsQuery, type Weight } from "./types";
+import { formatWeight, typeMask, type FoldedRead, type FoldedReadWants, type ProcessIdentity, type ServerStateAction, type StatsQuery, type Weight } from "./types";
 
 /** HAProxy's Runtime API error sentences (src/cli.c, src/server.c, src/proxy.c, src/mworker.c) and what they mean. */
 const KNOWN_REPLIES: ReadonlyArray<{ match: RegExp; code: HcErrorCode; advice: string }> = [
@@ -68,8 +68,7 @@ export class RuntimeApi {
   }
 
   async readStats(query: StatsQuery = {}): Promise<StatsTable> {
-    const mask = typeMask(query.types);
-    const line = query.proxy !== undefined || mask !== -1 ? `show stat ${query.proxy !== undefined ? escapeArg(query.proxy, this.member) : "-1"} ${mask} -1` : "show stat";
+    const line = this.statLine(query);
     const parser = new StatsCsvParser(this.member);
     let head = "";
     try {
@@ -84,6 +83,78 @@ export class RuntimeApi {
     }
   }
 
+  /**
+   * `show info; show servers state [B]; show stat …` in one connection. HAProxy runs
+   * `;`-separated commands in order and ends each answer with an empty line (measured on
+   * 2.6 to 3.4, worker socket and master CLI alike), so one connection reads what three
+   * would. The statistics come last, so that they still stream into the parser. A `show
+   * info` that cannot be parsed leaves `process` undefined, as a failed separate read did.
+   */
+  async readFolded(query: StatsQuery, wants: FoldedReadWants): Promise<FoldedRead> {
+    const heads = [wants.process ? "show info" : undefined, wants.adminStates ? this.adminLine(query.proxy) : undefined].filter((c) => c !== undefined);
+    const answers: string[] = [];
+    let pending = "";
+    let statHead = "";
+    let received = false;
+    const parser = new StatsCsvParser(this.member);
+    const statistics = (chunk: string) => {
+      if (statHead.length < 200) statHead += chunk.slice(0, 200);
+      parser.write(chunk);
+    };
+    let table: StatsTable;
+    try {
+      // One line: every command after the first carries the master CLI's prefix too.
+      await this.stream([...heads, this.statLine(query)].join(`; ${this.prefix}`), (chunk) => {
+        if (chunk !== "") received = true;
+        if (answers.length === heads.length) return statistics(chunk);
+        pending += chunk;
+        while (answers.length < heads.length) {
+          if (pending.startsWith("\n")) {
+            // An empty answer is its terminator alone.
+            answers.push("");
+            pending = pending.slice(1);
+            continue;
+          }
+          const end = pending.indexOf("\n\n");
+          if (end < 0) return;
+          answers.push(pending.slice(0, end + 1));
+          pending = pending.slice(end + 2);
+        }
+        const rest = pending;
+        pending = "";
+        if (rest !== "") statistics(rest);
+      });
+      if (!received) throw this.emptyAnswer();
+      if (answers.length < heads.length) {
+        throw new HcError("HC_BAD_STATS", `${this.member}: the answer ended before the statistics${this.where()}; try again (HAProxy may be reloading).`, { member: this.member, reason: "truncated" });
+      }
+      table = parser.end();
+    } catch (error) {
+      throw this.replyError(statHead, { backend: query.proxy }) ?? error;
+    }
+    let next = 0;
+    let process: ProcessIdentity | undefined;
+    if (wants.process) {
+      try {
+        process = parseShowInfo(this.member, answers[next]!);
+      } catch {
+        process = undefined;
+      }
+      next++;
+    }
+    const adminStates = wants.adminStates ? this.parseAdminStates(this.notEmpty(answers[next]!), query.proxy) : undefined;
+    return { table, adminStates, process };
+  }
+
+  private statLine(query: StatsQuery): string {
+    const mask = typeMask(query.types);
+    return query.proxy !== undefined || mask !== -1 ? `show stat ${query.proxy !== undefined ? escapeArg(query.proxy, this.member) : "-1"} ${mask} -1` : "show stat";
+  }
+
+  private adminLine(backend: string | undefined): string {
+    return backend === undefined ? "show servers state" : `show servers state ${escapeArg(backend, this.member)}`;
+  }
+
   /** `show info`: which process answers (Pid, Start_time_sec, Uptime_sec). */
   async readProcess(): Promise<ProcessIdentity> {
     return parseShowInfo(this.member, this.notEmpty(await this.command("show info")));
@@ -91,8 +162,12 @@ export class RuntimeApi {
 
   /** An empty answer (HAProxy right after a reload) as the error the CSV parser gives, so callers may retry. */
   private notEmpty(reply: string): string {
-    if (reply.trim() === "") throw new HcError("HC_BAD_STATS", `${this.member}: empty answer${this.where()}, as HAProxy gives right after a reload; try again.`, { member: this.member, reason: "empty" });
+    if (reply.trim() === "") throw this.emptyAnswer();
     return reply;
+  }
+
+  private emptyAnswer(): HcError {
+    return new HcError("HC_BAD_STATS", `${this.member}: empty answer${this.where()}, as HAProxy gives right after a reload; try again.`, { member: this.member, reason: "empty" });
   }
 
   /**
@@ -100,7 +175,10 @@ export class RuntimeApi {
    * CSV status hides when a server is also down. Returns `backend/server` → admin bit mask.
    */
   async readAdminStates(backend?: string): Promise<Map<string, number>> {
-    const reply = this.notEmpty(await this.command(backend === undefined ? "show servers state" : `show servers state ${escapeArg(backend, this.member)}`));
+    return this.parseAdminStates(this.notEmpty(await this.command(this.adminLine(backend))), backend);
+  }
+
+  private parseAdminStates(reply: string, backend: string | undefined): Map<string, number> {
     const lines = reply.split("\n");
     const error = this.replyError(reply, { backend });
     if (error) throw error;

@@ -43,12 +43,31 @@ export interface Transport {
    */
   readProcess?(): Promise<ProcessIdentity>;
 
+  /**
+   * Optional capability: the statistics, and as asked the admin states and the process
+   * identity, in one round trip (the Runtime API chains commands on one connection).
+   */
+  readFolded?(query: StatsQuery, wants: FoldedReadWants): Promise<FoldedRead>;
+
   /** `backend/server` → HAProxy's admin bit mask (`show servers state`): exact drain/maint even when down. */
   readAdminStates?(backend?: string): Promise<Map<string, number>>;
   /** Sends one raw Runtime API command and returns the reply. */
   command?(line: string): Promise<string>;
   /** Master sockets: the live workers other than the current one (old workers after a reload). */
   oldWorkers?(): Promise<WorkerView[]>;
+}
+
+/** What a folded read asks for beside the statistics. */
+export interface FoldedReadWants {
+  adminStates: boolean;
+  process: boolean;
+}
+
+/** The answers of a folded read; `process` is undefined when it was not asked or could not be told. */
+export interface FoldedRead {
+  table: StatsTable;
+  adminStates?: Map<string, number>;
+  process?: ProcessIdentity;
 }
 
 /** One worker of a master-worker HAProxy, read through the master CLI (`@!PID`). */

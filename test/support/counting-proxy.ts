@@ -1,0 +1,69 @@
+// A unix socket in front of a member's Runtime API socket that counts what goes through:
+// the Runtime API takes one command per connection, so connections are round trips, and
+// the first line a client sends names the command (`show proc`, `@1 show stat`…).
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { removeDir, trackDir } from "./registry";
+
+export interface CountingProxy {
+  /** `unix:<socket>`, the member spec to give instead of the real socket. */
+  readonly spec: string;
+  /** Connections since the last reset. */
+  connections(): number;
+  /** Of those, the ones opened while none was open: reads sent together count once. */
+  roundTrips(): number;
+  /** The commands sent since the last reset, in order, as their first line. */
+  commands(): string[];
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export async function countingProxy(target: string): Promise<CountingProxy> {
+  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), "hc-counting-proxy-"));
+  trackDir(dir);
+  const socket = path.join(dir, "count.sock");
+  let count = 0;
+  let waves = 0;
+  let open = 0;
+  let sent: string[] = [];
+  // Half-open: the client ends its side after the command, and still reads the answer.
+  const server = net.createServer({ allowHalfOpen: true }, (client) => {
+    count++;
+    if (open === 0) waves++;
+    open++;
+    client.once("close", () => open--);
+    let first = "";
+    const index = sent.length;
+    sent.push("");
+    client.on("data", (chunk: Buffer) => {
+      if (first.includes("\n")) return;
+      first += chunk.toString("latin1");
+      sent[index] = first.split("\n")[0]!.trim();
+    });
+    const upstream = net.connect({ path: target, allowHalfOpen: true });
+    client.pipe(upstream).pipe(client);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("error", end);
+    upstream.on("error", end);
+  });
+  await new Promise<void>((resolve) => server.listen(socket, resolve));
+  return {
+    spec: `unix:${socket}`,
+    connections: () => count,
+    roundTrips: () => waves,
+    commands: () => [...sent],
+    reset: () => {
+      count = waves = 0;
+      sent = [];
+    },
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await removeDir(dir);
+    },
+  };
+}
