@@ -10,12 +10,10 @@
 // --compare-cli: another build's dist/provider/cli/main.js (e.g. a checkout of the commit
 // before a start-up change); each check row is then also timed with it, in the same run.
 import { spawn, spawnSync } from "node:child_process";
-import fs from "node:fs";
-import net from "node:net";
-import os from "node:os";
 import path from "node:path";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { parseArgs } from "node:util";
+import { countingProxy } from "../test/support/counting-proxy";
 import { startCluster, type Cluster } from "../test/support/haproxy";
 import { stopAll } from "../test/support/registry";
 
@@ -73,45 +71,6 @@ async function drainReady(label: string, members: string[]): Promise<Row[]> {
     await yieldToLoop();
   }
   return [stats(`drain --wait, ${label}`, drain), stats(`ready --wait, ${label}`, ready), stats(`drain --wait + ready --wait, ${label}`, pair)];
-}
-
-/**
- * A unix socket in front of a member's admin socket that counts connections: the Runtime
- * API takes one command per connection, so connections are round trips.
- */
-async function countingProxy(target: string): Promise<{ spec: string; connections: () => number; roundTrips: () => number; reset(): void; close(): Promise<void> }> {
-  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), "hc-bench-proxy-"));
-  const socket = path.join(dir, "count.sock");
-  let count = 0;
-  let waves = 0;
-  let open = 0;
-  // Half-open: the client ends its side after the command, and still reads the answer.
-  const server = net.createServer({ allowHalfOpen: true }, (client) => {
-    count++;
-    // A connection opened while none is open starts a new round trip; reads sent together share one.
-    if (open === 0) waves++;
-    open++;
-    client.once("close", () => open--);
-    const upstream = net.connect({ path: target, allowHalfOpen: true });
-    client.pipe(upstream).pipe(client);
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on("error", end);
-    upstream.on("error", end);
-  });
-  await new Promise<void>((resolve) => server.listen(socket, resolve));
-  return {
-    spec: `unix:${socket}`,
-    connections: () => count,
-    roundTrips: () => waves,
-    reset: () => void (count = waves = 0),
-    close: async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await fs.promises.rm(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 /** Runs the CLI without blocking this process's event loop (the counting proxies live in it). */
@@ -178,7 +137,7 @@ function table(rows: Row[], baselineMs: number): string {
 
 function roundTripTable(rows: RoundTrips[]): string {
   return [
-    "Per member, 2 members over the Runtime API (one command per connection)",
+    "Per member, 2 members over the Runtime API (a connection per read or write; a read chains its commands)",
     "",
     "| action | connections | round trips |",
     "|---|---:|---:|",
