@@ -126,18 +126,19 @@ export class ServerHold {
     this.options.onWarning?.(message);
   }
 
+  /** Applies the held state again from the read that showed the reload: names are checked against it, not read again. */
   private async apply(member: Member, now: Snapshot, target: HeldTarget): Promise<void> {
     const { backend, servers } = target;
     if (this.state !== "fresh-checks") {
-      await member.setState(backend, servers, this.state);
+      await member.setState(backend, servers, this.state, now);
       return;
     }
     // As `ready` does: no traffic while the verdict is forced down, then back on checks.
     const be = now.backend(backend);
     const checked = servers.filter((name) => be.server(name).hasHealthCheck);
     if (checked.length === 0) return;
-    await member.drain(backend, checked);
-    await member.forceHealthDown(backend, checked);
-    await member.ready(backend, checked);
+    await member.drain(backend, checked, now);
+    await member.forceHealthDown(backend, checked, now);
+    await member.ready(backend, checked, now);
   }
 }
