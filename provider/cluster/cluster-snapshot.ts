@@ -15,6 +15,26 @@ export class ClusterSnapshot {
     readonly takenAt: Date = new Date(),
   ) {}
 
+  /**
+   * From each member's read (or error), in the order given. An old worker still serves, so
+   * every question (safe? drained?) must hold on it too: each one joins as a member of its own.
+   */
+  static of(reads: Iterable<readonly [string, { ok: true; value: Snapshot } | { ok: false; error: HcError }]>): ClusterSnapshot {
+    const snapshots = new Map<string, Snapshot>();
+    const errors = new Map<string, HcError>();
+    const names: string[] = [];
+    for (const [name, r] of reads) {
+      names.push(name);
+      if (r.ok) snapshots.set(name, r.value);
+      else errors.set(name, r.error);
+      for (const old of r.ok ? r.value.oldWorkers : []) {
+        names.push(old.member);
+        snapshots.set(old.member, old);
+      }
+    }
+    return new ClusterSnapshot(names, snapshots, errors);
+  }
+
   /** True when every member answered. */
   get complete(): boolean {
     return this.errors.size === 0;

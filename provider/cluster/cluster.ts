@@ -52,6 +52,11 @@ export interface WaitOptions extends PollOptions {
    * during the wait gets the held state again at once (see ServerHold).
    */
   hold?: ServerHold;
+  /**
+   * A read of every member just taken with the same `snapshot` options (the read back of
+   * the change being waited on): the first poll is this read instead of a new one.
+   */
+  firstRead?: ClusterSnapshot;
 }
 
 export interface MemberProgress {
@@ -199,7 +204,9 @@ export class Cluster {
       if (options.signal?.aborted) throw options.signal.reason ?? new Error("aborted");
       attempt++;
       const started = Date.now();
-      const snap = await this.snapshotBefore(deadline, options.snapshot);
+      // The first poll may be a read just taken (the read back of the change waited on).
+      const first = attempt === 1 ? options.firstRead : undefined;
+      const snap = first && this.memberNames.every((m) => first.snapshots.has(m)) ? first : await this.snapshotBefore(deadline, options.snapshot);
       // A name HAProxy does not know, or refused credentials, will not change by waiting: say so now.
       for (const error of snap.errors.values()) if (HOPELESS_READ_ERRORS.includes(error.code)) throw error;
       const transitions = previous ? transitionsBetween(previous, snap) : [];
@@ -241,20 +248,7 @@ export class Cluster {
       if (snapshot) return snapshot;
       throw new HcError("HC_MEMBER_TIMEOUT", `${m.name}: no complete answer before the wait's deadline; check that HAProxy is alive and not overloaded.`, { member: m.name, cutByDeadline: true });
     });
-    const snapshots = new Map<string, Snapshot>();
-    const errors = new Map<string, HcError>();
-    const names: string[] = [];
-    for (const [name, r] of settled) {
-      names.push(name);
-      if (r.ok) snapshots.set(name, r.value);
-      else errors.set(name, r.error);
-      // An old worker still serves: every question (safe? drained?) must hold on it too.
-      for (const old of r.ok ? r.value.oldWorkers : []) {
-        names.push(old.member);
-        snapshots.set(old.member, old);
-      }
-    }
-    return new ClusterSnapshot(names, snapshots, errors);
+    return ClusterSnapshot.of(settled);
   }
 
   /** One read: is the backend rolling-restart safe on every member right now? */

@@ -12,7 +12,7 @@ import { DEFAULTS } from "../policy";
 import { formatWeight, type Weight } from "../transport/types";
 import { checkCapacity, type CapacityGuardOptions } from "./capacity-guard";
 import { Cluster, type MemberCheck, type WaitOptions } from "./cluster";
-import type { ClusterSnapshot } from "./cluster-snapshot";
+import { ClusterSnapshot } from "./cluster-snapshot";
 import { ServerHold, type HeldState } from "./hold";
 import { checkNumericOptions } from "./options";
 
@@ -76,6 +76,11 @@ export interface ServerActionReport {
    * `waitForSessions` (or a later `waitUntil`) to keep holding.
    */
   hold?: ServerHold;
+  /**
+   * Every member's read back (the state after the change), when each was read back: hand
+   * it to `waitForSessions` as `firstRead`, so that its first poll is not a second read.
+   */
+  readBack?: ClusterSnapshot;
 }
 
 /** What a wait after each action holds across reloads. */
@@ -163,7 +168,9 @@ export async function applyToTargets(
   const changed = results.filter((r) => r.ok).map((r) => r.member);
   const failed = results.filter((r) => !r.ok).map((r) => r.member);
   const allServers = [...new Set(targets.flatMap((t) => t.servers))];
-  const report: ServerActionReport = { action, backend: backends.join(","), servers: allServers, targets: [...targets], results, changed, failed, waited: false, hold };
+  const readBacks = [...settled].map(([name, r]) => [name, r.ok && r.value.readBack ? { ok: true as const, value: r.value.readBack } : undefined] as const);
+  const readBack = readBacks.every(([, r]) => r !== undefined) ? ClusterSnapshot.of(readBacks as Array<readonly [string, { ok: true; value: Snapshot }]>) : undefined;
+  const report: ServerActionReport = { action, backend: backends.join(","), servers: allServers, targets: [...targets], results, changed, failed, waited: false, hold, readBack };
 
   let waitError: HcError | undefined;
   if (options.wait && changed.length > 0 && action !== "weight" && action !== "shutdown-sessions") {
@@ -279,7 +286,7 @@ async function actOnMember(
   before: ClusterSnapshot,
   read: SnapshotOptions,
   hold: ServerHold | undefined,
-): Promise<{ result: MemberActionResult; confirmed: boolean }> {
+): Promise<{ result: MemberActionResult; confirmed: boolean; readBack?: Snapshot }> {
   const snap = before.snapshots.get(member.name);
   if (!snap) return { result: { member: member.name, ok: false, error: before.errors.get(member.name)! }, confirmed: false };
   const writes = { started: 0 };
@@ -290,7 +297,7 @@ async function actOnMember(
     if (snapshot) hold?.record(snapshot);
     for (const message of oldWorkersRefused) options.onWarning?.(message);
     const notes = { forcedFreshChecks: forced.length > 0 ? forced : undefined, oldWorkersRefused: oldWorkersRefused.length > 0 ? oldWorkersRefused : undefined };
-    return { result: { member: member.name, ok: true, ...notes }, confirmed };
+    return { result: { member: member.name, ok: true, ...notes }, confirmed, readBack: snapshot };
   } catch (thrown) {
     const error = asHcError(thrown, member.name);
     const failed = { result: { member: member.name, ok: false, error }, confirmed: false };
@@ -314,7 +321,7 @@ async function actOnMember(
     }
     if (inPlace) {
       hold?.record(after);
-      return { result: { member: member.name, ok: true, stateAfter, recoveredFrom: error.message }, confirmed: true };
+      return { result: { member: member.name, ok: true, stateAfter, recoveredFrom: error.message }, confirmed: true, readBack: after };
     }
     return { ...failed, result: { ...failed.result, stateAfter } };
   }
@@ -464,6 +471,8 @@ export interface DrainSessionsOptions {
   onProgress?: WaitOptions["onProgress"];
   /** Keeps the servers held across reloads while waiting: the `hold` of the drain's report. */
   hold?: ServerHold;
+  /** The drain's read back (its report's `readBack`): the first poll, instead of reading again. */
+  firstRead?: ClusterSnapshot;
   signal?: AbortSignal;
 }
 
@@ -501,6 +510,7 @@ export async function waitForSessions(cluster: Cluster, backend: string, servers
       description: `${backend}/${names.join(",")} to have no sessions`,
       onProgress: options.onProgress,
       hold: options.hold,
+      firstRead: options.firstRead,
       signal: options.signal,
     });
     return { drained: true };

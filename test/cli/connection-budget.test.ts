@@ -32,6 +32,8 @@ const BUDGETS: Array<{ name: string; args: string[]; undo?: string[]; budget: Bu
   { name: "drain", args: ["drain", ...target], undo: ["ready", ...target, "--wait"], budget: { worker: 3, master: 5 } },
   // the read back shows the new state on every member: no further poll
   { name: "drain --wait", args: ["drain", ...target, "--wait"], undo: ["ready", ...target, "--wait"], budget: { worker: 3, master: 5 } },
+  // no session open: the sessions wait's first poll is the read back, and it passes
+  { name: "drain --wait --sessions", args: ["drain", ...target, "--wait", "--sessions"], undo: ["ready", ...target, "--wait"], budget: { worker: 3, master: 5 } },
 ];
 
 /** ready --wait besides its polls: read | health down | ready (on a master: + the refused read and show proc). */

@@ -4,6 +4,7 @@
 
 import { randomUUID } from "node:crypto";
 import type { Cluster } from "../../cluster/cluster";
+import type { ClusterSnapshot } from "../../cluster/cluster-snapshot";
 import type { ServerHold } from "../../cluster/hold";
 import { applyServerAction, waitForSessions, type DrainSessionsResult } from "../../cluster/server-actions";
 import { HcError, HcPartialFailure, isHcError } from "../../errors";
@@ -182,6 +183,7 @@ function memberName(inputs: ServerDrainInputs, spec: string): string {
 async function takeOut(cluster: Cluster, inputs: ServerDrainInputs, id: string, props: ProviderProps, alreadyDrained: string[] = []): Promise<{ outs: ProviderProps; hold?: ServerHold }> {
   const base: ServerDrainOutputs = { ...inputs, drainedOn: [...alreadyDrained], failedOn: {}, drainedAt: new Date().toISOString(), adminState: {} };
   let hold: ServerHold | undefined;
+  let readBack: ClusterSnapshot | undefined;
   try {
     // The capacity guard (unless force) runs inside, on the read the drain needs anyway.
     // A reload while we wait undoes the drain on that member: the hold drains it again (and warns).
@@ -193,6 +195,7 @@ async function takeOut(cluster: Cluster, inputs: ServerDrainInputs, id: string, 
       onWarning: (m) => console.warn(m),
     });
     hold = report.hold;
+    readBack = report.readBack;
     base.drainedOn = unique([...alreadyDrained, ...report.changed]);
   } catch (error) {
     // Refused before any write (the guard, a misspelt name): nothing to record.
@@ -208,7 +211,7 @@ async function takeOut(cluster: Cluster, inputs: ServerDrainInputs, id: string, 
   if (inputs.waitForSessions) {
     let result: DrainSessionsResult;
     try {
-      result = await waitForSessions(cluster, inputs.backend, inputs.server, { timeoutSeconds: inputs.sessionsTimeoutSeconds, onTimeout: inputs.onSessionsTimeout, hold });
+      result = await waitForSessions(cluster, inputs.backend, inputs.server, { timeoutSeconds: inputs.sessionsTimeoutSeconds, onTimeout: inputs.onSessionsTimeout, hold, firstRead: readBack });
     } catch (error) {
       // The server is out of rotation everywhere; only the sessions wait failed. Keep the record.
       throw partialFailure(id, base, props, error);
