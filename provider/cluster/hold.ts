@@ -7,11 +7,10 @@
 // all hold through this class.
 
 import { asHcError } from "../errors";
-import type { Member } from "../model/member";
+import type { Member, SnapshotOptions } from "../model/member";
 import { reloadBetween } from "../model/reload";
 import type { Snapshot } from "../model/snapshot";
 import { DEFAULTS } from "../policy";
-import type { Cluster } from "./cluster";
 import type { ClusterSnapshot } from "./cluster-snapshot";
 import { sleep } from "./sleep";
 
@@ -36,6 +35,11 @@ export interface ServerHoldOptions {
 
 /** How often a hold that runs on its own reads the cluster, in seconds (policy.ts says why). */
 export const HOLD_INTERVAL_SECONDS = DEFAULTS.holdIntervalSeconds;
+
+/** What a hold reads the cluster with (a Cluster), named by what it needs so that hold.ts and cluster.ts do not import each other. */
+export interface SnapshotSource {
+  snapshot(options?: SnapshotOptions): Promise<ClusterSnapshot>;
+}
 
 export class ServerHold {
   /** The last read of each member: its process identity and counters. */
@@ -96,7 +100,7 @@ export class ServerHold {
    * `intervalSeconds` (default HOLD_INTERVAL_SECONDS) and re-applies the held state on any member reloaded in
    * between. Returns what `until` returns, or throws what it throws.
    */
-  async holdWhile<T>(cluster: Cluster, until: Promise<T>, options: { intervalSeconds?: number } = {}): Promise<T> {
+  async holdWhile<T>(cluster: SnapshotSource, until: Promise<T>, options: { intervalSeconds?: number } = {}): Promise<T> {
     const intervalMs = (options.intervalSeconds ?? HOLD_INTERVAL_SECONDS) * 1000;
     const backends = [...new Set(this.targets.map((t) => t.backend))];
     let done = false;

@@ -152,6 +152,7 @@ export async function applyToTargets(
 ): Promise<ServerActionReport> {
   checkArguments(targets, action, options);
   const involved = cluster.members.filter((m) => targets.some((t) => t.member === m.name));
+  refuseWhatSomeMemberCannot(involved, targets, action);
   const sub = involved.length === cluster.members.length ? cluster : new Cluster(involved);
   const backends = [...new Set(targets.map((t) => t.backend))];
   const read: SnapshotOptions = backends.length === 1 ? { backend: backends[0] } : { types: ["backend", "server"] };
@@ -325,6 +326,23 @@ async function actOnMember(
     }
     return { ...failed, result: { ...failed.result, stateAfter } };
   }
+}
+
+/**
+ * Capabilities before anything is read or written: a member that cannot make this kind of
+ * change (a stats page sets no weights, a saved file takes no change) refuses the whole
+ * action, so that no other member changes alone.
+ */
+function refuseWhatSomeMemberCannot(members: readonly Member[], targets: readonly ActionTarget[], action: ClusterServerAction): void {
+  const change = action === "weight" ? "weight" : "state";
+  const refusals = members.flatMap((m) => {
+    const refusal = m.refusal(change, targets.find((t) => t.member === m.name)!.backend);
+    return refusal ? [refusal] : [];
+  });
+  if (refusals.length === 0) return;
+  throw new HcError(refusals[0]!.code, `${joinSentences(refusals.map((e) => e.message))} Nothing changed on any member.`, {
+    members: refusals.map((e) => e.details.member),
+  });
 }
 
 /** "DRAIN", or "DOWN (drain)" when the status hides the admin state. */

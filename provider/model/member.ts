@@ -5,7 +5,7 @@ import * as util from "node:util";
 import { HcError } from "../errors";
 import { resolveMember, type MemberKind, type MemberOptionsInput, type ResolvedMember } from "../member/spec";
 import { createTransport } from "../transport";
-import type { FoldedRead, StatsRowType, Transport, Weight } from "../transport/types";
+import type { ChangeKind, FoldedRead, StatsRowType, Transport, Weight } from "../transport/types";
 import { Snapshot } from "./snapshot";
 
 /** The admin actions a user asks for; `enable`/`disable` are the original tool's names for ready/maint. */
@@ -53,6 +53,11 @@ export class Member {
 
   get writable(): boolean {
     return this.#transport.writable;
+  }
+
+  /** The refusal this member gives a change of this kind before asking HAProxy (see Transport.refusal); undefined when it can make it. */
+  refusal(change: ChangeKind, backend: string): HcError | undefined {
+    return this.#transport.refusal?.(change, backend);
   }
 
   async snapshot(options: SnapshotOptions = {}): Promise<Snapshot> {

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import { HcError } from "../errors";
 import type { MemberTarget } from "../member/spec";
 import { StatsCsvParser, type StatsTable } from "../stats/csv";
-import type { ServerStateAction, StatsQuery, Transport, Weight } from "./types";
+import type { ChangeKind, ServerStateAction, StatsQuery, Transport, Weight } from "./types";
 
 const TYPE_CODES = { frontend: "0", backend: "1", server: "2" } as const;
 
@@ -45,6 +45,10 @@ export class FileTransport implements Transport {
 
   async setWeight(backend: string, _servers: readonly string[], _weight: Weight): Promise<void> {
     throw this.readOnly(`set weight on ${backend}`);
+  }
+
+  refusal(change: ChangeKind, backend: string): HcError {
+    return this.readOnly(`${change === "weight" ? "set weight" : "a state change"} on ${backend}`);
   }
 
   async close(): Promise<void> {}

@@ -11,7 +11,7 @@ import { HcError } from "../errors";
 import type { Credentials, TransportOptions, MemberTarget } from "../member/spec";
 import { StatsCsvParser, type StatsTable } from "../stats/csv";
 import { parseStatsPageHeader } from "./process-identity";
-import type { ProcessIdentity, ServerStateAction, StatsQuery, Transport, Weight } from "./types";
+import type { ChangeKind, ProcessIdentity, ServerStateAction, StatsQuery, Transport, Weight } from "./types";
 
 /** The admin form's action names for our actions (HAProxy's stats page `action=`). */
 const FORM_ACTIONS: Record<ServerStateAction, string> = {
@@ -144,8 +144,13 @@ export class HttpTransport implements Transport {
     });
   }
 
-  async setWeight(backend: string, servers: readonly string[], _weight: Weight): Promise<void> {
-    throw new HcError("HC_ACTION_REFUSED", `${this.member}: the stats page cannot set weights; reach this HAProxy through its Runtime API (unix:/path.sock or tcp://host:port) to change ${backend}/${servers.join(",")}.`, {
+  async setWeight(backend: string, _servers: readonly string[], _weight: Weight): Promise<void> {
+    throw this.refusal("weight", backend);
+  }
+
+  refusal(change: ChangeKind, backend: string): HcError | undefined {
+    if (change !== "weight") return undefined;
+    return new HcError("HC_ACTION_REFUSED", `${this.member}: the stats page cannot set weights; reach this HAProxy through its Runtime API (unix:/path.sock or tcp://host:port) to change the weights of ${backend}.`, {
       member: this.member,
       backend,
     });

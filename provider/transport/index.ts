@@ -1,6 +1,6 @@
 // Picks the transport for a member spec.
 
-import { resolveMember, type MemberOptionsInput, type ResolvedMember } from "../member/spec";
+import type { ResolvedMember } from "../member/spec";
 import { FileTransport } from "./file";
 import { SocketPipe } from "./pipe";
 import { RuntimeApiTransport } from "./runtime-api-transport";
@@ -27,10 +27,6 @@ export function createTransport(resolved: ResolvedMember): Transport {
     case "file":
       return new FileTransport(target);
   }
-}
-
-export function transportFor(spec: string, options?: MemberOptionsInput): Transport {
-  return createTransport(resolveMember(spec, options));
 }
 
 export { FileTransport, RuntimeApiTransport };

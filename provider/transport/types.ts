@@ -1,6 +1,7 @@
 // What every way of reaching an HAProxy offers: read statistics, change servers.
 // The model and the framework above speak only this interface.
 
+import type { HcError } from "../errors";
 import type { StatsTable } from "../stats/csv";
 
 export type StatsRowType = "frontend" | "backend" | "server";
@@ -18,6 +19,9 @@ export interface StatsQuery {
  * `health-down` forces the health verdict to down so that only checks made after it
  * can bring the server back (see the "fresh checks" rule in the README).
  */
+/** A change to servers: their admin/health state (and sessions), or their weight. */
+export type ChangeKind = "state" | "weight";
+
 export type ServerStateAction = "ready" | "drain" | "maint" | "health-down" | "shutdown-sessions";
 
 /** A weight as HAProxy takes it: an absolute 0-256, or a percentage of the configured weight. */
@@ -36,6 +40,13 @@ export interface Transport {
   close(): Promise<void>;
 
   // Optional capabilities: the model asks whether a transport has them, never what class it is.
+
+  /**
+   * The refusal this transport gives a change of this kind without asking HAProxy (a
+   * stats page sets no weights; a saved file takes no change), so that an action can be
+   * refused on every member before any member changes; undefined when it can make it.
+   */
+  refusal?(change: ChangeKind, backend: string): HcError | undefined;
 
   /**
    * Optional capability: which HAProxy process is answering (a reload replaces it).
