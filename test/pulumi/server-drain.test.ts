@@ -31,6 +31,7 @@ describe("ServerDrain's check and diff", function () {
       backend: "myapp",
       server: "server1",
       mode: "maint",
+      drainTimeoutSeconds: 120,
       waitForSessions: false,
       sessionsTimeoutSeconds: 60,
       onSessionsTimeout: "fail",
@@ -48,7 +49,7 @@ describe("ServerDrain's check and diff", function () {
 
   it("tolerates preview's unknown value in any property, and inside arrays", function () {
     assert.equal(UNKNOWN, unknownValue, "the same value the engine sends");
-    const every = ["members", "username", "password", "requestTimeoutSeconds", "caPem", "dangerouslySkipTlsVerify", "backend", "server", "mode", "waitForSessions", "sessionsTimeoutSeconds", "onSessionsTimeout", "restoreTimeoutSeconds", "minOtherServing", "force", "lifetime", "triggers"];
+    const every = ["members", "username", "password", "requestTimeoutSeconds", "caPem", "dangerouslySkipTlsVerify", "backend", "server", "mode", "drainTimeoutSeconds", "waitForSessions", "sessionsTimeoutSeconds", "onSessionsTimeout", "restoreTimeoutSeconds", "minOtherServing", "force", "lifetime", "triggers"];
     for (const property of every) {
       const { inputs: checked, failures } = serverDrain.check({}, inputs({ [property]: UNKNOWN }));
       assert.deepEqual(failures, [], `unknown ${property}`);
