@@ -6,12 +6,14 @@
 // naming the member and servers. The CLI, the library's waits and the Pulumi resources
 // all hold through this class.
 
+import type { HeldState } from "../action-table";
 import { asHcError } from "../errors";
 import type { Member, SnapshotOptions } from "../model/member";
 import { reloadBetween } from "../model/reload";
 import type { Snapshot } from "../model/snapshot";
 import { DEFAULTS } from "../policy";
 import type { ClusterSnapshot } from "./cluster-snapshot";
+import { backOnFreshChecks } from "./fresh-checks";
 import { sleep } from "./sleep";
 
 /**
@@ -19,7 +21,7 @@ import { sleep } from "./sleep";
  * (`ready --wait`): after a reload the health verdict is forced down again, so only
  * checks made after it count.
  */
-export type HeldState = "drain" | "maint" | "fresh-checks";
+export type { HeldState } from "../action-table";
 
 /** Servers of one backend held on one member. */
 export interface HeldTarget {
@@ -137,12 +139,7 @@ export class ServerHold {
       await member.setState(backend, servers, this.state, now);
       return;
     }
-    // As `ready` does: no traffic while the verdict is forced down, then back on checks.
-    const be = now.backend(backend);
-    const checked = servers.filter((name) => be.server(name).hasHealthCheck);
-    if (checked.length === 0) return;
-    await member.drain(backend, checked, now);
-    await member.forceHealthDown(backend, checked, now);
-    await member.ready(backend, checked, now);
+    // The reload put them back in rotation on the configuration's verdict: force it down again.
+    await backOnFreshChecks(member, backend, servers, now, { evenIfReady: true });
   }
 }

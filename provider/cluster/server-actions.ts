@@ -3,9 +3,10 @@
 // member that did not change is never reported as changed, and a partial result says
 // exactly where the servers are out of rotation.
 
+import { actionRow, type ActionName } from "../action-table";
 import { HcError, HcPartialFailure, asHcError, joinSentences } from "../errors";
 import type { Backend } from "../model/backend";
-import type { Member, ServerAction, SnapshotOptions } from "../model/member";
+import type { Member, SnapshotOptions } from "../model/member";
 import type { Server } from "../model/server";
 import type { Snapshot } from "../model/snapshot";
 import { DEFAULTS } from "../policy";
@@ -13,11 +14,13 @@ import { formatWeight, type Weight } from "../transport/types";
 import { checkCapacity, type CapacityGuardOptions } from "./capacity-guard";
 import { Cluster, type MemberCheck, type WaitOptions } from "./cluster";
 import { ClusterSnapshot } from "./cluster-snapshot";
-import { ServerHold, type HeldState } from "./hold";
+import { backOnFreshChecks } from "./fresh-checks";
+import { ServerHold } from "./hold";
 import { checkNumericOptions } from "./options";
 
 /** What a user can ask of servers on every member. */
-export type ClusterServerAction = ServerAction | "weight" | "shutdown-sessions";
+/** Every action of the action table (provider/action-table.ts). */
+export type ClusterServerAction = ActionName;
 
 export interface ServerActionOptions extends CapacityGuardOptions {
   /** Wait until every member shows the new state (for `ready`: serving on fresh checks). */
@@ -83,23 +86,6 @@ export interface ServerActionReport {
   readBack?: ClusterSnapshot;
 }
 
-/** What a wait after each action holds across reloads. */
-const HELD: Partial<Record<ClusterServerAction, HeldState>> = {
-  drain: "drain",
-  maint: "maint",
-  disable: "maint",
-  ready: "fresh-checks",
-  enable: "fresh-checks",
-};
-
-const EXPECTED_ADMIN: Partial<Record<ClusterServerAction, Server["admin"]>> = {
-  ready: "ready",
-  enable: "ready",
-  drain: "drain",
-  maint: "maint",
-  disable: "maint",
-};
-
 /**
  * Applies `action` to the servers of `backend` on every member at once.
  *
@@ -160,8 +146,8 @@ export async function applyToTargets(
   // the admin bits of `show servers state` only matter for the read back.
   // (The process identity matters only for the read back, which the hold records.)
   const before = options.snapshot ?? (await sub.snapshot({ ...read, exactAdminState: false, processIdentity: false }));
-  if (TAKES_OUT.has(action)) checkCapacity(before, targets, options, sub.memberNames);
-  const held = HELD[action];
+  if (actionRow(action).takesOut) checkCapacity(before, targets, options, sub.memberNames);
+  const held = actionRow(action).holds;
   const hold = held && options.holdAcrossReloads !== false ? new ServerHold(sub.members, targets, held, { onWarning: options.onWarning }) : undefined;
 
   const settled = await sub.mapSettled((member) => actOnMember(member, targets.filter((t) => t.member === member.name), action, options, before, read, hold));
@@ -216,7 +202,6 @@ export async function applyToTargets(
   return report;
 }
 
-const TAKES_OUT: ReadonlySet<ClusterServerAction> = new Set(["drain", "maint", "disable"]);
 
 /**
  * A bad argument is a spec error here, before any member is asked: HAProxy would only
@@ -248,7 +233,7 @@ const VALID_NAME = /^[^\s]+$/;
 
 /** The wait condition for an action on one member's backend. */
 export function stateReached(backend: Backend, names: readonly string[], action: ClusterServerAction): MemberCheck {
-  const goal = EXPECTED_ADMIN[action];
+  const goal = actionRow(action).sets;
   for (const name of names) {
     const s = backend.server(name);
     const ok = goal === "ready" ? s.serving : s.admin === goal;
@@ -310,7 +295,7 @@ async function actOnMember(
       const nothingSent = writes.started === 1 && NEVER_CONNECTED.has(String(error.details.errno ?? ""));
       return { ...failed, result: { ...failed.result, stateUnknown: !nothingSent } };
     }
-    const goal = EXPECTED_ADMIN[action];
+    const goal = actionRow(action).sets;
     const stateAfter: Record<string, string> = {};
     let inPlace = goal !== undefined;
     for (const t of mine) {
@@ -384,32 +369,8 @@ async function applyOnMember(
       await write(() => member.shutdownSessions(backend, names, before));
       return [];
     case "ready":
-    case "enable": {
-      let snap = before;
-      // Every live worker's view: old workers after a reload have their own states.
-      const views = (taken: typeof snap) => [taken, ...taken.oldWorkers].map((v) => v.backend(backend));
-      let bes = views(snap);
-      // Leaving maint, HAProxy resets health to `rise` ("start OK but check immediately",
-      // src/server.c) and serves at once, undoing a forced-down verdict; in maint the CSV
-      // also hides the checks. Step through drain (no new traffic) and force down there.
-      const inMaint = names.filter((n) => bes.some((be) => be.server(n).admin === "maint"));
-      if (inMaint.length > 0) {
-        await write(() => member.drain(backend, inMaint, snap));
-        snap = await member.snapshot({ backend });
-        bes = views(snap);
-      }
-      // Over the stats page a drained server that is down reads as ready (adminStateKnown
-      // false); forcing a down server down is harmless, so treat "unknown" as "not ready".
-      const toForce = names.filter((n) =>
-        bes.some((be) => {
-          const s = be.server(n);
-          return s.hasHealthCheck && (s.admin !== "ready" || !s.adminStateKnown);
-        }),
-      );
-      if (toForce.length > 0) await write(() => member.forceHealthDown(backend, toForce, snap));
-      await write(() => member.ready(backend, names, snap));
-      return toForce;
-    }
+    case "enable":
+      return backOnFreshChecks(member, backend, names, before, { evenIfReady: false, write });
     default:
       await write(() => member.setState(backend, names, action, before));
       return [];
@@ -426,7 +387,7 @@ async function verifyOnMember(
   action: ClusterServerAction,
   read: SnapshotOptions,
 ): Promise<{ confirmed: boolean; snapshot?: Snapshot; oldWorkersRefused: string[] }> {
-  const goal = EXPECTED_ADMIN[action];
+  const goal = actionRow(action).sets;
   if (!goal) return { confirmed: true, oldWorkersRefused: [] };
   const snap = await member.snapshot(read);
   let confirmed = true;
@@ -469,9 +430,9 @@ function oldWorkerRefusal(worker: string, action: ClusterServerAction, server: s
   return `${worker} refused ${action} of ${server}, which stays ${describeState(s)} there: HAProxy takes no change on a worker that stopped its proxies at a reload ("Proxy is disabled."); it takes no new connections or requests, and leaves once the ${sessions} session${sessions === 1 ? "" : "s"} it holds on ${server} and its other connections end.`;
 }
 
+/** The state waited for, in words: the action table's goal. */
 function describeGoal(action: ClusterServerAction): string {
-  const goal = EXPECTED_ADMIN[action];
-  return goal === "ready" ? "serving on fresh health checks" : goal === "drain" ? "drained" : goal === "maint" ? "in maintenance" : action;
+  return actionRow(action).goal ?? action;
 }
 
 export type SessionsDeadlinePolicy = "fail" | "proceed" | "shutdown";

@@ -1,6 +1,7 @@
 // One HAProxy: read a snapshot, change servers. Names are checked against HAProxy's own
 // list before anything changes, and every answer is checked (by the transport).
 
+import { ACTIONS, type ActionRow } from "../action-table";
 import * as util from "node:util";
 import { HcError } from "../errors";
 import { resolveMember, type MemberKind, type MemberOptionsInput, type ResolvedMember } from "../member/spec";
@@ -10,14 +11,6 @@ import { Snapshot } from "./snapshot";
 
 /** The admin actions a user asks for; `enable`/`disable` are the original tool's names for ready/maint. */
 export type ServerAction = "ready" | "drain" | "maint" | "enable" | "disable";
-
-const ACTION_ALIASES: Record<ServerAction, "ready" | "drain" | "maint"> = {
-  ready: "ready",
-  drain: "drain",
-  maint: "maint",
-  enable: "ready",
-  disable: "maint",
-};
 
 export interface SnapshotOptions {
   /** Read only this backend (its servers and totals): far cheaper on large configurations. */
@@ -103,7 +96,7 @@ export class Member {
   /** Sets the admin state of one or several servers of a backend. */
   /** `checked` is a snapshot of the backend just read: names are checked against it instead of reading again. */
   async setState(backend: string, servers: string | readonly string[], action: ServerAction, checked?: Snapshot): Promise<void> {
-    const canonical = ACTION_ALIASES[action];
+    const canonical = (ACTIONS as Partial<Record<string, ActionRow>>)[action]?.sets;
     if (!canonical) throw new HcError("HC_BAD_SPEC", `${this.name}: unknown action ${String(action)}; use ready, drain or maint.`, { member: this.name });
     await this.run(backend, servers, (names) => this.#transport.act(backend, names, canonical), undefined, checked);
   }

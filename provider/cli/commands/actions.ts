@@ -4,6 +4,7 @@
 
 import type { ClusterServerAction, DrainSessionsResult, ServerActionReport } from "../../cluster/server-actions";
 import type { WaitProgress } from "../../cluster/cluster";
+import { actionRow } from "../../action-table";
 import { DEFAULTS } from "../../policy";
 import type { Weight } from "../../transport/types";
 import { numberOption, requireOne, stringList, type CommandSpec, type OptionSpec } from "../args";
@@ -43,11 +44,10 @@ const TARGET_OPTIONS: OptionSpec = {
 const GUARD_OPTIONS: OptionSpec = { force: { type: "boolean" }, "min-other-serving": { type: "string" } };
 const WAIT_OPTIONS: OptionSpec = { wait: { type: "boolean" }, timeout: { type: "string" } };
 
-const GUARDED = new Set(["drain", "maint", "disable"]);
 const SELECT = "(--backend B --server S [--server S2]... | --host NAME|ADDRESS [--dry-run] [--allow-partial])";
 
 function stateSpec(name: string, summary: string, text: string, extra = ""): CommandSpec {
-  const guarded = GUARDED.has(name);
+  const guarded = actionRow(name as ClusterServerAction).takesOut;
   return {
     name,
     summary,
@@ -145,26 +145,6 @@ ${BAKE_HELP}
 ${EXIT} With --bake-seconds: ${BAKE_EXIT}.`);
   return s;
 }
-
-const DONE: Record<ClusterServerAction, string> = {
-  drain: "drained",
-  maint: "in maintenance",
-  disable: "in maintenance",
-  ready: "ready",
-  enable: "ready",
-  weight: "weight set",
-  "shutdown-sessions": "sessions shut down",
-};
-
-/** How to undo an action on the members where it happened; TARGET is the backend, servers and members. */
-const UNDO: Partial<Record<ClusterServerAction, string>> = {
-  drain: "ready TARGET",
-  maint: "ready TARGET",
-  disable: "ready TARGET",
-  ready: "drain TARGET (or maint, as they were)",
-  enable: "drain TARGET (or maint, as they were)",
-  weight: "weight TARGET --weight <the previous weight>",
-};
 
 export async function run(ctx: Context): Promise<ExitCode> {
   const action = ctx.spec.name as ClusterServerAction;
@@ -306,7 +286,7 @@ async function runForHost(ctx: Context, action: ClusterServerAction, hosts: stri
     for (const gap of gaps) ctx.out.warn(gap);
     // A dry run answers as the real run would: the same refusals, nothing changed.
     checkHostPlan(plan, allowPartial);
-    if (GUARDED.has(action)) {
+    if (actionRow(action).takesOut) {
       const { checkCapacity } = await import("../../cluster/capacity-guard");
       checkCapacity(plan.snapshot, plan.targets, guard, plan.foundOn);
     }
@@ -350,7 +330,7 @@ async function failed(ctx: Context, action: ClusterServerAction, error: unknown,
   if (error instanceof HcPartialFailure && partial) {
     printResults(ctx, partial);
     const target = `${select.join(" ")} ${partial.changed.join(" ")}`;
-    const undo = UNDO[action];
+    const undo = actionRow(action).undo;
     const goBack = undo ? `To go back, run haproxy-cluster ${undo.replace("TARGET", target)}; or f` : "F";
     const advice = partial.changed.length === 0 ? `Fix the cause and run ${retry} again.` : `${goBack}ix the failing members and run ${retry} again (it is safe to repeat).`;
     ctx.out.error(`${error.message} ${advice}`);
@@ -379,10 +359,10 @@ function printResults(ctx: Context, report: ServerActionReport): void {
       const fresh = r.forcedFreshChecks ? ` (health forced down until fresh checks pass: ${r.forcedFreshChecks.join(", ")})` : "";
       // The reply was lost but the member, read again, shows the change: say both.
       const lost = r.recoveredFrom ? ` (its reply was lost: ${r.recoveredFrom.replace(/\.$/, "")}; read again, it shows ${Object.values(r.stateAfter ?? {}).join(", ")})` : "";
-      ctx.out.info(`${r.member}: ${subject} ${DONE[report.action]}${fresh}${lost}${report.waited ? ", confirmed" : ""}`);
+      ctx.out.info(`${r.member}: ${subject} ${actionRow(report.action).done}${fresh}${lost}${report.waited ? ", confirmed" : ""}`);
     } else {
       const now = r.stateAfter ? ` (read again: ${Object.entries(r.stateAfter).map(([n, st]) => `${n} ${st}`).join(", ")})` : r.stateUnknown ? " (its state is unknown now: check with haproxy-cluster status)" : "";
-      ctx.out.error(`${r.member}: ${subject} NOT ${DONE[report.action]}${now}: ${r.error?.message ?? "failed"}`);
+      ctx.out.error(`${r.member}: ${subject} NOT ${actionRow(report.action).done}${now}: ${r.error?.message ?? "failed"}`);
     }
   }
 }

@@ -1,0 +1,60 @@
+// Putting servers back on fresh evidence, the one sequence for `ready`/`enable` and for a
+// hold that finds a reload undid it. HAProxy keeps its old UP verdict when a restart is
+// shorter than `fall` × `inter`, so a plain `state ready` would send traffic to an app
+// still warming up: a server with health checks has its verdict forced down first, and
+// serves again only after `rise` checks made afterwards. Servers without health checks
+// are never forced down: nothing would bring them back.
+
+import type { Member } from "../model/member";
+import type { Snapshot } from "../model/snapshot";
+
+export interface FreshChecksOptions {
+  /**
+   * Force the verdict down even on servers that are ready already: after a reload the
+   * configuration put them back in rotation on a verdict no fresh check made.
+   */
+  evenIfReady: boolean;
+  /** Wraps each call that may write (to count writes begun); default: calls it. */
+  write?: <T>(call: () => Promise<T>) => Promise<T>;
+}
+
+/**
+ * Brings `names` of `backend` back on fresh checks on one member, from `read` (a snapshot
+ * of that backend just taken: names are checked against it). Returns the servers whose
+ * verdict was forced down.
+ */
+export async function backOnFreshChecks(member: Member, backend: string, names: readonly string[], read: Snapshot, options: FreshChecksOptions): Promise<string[]> {
+  const write = options.write ?? (<T>(call: () => Promise<T>) => call());
+  let snap = read;
+  // Every live worker's view: old workers after a reload have their own states.
+  const views = (taken: Snapshot) => [taken, ...taken.oldWorkers].map((v) => v.backend(backend));
+  let bes = views(snap);
+  const checked = (n: string) => bes.some((be) => be.server(n).hasHealthCheck);
+  // Servers back in rotation by a reload: only those with checks need anything.
+  const mine = options.evenIfReady ? names.filter(checked) : [...names];
+  if (mine.length === 0) return [];
+  // Leaving maint, HAProxy resets health to `rise` ("start OK but check immediately",
+  // src/server.c) and serves at once, undoing a forced-down verdict; in maint the CSV
+  // also hides the checks. Step through drain (no new traffic) and force down there;
+  // a server a reload put back in rotation is drained too, so nothing reaches it meanwhile.
+  const inMaint = mine.filter((n) => bes.some((be) => be.server(n).admin === "maint"));
+  const toDrain = options.evenIfReady ? mine : inMaint;
+  if (toDrain.length > 0) {
+    await write(() => member.drain(backend, toDrain, snap));
+    if (inMaint.length > 0) {
+      snap = await member.snapshot({ backend });
+      bes = views(snap);
+    }
+  }
+  // Over the stats page a drained server that is down reads as ready (adminStateKnown
+  // false); forcing a down server down is harmless, so treat "unknown" as "not ready".
+  const toForce = mine.filter((n) =>
+    bes.some((be) => {
+      const s = be.server(n);
+      return s.hasHealthCheck && (options.evenIfReady || s.admin !== "ready" || !s.adminStateKnown);
+    }),
+  );
+  if (toForce.length > 0) await write(() => member.forceHealthDown(backend, toForce, snap));
+  await write(() => member.ready(backend, mine, snap));
+  return toForce;
+}
