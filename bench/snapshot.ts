@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     add("parse only (in memory)", await timeMs(() => parseStatsCsv(full, "bench")), Buffer.byteLength(full));
     add("parse + model (in memory)", await timeMs(() => Snapshot.fromTable("bench", parseStatsCsv(full, "bench"))), Buffer.byteLength(full));
     for (const [kind, spec] of Object.entries(specs)) {
-      const member = new Member(spec, { timeoutSeconds: 60 });
+      const member = new Member(spec, { requestTimeoutSeconds: 60 });
       add(`snapshot, all, over ${kind}`, await timeMs(() => member.snapshot({ exactAdminState: false })));
       if (kind !== "http") add(`snapshot, all + show servers state, over ${kind}`, await timeMs(() => member.snapshot()));
       await member.close();
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     add("HAProxy produces one backend (socat show stat be3 6 -1)", await timeMs(() => socat(lb, "show stat be3 6 -1")), Buffer.byteLength(scopedText));
     add("HAProxy produces one backend (curl ;scope=be3)", await timeMs(() => curl(lb, ";scope=be3")));
     for (const [kind, spec] of Object.entries(specs)) {
-      const member = new Member(spec, { timeoutSeconds: 60 });
+      const member = new Member(spec, { requestTimeoutSeconds: 60 });
       add(`snapshot, one backend, over ${kind}`, await timeMs(() => member.snapshot({ backend: "be3" })));
       await member.close();
     }

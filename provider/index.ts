@@ -29,7 +29,7 @@ export { ClusterSnapshot } from "./cluster/cluster-snapshot";
 export { transitionsBetween } from "./cluster/transitions";
 export type { Transition } from "./cluster/transitions";
 export { applyServerAction, waitForSessions, stateReached } from "./cluster/server-actions";
-export type { ClusterServerAction, ServerActionOptions, ServerActionReport, DrainSessionsOptions, DrainSessionsResult, SessionsDeadlinePolicy } from "./cluster/server-actions";
+export type { ClusterServerAction, ServerActionOptions, ServerActionReport, DrainSessionsOptions, DrainSessionsResult, SessionsTimeoutPolicy, SessionsDeadlinePolicy } from "./cluster/server-actions";
 export { applyHostAction, planHostAction, checkHostPlan, serverMatchesHost } from "./cluster/host-actions";
 export type { HostPlan, HostActionOptions } from "./cluster/host-actions";
 export { checkCapacity, DEFAULT_MIN_OTHER_SERVING } from "./cluster/capacity-guard";

@@ -63,7 +63,7 @@ export async function calibrateLibrary(access: ClusterAccess, server: string, ro
   const drain = async (c: Cluster) => {
     await c.snapshot({ backend: BACKEND });
     await applyServerAction(c, BACKEND, server, "drain", { wait: true, timeoutSeconds: 30 });
-    await waitForSessions(c, BACKEND, server, { timeoutSeconds: DRAIN.sessionsTimeoutSeconds, onTimeout: "shutdown" });
+    await waitForSessions(c, BACKEND, server, { timeoutSeconds: DRAIN.sessionsTimeoutSeconds, onSessionsTimeout: "shutdown" });
   };
   const repeat = async (work: (c: Cluster) => Promise<unknown>): Promise<number> => {
     await withCluster(work); // loads the modules and warms the connections' code paths

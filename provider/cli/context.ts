@@ -50,7 +50,7 @@ export class Context {
     const timeout = numberOption(this.values, "timeout", { above: 0 });
     let requestTimeout = numberOption(this.values, "request-timeout", { above: 0 });
     if (requestTimeout === undefined && timeout !== undefined) requestTimeout = this.spec.timeoutIsDeadline ? Math.min(timeout, DEFAULT_REQUEST_TIMEOUT_SECONDS) : timeout;
-    if (requestTimeout !== undefined) options.timeoutSeconds = requestTimeout;
+    if (requestTimeout !== undefined) options.requestTimeoutSeconds = requestTimeout;
     if (this.values.user !== undefined) options.username = String(this.values.user);
     if (this.values["password-file"] !== undefined) {
       options.password = readPasswordFile(String(this.values["password-file"]));

@@ -435,7 +435,10 @@ function describeGoal(action: ClusterServerAction): string {
   return actionRow(action).goal ?? action;
 }
 
-export type SessionsDeadlinePolicy = "fail" | "proceed" | "shutdown";
+/** What happens when a drained server's sessions outlast their deadline (one name everywhere: `onSessionsTimeout`). */
+export type SessionsTimeoutPolicy = "fail" | "proceed" | "shutdown";
+/** @deprecated The old name of SessionsTimeoutPolicy. */
+export type SessionsDeadlinePolicy = SessionsTimeoutPolicy;
 
 export interface DrainSessionsOptions {
   /** Deadline for sessions and queue to reach 0, seconds. Default {@link DEFAULTS.sessionsTimeoutSeconds}. */
@@ -446,7 +449,9 @@ export interface DrainSessionsOptions {
    * drained), `proceed` (return, reporting the sessions left), `shutdown` (kill the
    * remaining sessions with `shutdown sessions server`, then return). Default `fail`.
    */
-  onTimeout?: SessionsDeadlinePolicy;
+  onSessionsTimeout?: SessionsTimeoutPolicy;
+  /** @deprecated The old name of `onSessionsTimeout`; still taken. */
+  onTimeout?: SessionsTimeoutPolicy;
   onProgress?: WaitOptions["onProgress"];
   /** Keeps the servers held across reloads while waiting: the `hold` of the drain's report. */
   hold?: ServerHold;
@@ -458,7 +463,7 @@ export interface DrainSessionsOptions {
 export interface DrainSessionsResult {
   /** True when every member reached 0 sessions and 0 queued requests in time. */
   drained: boolean;
-  /** What happened at the deadline, when it was reached. */
+  /** What `onSessionsTimeout` did at the deadline, when it was reached. */
   deadlineAction?: "proceed" | "shutdown";
   /** Sessions still open per member at the deadline. */
   remaining?: Record<string, number>;
@@ -467,7 +472,7 @@ export interface DrainSessionsResult {
 /**
  * Waits until the servers have no current session and no queued request on any member.
  * Draining stops new sessions but not persistent ones, so this needs a deadline and a
- * stated choice of what happens then (`onTimeout`).
+ * stated choice of what happens then (`onSessionsTimeout`).
  */
 export async function waitForSessions(cluster: Cluster, backend: string, servers: string | readonly string[], options: DrainSessionsOptions = {}): Promise<DrainSessionsResult> {
   const names = typeof servers === "string" ? [servers] : [...servers];
@@ -495,7 +500,7 @@ export async function waitForSessions(cluster: Cluster, backend: string, servers
     return { drained: true };
   } catch (error) {
     if (!(error instanceof HcError) || error.code !== "HC_WAIT_DEADLINE") throw error;
-    const policy = options.onTimeout ?? "fail";
+    const policy = options.onSessionsTimeout ?? options.onTimeout ?? "fail";
     if (policy === "fail" || (error.details.unreadable as string[]).length > 0) throw error;
     const snap = await cluster.snapshot({ backend });
     const remaining: Record<string, number> = {};

@@ -18,6 +18,11 @@ export interface MemberOptionsInput {
   /** Stats page password. Default: from the URL, else `HAPROXY_CLUSTER_PASSWORD`. */
   password?: string;
   /** Deadline for one request: connect, headers and whole body, in seconds (above 0, at most {@link LIMITS.maxRequestTimeoutSeconds}). Default {@link DEFAULTS.requestTimeoutSeconds}. */
+  requestTimeoutSeconds?: number;
+  /**
+   * @deprecated The old name of `requestTimeoutSeconds` (`timeoutSeconds` is a wait's
+   * deadline everywhere else); still taken.
+   */
   timeoutSeconds?: number;
   /** Largest answer accepted, in bytes. Default {@link DEFAULTS.maxResponseBytes} (64 MiB). */
   maxResponseBytes?: number;
@@ -60,8 +65,8 @@ export interface MemberOptionsInput {
 }
 
 /** Member options once checked, defaults applied. */
-export type MemberOptions = MemberOptionsInput & {
-  timeoutSeconds: number;
+export type MemberOptions = Omit<MemberOptionsInput, "timeoutSeconds"> & {
+  requestTimeoutSeconds: number;
   maxResponseBytes: number;
   dangerouslySkipTlsVerify: boolean;
   dangerouslyAcceptUnknownHostKey: boolean;
@@ -72,12 +77,14 @@ type Rule = { ok: (value: unknown) => boolean; says: string };
 const text: Rule = { ok: (v) => typeof v === "string", says: "a string" };
 const path: Rule = { ok: (v) => typeof v === "string" && v !== "", says: "a non-empty string" };
 const flag: Rule = { ok: (v) => typeof v === "boolean", says: "true or false" };
+const requestTimeout: Rule = { ok: (v) => typeof v === "number" && Number.isFinite(v) && v > 0 && v <= LIMITS.maxRequestTimeoutSeconds, says: `a number of seconds above 0 and at most ${LIMITS.maxRequestTimeoutSeconds}` };
 
 /** Each option's rule, in the words the error message uses. */
 const RULES: { readonly [K in keyof MemberOptionsInput]-?: Rule } = {
   username: text,
   password: text,
-  timeoutSeconds: { ok: (v) => typeof v === "number" && Number.isFinite(v) && v > 0 && v <= LIMITS.maxRequestTimeoutSeconds, says: `a number of seconds above 0 and at most ${LIMITS.maxRequestTimeoutSeconds}` },
+  requestTimeoutSeconds: requestTimeout,
+  timeoutSeconds: requestTimeout,
   maxResponseBytes: { ok: (v) => Number.isSafeInteger(v) && (v as number) > 0, says: "a whole number of bytes above 0" },
   caPem: text,
   caFile: text,
@@ -100,19 +107,22 @@ const RULES: { readonly [K in keyof MemberOptionsInput]-?: Rule } = {
  */
 export function checkMemberOptions(input: unknown): { options: MemberOptions } | { problems: string[] } {
   if (input === undefined) input = {};
-  if (input === null || typeof input !== "object" || Array.isArray(input)) return { problems: [`options must be an object such as { timeoutSeconds: 10 }, not ${describe(input)}`] };
+  if (input === null || typeof input !== "object" || Array.isArray(input)) return { problems: [`options must be an object such as { requestTimeoutSeconds: 10 }, not ${describe(input)}`] };
   const problems: string[] = [];
   for (const [name, value] of Object.entries(input)) {
     const rule = (RULES as Record<string, Rule | undefined>)[name];
     if (rule === undefined) problems.push(`${name} is not an option (known: ${Object.keys(RULES).join(", ")})`);
     else if (value !== undefined && !rule.ok(value)) problems.push(`${name} must be ${rule.says}, not ${rule === text || rule === path ? typeof value : describe(value)}`);
   }
+  const { timeoutSeconds: oldName, ...given } = input as MemberOptionsInput;
+  if (oldName !== undefined && given.requestTimeoutSeconds !== undefined && oldName !== given.requestTimeoutSeconds) {
+    problems.push("give requestTimeoutSeconds only: timeoutSeconds is its old name, and the two differ");
+  }
   if (problems.length > 0) return { problems };
-  const given = input as MemberOptionsInput;
   return {
     options: {
       ...given,
-      timeoutSeconds: given.timeoutSeconds ?? DEFAULT_REQUEST_TIMEOUT_SECONDS,
+      requestTimeoutSeconds: given.requestTimeoutSeconds ?? oldName ?? DEFAULT_REQUEST_TIMEOUT_SECONDS,
       maxResponseBytes: given.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
       dangerouslySkipTlsVerify: given.dangerouslySkipTlsVerify ?? false,
       dangerouslyAcceptUnknownHostKey: given.dangerouslyAcceptUnknownHostKey ?? false,

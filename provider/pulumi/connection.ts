@@ -35,6 +35,12 @@ export interface ClusterConnectionArgs {
   sshKnownHosts?: pulumi.Input<string>;
   /** ssh members: a bastion, `[user@]host[:port]` (like ProxyJump). */
   sshJump?: pulumi.Input<string>;
+  /**
+   * Runtime API members: whether each socket is HAProxy's master CLI (`-S`); a wrong
+   * value is refused by name. Default: detected from the socket's answers, at the cost
+   * of one refused read per member.
+   */
+  masterSocket?: pulumi.Input<boolean>;
   /** ssh members: accept a host key known_hosts lacks (throwaway environments only; a changed key is refused anyway). Default false. */
   dangerouslyAcceptUnknownHostKey?: pulumi.Input<boolean>;
 }

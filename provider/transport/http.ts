@@ -51,7 +51,7 @@ export class HttpTransport implements Transport {
     credentials?: Credentials,
   ) {
     this.member = target.name;
-    const timeoutMs = options.timeoutSeconds * 1000;
+    const timeoutMs = options.requestTimeoutSeconds * 1000;
     const ca = options.caPem ?? (options.caFile ? fs.readFileSync(options.caFile, "utf8") : undefined);
     const origin = new URL(target.origin!);
     this.url = origin;
@@ -177,7 +177,7 @@ export class HttpTransport implements Transport {
     // Send neither Origin nor Referer: recent HAProxy releases deny admin forms whose Origin differs.
     if (body !== undefined) headers["content-type"] = "application/x-www-form-urlencoded";
     if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
-    const signal = AbortSignal.timeout(this.options.timeoutSeconds * 1000);
+    const signal = AbortSignal.timeout(this.options.requestTimeoutSeconds * 1000);
     let phase: "connect" | "body" = "connect";
     try {
       const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
@@ -231,7 +231,7 @@ export class HttpTransport implements Transport {
     const code = e.code ?? "";
     const make = (hcCode: "HC_MEMBER_UNREACHABLE" | "HC_MEMBER_TIMEOUT" | "HC_BAD_STATS", text: string): HcError =>
       new HcError(hcCode, `${this.member}: ${text}`, { member: this.member, errno: code || e.name }, { cause: error });
-    const seconds = this.options.timeoutSeconds;
+    const seconds = this.options.requestTimeoutSeconds;
     if (e.name === "TimeoutError" || e.name === "AbortError" || code === "ABORT_ERR") {
       return make("HC_MEMBER_TIMEOUT", `no complete answer within ${seconds} s; check that HAProxy is alive and not overloaded, or raise the timeout.`);
     }

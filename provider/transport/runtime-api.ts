@@ -32,7 +32,7 @@ export function escapeArg(value: string, member: string): string {
 
 export interface RuntimeApiLimits {
   /** Deadline for one command: connect, send, whole answer. */
-  timeoutSeconds: number;
+  requestTimeoutSeconds: number;
   maxResponseBytes: number;
 }
 
@@ -252,7 +252,7 @@ export class RuntimeApi {
   }
 
   private async stream(line: string, onChunk: (text: string) => void): Promise<void> {
-    const { timeoutSeconds, maxResponseBytes } = this.limits;
+    const { requestTimeoutSeconds: timeoutSeconds, maxResponseBytes } = this.limits;
     const started = Date.now();
     const timeoutMs = timeoutSeconds * 1000;
     const duplex = await this.pipe.open(timeoutMs);

@@ -92,6 +92,19 @@ describe("connections per command (reads happen once)", function () {
     });
   }
 
+  it("ServerDrain create with masterSocket declared skips the read a master refuses: 4 connections", async function () {
+    await waitFor(`all three servers serving`, async () => (await serving()) === 3, { timeoutMs: 30_000 });
+    master.reset();
+    const { serverDrain } = await import("../../provider/pulumi/impl");
+    const { inputs, failures } = serverDrain.check({}, { members: [master.spec], backend: BACKEND, server: SERVER, masterSocket: true });
+    assert.deepEqual(failures, []);
+    await serverDrain.create(inputs);
+    const commands = master.commands();
+    assert.ok(commands.length <= 4 && !commands.some((c) => /^show stat/.test(c)), commands.join(" | "));
+    assert.equal(showProcs(commands), 1, commands.join(" | "));
+    await lb.runtime(`set server ${BACKEND}/${SERVER} state ready`);
+  });
+
   for (const { name, args, undo, budget } of BUDGETS) {
     for (const socket of ["worker", "master"] as const) {
       it(`${name} on a ${socket} socket opens at most ${budget[socket]} connections and asks show proc at most once`, async function () {

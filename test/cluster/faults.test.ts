@@ -66,7 +66,7 @@ describe("the framework under faults and bad input", function () {
     it("ends a wait at its deadline when a member hangs before the wait starts, naming it as unreadable", async function () {
       const hung = use(await startBlackhole());
       // Each request may take 30 s; the wait may take 2.
-      const cluster = use(new Cluster([lb1, hung.url], { timeoutSeconds: 30 }));
+      const cluster = use(new Cluster([lb1, hung.url], { requestTimeoutSeconds: 30 }));
       const started = Date.now();
       await assert.rejects(cluster.waitUntilRollingRestartable("myapp", { timeoutSeconds: 2, intervalSeconds: 0.5 }), (e: unknown) => {
         assert.ok(isHcError(e, "HC_WAIT_DEADLINE"), String(e));
@@ -80,13 +80,13 @@ describe("the framework under faults and bad input", function () {
 
     it("bounds a read that trickles one byte a second by the whole request's deadline, and a wait by its own", async function () {
       const trickle = use(await startTrickle());
-      const member = use(new Member(trickle.url, { timeoutSeconds: 2 }));
+      const member = use(new Member(trickle.url, { requestTimeoutSeconds: 2 }));
       let started = Date.now();
       await assert.rejects(member.snapshot(), isCode("HC_MEMBER_TIMEOUT"));
       let ms = Date.now() - started;
       assert.ok(ms >= 1_900 && ms < 3_500, `one read ended after ${ms} ms`);
 
-      const cluster = use(new Cluster([trickle.url], { timeoutSeconds: 30 }));
+      const cluster = use(new Cluster([trickle.url], { requestTimeoutSeconds: 30 }));
       started = Date.now();
       await assert.rejects(cluster.waitUntilRollingRestartable("myapp", { timeoutSeconds: 2 }), isCode("HC_WAIT_DEADLINE"));
       ms = Date.now() - started;

@@ -87,7 +87,7 @@ describe("the cluster framework", function () {
   it("keeps a hard deadline even when a member never answers, and names it", async function () {
     const hole = await startBlackhole();
     try {
-      const silent = new Member(hole.url, { timeoutSeconds: 30 });
+      const silent = new Member(hole.url, { requestTimeoutSeconds: 30 });
       const withHole = new Cluster([lb1, silent]);
       const started = Date.now();
       const error = await withHole.waitUntil(() => true, { intervalSeconds: 0.1, timeoutSeconds: 1 }).catch((e: unknown) => e);
@@ -228,7 +228,7 @@ describe("the cluster framework", function () {
       const held2 = fetch(`${rig.lbs[0]!.frontendUrl}/hold?ms=20000`).then((r) => r.status, () => 0);
       await waitFor("the second session to open", async () => ((await lb1.snapshot({ backend: "myapp" })).backend("myapp").server("server3").sessions === 1 ? true : undefined));
       await lb1.drain("myapp", "server3");
-      const shut = await waitForSessions(cluster, "myapp", "server3", { timeoutSeconds: 0.3, intervalSeconds: 0.05, onTimeout: "shutdown" });
+      const shut = await waitForSessions(cluster, "myapp", "server3", { timeoutSeconds: 0.3, intervalSeconds: 0.05, onTimeout: "shutdown" }); // the old spelling of onSessionsTimeout, still taken
       assert.equal(shut.deadlineAction, "shutdown");
       assert.equal(shut.remaining![lb1.name], 1);
       assert.notEqual(await held2, 200, "the remaining session was shut down");

@@ -385,7 +385,7 @@ function sentinel(port: number, onGone: (pid: number) => void): () => void {
  * the engine takes a drained server's app down within milliseconds of the drain.
  */
 export function startWatcher(pair: Pair, apps: AppSpec[], intervalMs = 50): Watcher {
-  const members = pair.lbs.map((lb) => ({ name: lb.name, member: new Member(`unix:${lb.adminSocket}`, { timeoutSeconds: 2 }) }));
+  const members = pair.lbs.map((lb) => ({ name: lb.name, member: new Member(`unix:${lb.adminSocket}`, { requestTimeoutSeconds: 2 }) }));
   const ticks: Tick[] = [];
   const gone: AppGone[] = [];
   const reactions: Array<Promise<void>> = [];

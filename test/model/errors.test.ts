@@ -191,20 +191,26 @@ describe("member errors", function () {
     it("checks member options where they enter: one sentence per broken rule, never a secret's value, defaults applied", function () {
       const refused = (options: unknown, says: RegExp): void =>
         assert.throws(() => new Member("http://lb1/stats", options as MemberOptionsInput), (e: unknown) => e instanceof HcError && e.code === "HC_BAD_SPEC" && says.test(e.message) && e.message.startsWith("http://lb1/stats: invalid member options ("));
+      refused({ requestTimeoutSeconds: 0 }, /requestTimeoutSeconds must be a number of seconds above 0 and at most 3600, not 0/);
+      refused({ requestTimeoutSeconds: 3601 }, /not 3601/);
+      // The old name is still taken, under the same rule; both at once must agree.
       refused({ timeoutSeconds: 0 }, /timeoutSeconds must be a number of seconds above 0 and at most 3600, not 0/);
-      refused({ timeoutSeconds: 3601 }, /not 3601/);
+      refused({ timeoutSeconds: 2, requestTimeoutSeconds: 3 }, /give requestTimeoutSeconds only: timeoutSeconds is its old name, and the two differ/);
       refused({ timeoutSeconds: Number.POSITIVE_INFINITY }, /timeoutSeconds must be/);
       refused({ maxResponseBytes: 1.5 }, /maxResponseBytes must be a whole number of bytes above 0, not 1\.5/);
       refused({ dangerouslySkipTlsVerify: "yes" }, /dangerouslySkipTlsVerify must be true or false, not a string/);
       refused({ sshAgent: true }, /sshAgent must be a socket path or false, not true/);
       refused({ sshIdentityFile: "" }, /sshIdentityFile must be a non-empty string/);
-      refused({ timeout: 5, passwd: "x" }, /timeout is not an option \(known: username, password, timeoutSeconds.*\); passwd is not an option/);
-      refused("fast", /options must be an object such as \{ timeoutSeconds: 10 \}, not a string/);
+      refused({ timeout: 5, passwd: "x" }, /timeout is not an option \(known: username, password, requestTimeoutSeconds, timeoutSeconds.*\); passwd is not an option/);
+      refused("fast", /options must be an object such as \{ requestTimeoutSeconds: 10 \}, not a string/);
       // A password of the wrong type is named by its type, never shown.
       assert.throws(() => new Member("http://lb1/stats", { password: 123456789 as unknown as string }), (e: unknown) => e instanceof Error && /password must be a string, not number/.test(e.message) && !e.message.includes("123456789"));
-      assert.deepEqual(checkMemberOptions(undefined), { options: { timeoutSeconds: 5, maxResponseBytes: 64 * 1024 * 1024, dangerouslySkipTlsVerify: false, dangerouslyAcceptUnknownHostKey: false } });
-      assert.deepEqual(checkMemberOptions({ timeoutSeconds: 2, sshAgent: false }), {
-        options: { timeoutSeconds: 2, sshAgent: false, maxResponseBytes: 64 * 1024 * 1024, dangerouslySkipTlsVerify: false, dangerouslyAcceptUnknownHostKey: false },
+      assert.deepEqual(checkMemberOptions(undefined), { options: { requestTimeoutSeconds: 5, maxResponseBytes: 64 * 1024 * 1024, dangerouslySkipTlsVerify: false, dangerouslyAcceptUnknownHostKey: false } });
+      assert.deepEqual(checkMemberOptions({ requestTimeoutSeconds: 2, sshAgent: false }), {
+        options: { requestTimeoutSeconds: 2, sshAgent: false, maxResponseBytes: 64 * 1024 * 1024, dangerouslySkipTlsVerify: false, dangerouslyAcceptUnknownHostKey: false },
+      });
+      assert.deepEqual(checkMemberOptions({ timeoutSeconds: 2 }), {
+        options: { requestTimeoutSeconds: 2, maxResponseBytes: 64 * 1024 * 1024, dangerouslySkipTlsVerify: false, dangerouslyAcceptUnknownHostKey: false },
       });
     });
 

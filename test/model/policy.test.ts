@@ -61,7 +61,7 @@ describe("one home for every default", function () {
   it("the library applies the policy's request deadline", function () {
     const checked = checkMemberOptions({});
     assert.ok("options" in checked);
-    assert.equal(checked.options.timeoutSeconds, DEFAULTS.requestTimeoutSeconds);
+    assert.equal(checked.options.requestTimeoutSeconds, DEFAULTS.requestTimeoutSeconds);
   });
 
   it("every way in refuses an interval below the same minimum", function () {
@@ -74,7 +74,7 @@ describe("one home for every default", function () {
 
   it("every way in refuses a request deadline above the same maximum", function () {
     const tooLong = LIMITS.maxRequestTimeoutSeconds + 1;
-    assert.ok("problems" in checkMemberOptions({ timeoutSeconds: tooLong }));
+    assert.ok("problems" in checkMemberOptions({ requestTimeoutSeconds: tooLong }));
     assert.equal(connectionSchema.safeParse({ ...members, requestTimeoutSeconds: tooLong }).success, false);
   });
 });

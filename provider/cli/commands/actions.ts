@@ -190,9 +190,9 @@ export async function run(ctx: Context): Promise<ExitCode> {
   let drained: DrainSessionsResult | undefined;
   let code: ExitCode = Exit.OK;
   if (action === "drain" && sessions) {
-    const onTimeout = ctx.flag("shutdown-sessions") ? "shutdown" : ctx.flag("proceed") ? "proceed" : "fail";
+    const onSessionsTimeout = ctx.flag("shutdown-sessions") ? "shutdown" : ctx.flag("proceed") ? "proceed" : "fail";
     try {
-      drained = await waitForSessions(cluster, backend, servers, { timeoutSeconds: sessionsTimeoutSeconds, onTimeout, onProgress, hold: report.hold, firstRead: report.readBack });
+      drained = await waitForSessions(cluster, backend, servers, { timeoutSeconds: sessionsTimeoutSeconds, onSessionsTimeout, onProgress, hold: report.hold, firstRead: report.readBack });
     } catch (error) {
       if (!isHcError(error, "HC_WAIT_DEADLINE")) throw error;
       const unreadable = (error.details.unreadable as string[] | undefined) ?? [];

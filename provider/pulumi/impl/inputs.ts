@@ -36,6 +36,7 @@ export const connectionSchema = z.object({
   sshPassphrase: z.string().optional(),
   sshKnownHosts: z.string().optional(),
   sshJump: z.string().optional(),
+  masterSocket: z.boolean().optional(),
   dangerouslyAcceptUnknownHostKey: z.boolean().default(false),
 });
 
@@ -158,13 +159,14 @@ export function clusterFrom(inputs: ConnectionInputs, members: readonly string[]
   return new Cluster(members, {
     username: inputs.username,
     password: inputs.password,
-    timeoutSeconds: inputs.requestTimeoutSeconds,
+    requestTimeoutSeconds: inputs.requestTimeoutSeconds,
     caPem: inputs.caPem,
     dangerouslySkipTlsVerify: inputs.dangerouslySkipTlsVerify,
     sshPrivateKey: inputs.sshPrivateKey,
     sshPassphrase: inputs.sshPassphrase,
     sshKnownHosts: inputs.sshKnownHosts,
     sshJump: inputs.sshJump,
+    masterSocket: inputs.masterSocket,
     dangerouslyAcceptUnknownHostKey: inputs.dangerouslyAcceptUnknownHostKey,
   });
 }

@@ -211,7 +211,7 @@ async function takeOut(cluster: Cluster, inputs: ServerDrainInputs, id: string, 
   if (inputs.waitForSessions) {
     let result: DrainSessionsResult;
     try {
-      result = await waitForSessions(cluster, inputs.backend, inputs.server, { timeoutSeconds: inputs.sessionsTimeoutSeconds, onTimeout: inputs.onSessionsTimeout, hold, firstRead: readBack });
+      result = await waitForSessions(cluster, inputs.backend, inputs.server, { timeoutSeconds: inputs.sessionsTimeoutSeconds, onSessionsTimeout: inputs.onSessionsTimeout, hold, firstRead: readBack });
     } catch (error) {
       // The server is out of rotation everywhere; only the sessions wait failed. Keep the record.
       throw partialFailure(id, base, props, error);
