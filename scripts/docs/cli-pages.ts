@@ -51,17 +51,8 @@ const EXIT_MEANINGS: Record<ExitCode, string> = {
 
 export function indexPage(): string {
   const specs = commandSpecs();
-  const codesByExit = new Map<ExitCode, string[]>();
-  for (const e of errorCodeDocs()) {
-    const exit = exitCodeFor(e.code);
-    codesByExit.set(exit, [...(codesByExit.get(exit) ?? []), `[\`${e.code}\`](../errors.md#${e.code.toLowerCase()})`]);
-  }
-  const exits = (Object.keys(STATE_NAMES).map(Number) as ExitCode[]).map((code) => [
-    String(code),
-    STATE_NAMES[code],
-    EXIT_MEANINGS[code],
-    (codesByExit.get(code) ?? []).join(", "),
-  ]);
+  const exits = (Object.keys(STATE_NAMES).map(Number) as ExitCode[]).map((code) => [String(code), STATE_NAMES[code], EXIT_MEANINGS[code]]);
+  const guardCodes = errorCodeDocs().filter((e) => exitCodeFor(e.code) === Exit.CRITICAL).map((e) => `[\`${e.code}\`](../errors.md#${e.code.toLowerCase()})`);
   const globals = Object.keys(GLOBAL_OPTIONS).filter((o) => !HIDDEN_OPTIONS.has(o));
   return [
     banner(["provider/cli/registry.ts", "provider/cli/help.ts", "provider/cli/exit.ts", "scripts/docs/fragments/cli-README.md"]),
@@ -81,10 +72,11 @@ export function indexPage(): string {
     "",
     "## Exit codes",
     "",
-    "Nagios's: a monitoring system and a shell script read them the same way. An error ends a",
-    "command with the status its [error code](../errors.md) maps to:",
+    "Nagios's: a monitoring system and a shell script read them the same way. Each command's",
+    "page says what its own verdicts exit with (`wait` at its deadline: 2). An error that ends",
+    `a command exits 3, except ${guardCodes.join(", ")} (2: nothing changed); every code is on the [errors](../errors.md) page.`,
     "",
-    table(["exit", "state", "means", "error codes that end a command with it"], exits),
+    table(["exit", "state", "means"], exits),
     "",
     fragment("cli-README.md")!.trimEnd(),
     "",

@@ -9,7 +9,7 @@ import { banner } from "./markdown";
 export function errorsPage(): string {
   const sections = errorCodeDocs().map((e) => {
     const exit = exitCodeFor(e.code);
-    return [`## ${e.code}`, "", `**When:** ${e.meaning}.`, "", `**What to do:** ${e.advice}.`, "", `CLI exit status: ${exit} (${STATE_NAMES[exit]}).`, ""].join("\n");
+    return [`## ${e.code}`, "", `**When:** ${e.meaning}.`, "", `**What to do:** ${e.advice}.`, "", `CLI exit status when it ends a command: ${exit} (${STATE_NAMES[exit]}).`, ""].join("\n");
   });
   return [
     banner(["provider/errors.ts", "scripts/docs/error-codes-source.ts", "provider/cli/exit.ts", "scripts/docs/fragments/errors.md"]),
