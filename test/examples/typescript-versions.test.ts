@@ -43,6 +43,31 @@ describe("examples/rolling-deploy's TypeScript program type-checks with its own 
     if (projectDir) await removeDir(projectDir);
   });
 
+  it("type-checks the hand-written example on every Pulumi resource's page (docs/pulumi) with TypeScript 5.9", async function () {
+    const examples: string[] = [];
+    for (const page of (await fs.promises.readdir(path.join(REPO_ROOT, "docs", "pulumi"))).filter((f) => f.endsWith(".md"))) {
+      const text = await fs.promises.readFile(path.join(REPO_ROOT, "docs", "pulumi", page), "utf8");
+      // Programs, not the signature blocks (`new ServerDrain(name: string, …)`).
+      const blocks = [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((b) => b.includes("haproxy-cluster/pulumi") && !/\((name|args): /.test(b));
+      for (const [i, block] of blocks.entries()) {
+        const file = `doc-${page.replace(/\.md$/, "")}-${i}.ts`;
+        await fs.promises.writeFile(path.join(projectDir, file), block);
+        examples.push(file);
+      }
+    }
+    assert.ok(examples.length >= 4, `an example per resource page (${examples.join(", ")})`);
+    // The RollingDeploy example deploys with a resource of the user's own.
+    await fs.promises.writeFile(
+      path.join(projectDir, "app-server.ts"),
+      `import * as pulumi from "@pulumi/pulumi";\nexport class AppServer extends pulumi.ComponentResource {\n  constructor(name: string, args: { host: string; version: string }, opts?: pulumi.ComponentResourceOptions) {\n    super("example:AppServer", name, args, opts);\n  }\n}\n`,
+    );
+    await fs.promises.writeFile(path.join(projectDir, "tsconfig.docs.json"), JSON.stringify({ extends: "./tsconfig.json", files: examples }));
+    const tsc = path.join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
+    await promisify(execFile)(process.execPath, [tsc, "-p", "tsconfig.docs.json"], { cwd: projectDir, timeout: 200_000 }).catch((error: Error & { stdout?: string }) => {
+      assert.fail(`an example in docs/pulumi does not type-check (edit scripts/docs/fragments/pulumi-*.md, then npm run docs):\n${error.stdout || error.message}`);
+    });
+  });
+
   for (const { pkg, major } of COMPILERS) {
     it(`passes tsc -p . with TypeScript ${major} (${pkg})`, async function () {
       const tsc = path.join(REPO_ROOT, "node_modules", pkg, "bin", "tsc");
