@@ -3,73 +3,12 @@
 // for (and through it only the library parts it needs; never @pulumi/pulumi), runs it
 // and exits with a Nagios code: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
 
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { GLOBAL_HELP, parseCommandLine, type CommandSpec } from "./args";
+import { parseCommandLine, type CommandSpec } from "./args";
 import type { Context } from "./context";
 import { Exit, UsageError, exitCodeFor, type ExitCode } from "./exit";
+import { commandHelp, mainHelp } from "./help";
 import { Output } from "./output";
-
-interface CommandModule {
-  spec?: CommandSpec;
-  specs?: CommandSpec[];
-  run(ctx: Context): Promise<ExitCode>;
-}
-
-// Command modules hold their specs and help at top level and load the library inside run().
-const MODULES: Record<string, () => CommandModule> = {
-  status: () => require("./commands/status"),
-  check: () => require("./commands/check"),
-  wait: () => require("./commands/wait"),
-  drain: () => require("./commands/actions"),
-  maint: () => require("./commands/actions"),
-  ready: () => require("./commands/actions"),
-  enable: () => require("./commands/actions"),
-  disable: () => require("./commands/actions"),
-  weight: () => require("./commands/actions"),
-  "shutdown-sessions": () => require("./commands/actions"),
-  rate: () => require("./commands/numbers"),
-  backlog: () => require("./commands/numbers"),
-  sessions: () => require("./commands/numbers"),
-  eval: () => require("./commands/eval"),
-  watch: () => require("./commands/watch"),
-  analyse: () => require("./commands/analyse"),
-};
-
-function specFor(name: string): CommandSpec | undefined {
-  if (!Object.prototype.hasOwnProperty.call(MODULES, name)) return undefined;
-  const mod = MODULES[name]!();
-  return mod.spec ?? mod.specs?.find((s) => s.name === name);
-}
-
-function version(): string {
-  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "..", "package.json"), "utf8")) as { version: string };
-  return pkg.version;
-}
-
-function mainHelp(): string {
-  const rows = Object.keys(MODULES).map((name) => `  ${name.padEnd(19)}${specFor(name)!.summary}`);
-  return `haproxy-cluster ${version()}: several HAProxy load balancers as one cluster.
-
-Usage: haproxy-cluster COMMAND [OPTIONS] [MEMBER...]
-       haproxy-cluster -e CODE [MEMBER...]
-
-Commands:
-${rows.join("\n")}
-
-Run haproxy-cluster COMMAND --help for a command's options. Global options may come
-anywhere; a command's own options come after it.
-
-${GLOBAL_HELP}
-  -e, --eval CODE             the same as the eval command
-
-Environment: HAPROXY_CLUSTER_MEMBERS, HAPROXY_CLUSTER_USER, HAPROXY_CLUSTER_PASSWORD,
-NO_COLOR (colour is used only when the output is a terminal).
-
-Exit status (Nagios): 0 OK; 1 WARNING; 2 CRITICAL (not safe, or a deadline passed);
-3 UNKNOWN (could not tell: bad arguments, a member unreachable or refusing, an
-unknown backend or server).`;
-}
+import { loadCommand, packageVersion, specFor } from "./registry";
 
 async function main(argv: string[]): Promise<{ code: ExitCode; out: Output }> {
   let out = new Output({ quiet: argv.includes("--quiet") || argv.includes("-q") });
@@ -80,7 +19,7 @@ async function main(argv: string[]): Promise<{ code: ExitCode; out: Output }> {
     out = new Output({ quiet: line.values.quiet === true, verbose: line.values.verbose === true });
     spec = line.command !== undefined ? specFor(line.command) : undefined;
     if (line.values.version === true && !spec) {
-      out.data(version());
+      out.data(packageVersion());
       return { code: Exit.OK, out };
     }
     if (!spec) {
@@ -92,7 +31,7 @@ async function main(argv: string[]): Promise<{ code: ExitCode; out: Output }> {
       return { code: Exit.UNKNOWN, out };
     }
     if (line.values.help === true) {
-      out.data(`${spec.usage}\n\n${GLOBAL_HELP}`);
+      out.data(commandHelp(spec));
       return { code: Exit.OK, out };
     }
     const { Context } = require("./context") as typeof import("./context");
@@ -100,7 +39,7 @@ async function main(argv: string[]): Promise<{ code: ExitCode; out: Output }> {
     if (ctx.flag("insecure-skip-tls-verify")) {
       out.warn("--insecure-skip-tls-verify: https certificates are not verified; anyone on the network path can read the stats password and change servers.");
     }
-    return { code: await MODULES[spec.name]!().run(ctx), out };
+    return { code: await loadCommand(spec.name).run(ctx), out };
   } catch (error) {
     return { code: report(error, out, spec), out };
   } finally {

@@ -1,5 +1,5 @@
 // The one home of the analysis thresholds' defaults, shared by the library, the CLI and
-// the Pulumi resources. The README's "Analysis thresholds" section gives the numbers
+// the Pulumi resources. docs/judging-a-new-version.md ("Why these numbers") gives the numbers
 // that chose them.
 
 export { ANALYSIS_DEFAULTS, PEER_EXCESS_MIN_Z } from "../policy";

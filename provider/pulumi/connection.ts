@@ -2,12 +2,14 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import type { DEFAULTS } from "../policy";
+import { SECRET_INPUTS } from "./impl/inputs";
 
 export interface ClusterConnectionArgs {
   /**
    * The HAProxy members: stats page URLs (`http(s)://host:port/stats`, without a
-   * password), Runtime API sockets (`unix:/path.sock`, `/path.sock`, `tcp://host:port`).
-   * A URL holding a password is refused: give it in `password`.
+   * password), Runtime API sockets (`unix:/path.sock`, `/path.sock`, `tcp://host:port`,
+   * `ssh://[user@]host[:port]/path.sock`). A URL holding a password is refused: give it
+   * in `password`.
    */
   members: pulumi.Input<pulumi.Input<string>[]>;
   /** Stats page user. Default: `HAPROXY_CLUSTER_USER` in the environment of `pulumi`. */
@@ -44,9 +46,6 @@ export interface ClusterConnectionArgs {
   /** ssh members: accept a host key known_hosts lacks (throwaway environments only; a changed key is refused anyway). Default false. */
   dangerouslyAcceptUnknownHostKey?: pulumi.Input<boolean>;
 }
-
-/** The inputs that are always secrets. */
-const SECRET_INPUTS = ["password", "sshPrivateKey", "sshPassphrase"] as const;
 
 /** The connection inputs with the password and SSH key material wrapped as secrets. */
 export function connectionProps(args: ClusterConnectionArgs): Record<string, unknown> {

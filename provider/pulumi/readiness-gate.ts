@@ -39,6 +39,7 @@ export interface GateAnalysisArgs {
 }
 
 export interface ClusterReadinessGateArgs extends ClusterConnectionArgs {
+  /** The backend that must be rolling-restart safe. */
   backend: pulumi.Input<string>;
   /** Share of the backend's active servers that must be serving on every member, in percent. Default {@link DEFAULTS.thresholdPercent}. */
   thresholdPercent?: pulumi.Input<number>;
@@ -68,6 +69,7 @@ export class ClusterReadinessGate extends pulumi.dynamic.Resource {
   declare readonly passedAt: pulumi.Output<string>;
   /** Seconds the gate waited. */
   declare readonly waitedSeconds: pulumi.Output<number>;
+  /** Checks the gate made before it passed. */
   declare readonly polls: pulumi.Output<number>;
   /** The cluster as the last passing check saw it: per member and backend, serving/total, each server's state, rate, backlog. */
   declare readonly health: pulumi.Output<ClusterHealth>;

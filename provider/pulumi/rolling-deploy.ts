@@ -11,6 +11,7 @@ import { ClusterReadinessGate, type ClusterReadinessGateArgs, type GateAnalysisA
 import { ServerDrain, type ServerDrainArgs } from "./server-drain";
 
 export interface RollingDeployArgs extends ClusterConnectionArgs {
+  /** The backend whose servers are redeployed. */
   backend: string;
   /** The backend's servers, in the order they are redeployed. */
   servers: string[];
@@ -38,6 +39,7 @@ export interface RollingDeployArgs extends ClusterConnectionArgs {
 export class RollingDeploy extends pulumi.ComponentResource {
   /** gates[0] runs before anything is touched; gates[i] puts batch i back and checks the cluster. */
   readonly gates: ClusterReadinessGate[] = [];
+  /** One ServerDrain per server (`lifetime: "step"`), in order. */
   readonly drains: ServerDrain[] = [];
   /** The deploy resources, per server, in order. */
   readonly deployments: pulumi.Resource[][] = [];

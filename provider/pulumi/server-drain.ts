@@ -67,12 +67,15 @@ export class ServerDrain extends pulumi.dynamic.Resource {
   declare readonly adminState: pulumi.Output<Record<string, string>>;
   /** Sessions left per member at the sessions deadline (`proceed` or `shutdown`). */
   declare readonly sessionsAtDeadline: pulumi.Output<Record<string, number> | undefined>;
+  /** What was done at the sessions deadline (`onSessionsTimeout`), when it was reached. */
   declare readonly sessionsDeadlineAction: pulumi.Output<"proceed" | "shutdown" | undefined>;
   /** Members left out of the record because they could not be reached (`abandonUnreachableMembers`), with the reason: a warning. */
   declare readonly abandonedOn: pulumi.Output<Record<string, string> | undefined>;
   /** Members the last refresh could not read, with the reason; their `drainedOn` entry is the last known one. */
   declare readonly unreadableOn: pulumi.Output<Record<string, string> | undefined>;
+  /** The backend, as given. */
   declare readonly backend: pulumi.Output<string>;
+  /** The server, as given. */
   declare readonly server: pulumi.Output<string>;
 
   constructor(name: string, args: ServerDrainArgs, opts?: pulumi.CustomResourceOptions) {

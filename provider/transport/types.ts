@@ -17,7 +17,7 @@ export interface StatsQuery {
 /**
  * Admin-state and health changes, named as HAProxy's Runtime API names them.
  * `health-down` forces the health verdict to down so that only checks made after it
- * can bring the server back (see the "fresh checks" rule in the README).
+ * can bring the server back (see "Putting a server back uses fresh checks" in docs/safety.md).
  */
 /** A change to servers: their admin/health state (and sessions), or their weight. */
 export type ChangeKind = "state" | "weight";

@@ -1,5 +1,5 @@
-// The three --eval examples of the README, run verbatim (the command lines below are
-// the README's text) against two real HAProxy members named in HAPROXY_CLUSTER_MEMBERS.
+// The three --eval examples of docs/cli/eval.md, run verbatim (the command lines below are
+// that page's text, from scripts/docs/fragments/cli-eval.md) against two real HAProxy members named in HAPROXY_CLUSTER_MEMBERS.
 import assert from "node:assert/strict";
 import { startCluster, type Cluster } from "../support/haproxy";
 import { resetCluster, runCli, show, startCli } from "./helpers";
@@ -19,7 +19,7 @@ function shellWords(line: string): string[] {
   return words;
 }
 
-describe("the README's --eval examples", function () {
+describe("the --eval examples of docs/cli/eval.md", function () {
   let cluster: Cluster;
   let env: Record<string, string>;
   before(async function () {

@@ -37,7 +37,7 @@ describe("status and check on a two-member cluster", function () {
       );
       // The members started moments ago: status says so, as it would after a reload.
       const note = (label: string, lb: { pid: number }) =>
-        new RegExp(`^${label} was reloaded or restarted \\d+ s ago \\(PID ${lb.pid}\\): server states come from its configuration; drains, maint and weights set before then are gone unless it loads a saved server state \\(see the README's "Reloads"\\)\\.$`);
+        new RegExp(`^${label} was reloaded or restarted \\d+ s ago \\(PID ${lb.pid}\\): server states come from its configuration; drains, maint and weights set before then are gone unless it loads a saved server state \\(see "Reloads" in docs\\/production\\.md\\)\\.$`);
       const lines = notes.trim().split("\n");
       assert.equal(lines.length, 2, notes);
       assert.match(lines[0]!, note("m1", cluster.lbs[0]!));

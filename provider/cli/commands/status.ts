@@ -90,7 +90,7 @@ export function reloadNotes(snap: ClusterSnapshot): string[] {
     const process = snap.snapshots.get(member)?.process;
     if (!process || process.uptimeSeconds >= JUST_RELOADED_SECONDS) continue;
     notes.push(
-      `${labels.get(member)} was reloaded or restarted ${process.uptimeSeconds} s ago (PID ${process.pid}): server states come from its configuration; drains, maint and weights set before then are gone unless it loads a saved server state (see the README's "Reloads").`,
+      `${labels.get(member)} was reloaded or restarted ${process.uptimeSeconds} s ago (PID ${process.pid}): server states come from its configuration; drains, maint and weights set before then are gone unless it loads a saved server state (see "Reloads" in docs/production.md).`,
     );
   }
   return notes.length > 0 ? ["", ...notes] : [];

@@ -7,20 +7,28 @@ import { DEFAULTS } from "../../policy";
 import { clusterFrom, healthSchema, parseInputs } from "./inputs";
 
 export interface BackendHealth {
+  /** The backend's name. */
   name: string;
+  /** Capacity servers serving on this member. */
   serving: number;
+  /** Capacity servers (active ones; backup servers when there are only those). */
   total: number;
+  /** serving / total, in percent. */
   percent: number;
+  /** At least the threshold (default 80%) serving, or none (a restart cannot make it worse). */
   rollingRestartable: boolean;
   /** Sessions per second. */
   rate: number;
   /** Requests waiting for a server. */
   backlog: number;
+  /** Current sessions. */
   sessions: number;
+  /** Each server: HAProxy's status text, admin state (ready, drain, maint) and whether it is serving. */
   servers: Array<{ name: string; status: string; admin: string; serving: boolean }>;
 }
 
 export interface ClusterHealth {
+  /** When the members were read (ISO 8601). */
   takenAt: string;
   /**
    * True when every member was read and, on each, every backend reported has servers and
@@ -28,6 +36,7 @@ export interface ClusterHealth {
    * backend with every server down is not healthy.
    */
   healthy: boolean;
+  /** Per member (credentials removed): whether it could be read, the error if not, and its backends. */
   members: Array<{ member: string; ok: boolean; error?: string; backends: BackendHealth[] }>;
 }
 

@@ -18,6 +18,9 @@ export function isUnknown(value: unknown): boolean {
   return false;
 }
 
+/** The inputs always stored as secrets (the resources wrap them; the docs say so). */
+export const SECRET_INPUTS = ["password", "sshPrivateKey", "sshPassphrase"] as const;
+
 const memberList = z
   .array(z.string().min(1))
   .min(1, "name at least one member")
