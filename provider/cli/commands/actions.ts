@@ -4,6 +4,7 @@
 
 import type { ClusterServerAction, DrainSessionsResult, ServerActionReport } from "../../cluster/server-actions";
 import type { WaitProgress } from "../../cluster/cluster";
+import type { HostPlan } from "../../cluster/host-actions";
 import type { Weight } from "../../transport/types";
 import { numberOption, requireOne, stringList, type CommandSpec, type OptionSpec } from "../args";
 import type { Context } from "../context";
@@ -309,7 +310,7 @@ async function runForHost(ctx: Context, action: ClusterServerAction, hosts: stri
       checkCapacity(plan.snapshot, plan.targets, guard, plan.foundOn);
     }
     ctx.out.info(`dry run: ${action} would apply to ${plan.targets.length} backend(s) on ${plan.foundOn.length} member(s); nothing changed.`);
-    return unreadPartOf(ctx, plan, `${action} --host ${host} would act`);
+    return reportUnreadMembers(ctx, plan, `${action} --host ${host} would act`);
   }
   for (const gap of gaps) ctx.out.warn(gap);
   let report: ServerActionReport;
@@ -329,14 +330,14 @@ async function runForHost(ctx: Context, action: ClusterServerAction, hosts: stri
   }
   printResults(ctx, report);
   if (ctx.json) ctx.out.data(JSON.stringify({ host, ...jsonReport(report), ...(plan.unreadable.size > 0 ? { unreadable: [...plan.unreadable.keys()] } : {}) }, null, 2));
-  return unreadPartOf(ctx, plan, `${action} --host ${host} acted`);
+  return reportUnreadMembers(ctx, plan, `${action} --host ${host} acted`);
 }
 
 /**
  * --allow-partial acts where the host was found; a member that could not be read was not
  * acted on and nothing is known of it, which is no success: name it and exit 3.
  */
-function unreadPartOf(ctx: Context, plan: { host: string; foundOn: string[]; unreadable: ReadonlyMap<string, unknown> }, did: string): ExitCode {
+function reportUnreadMembers(ctx: Context, plan: Pick<HostPlan, "host" | "foundOn" | "unreadable">, did: string): ExitCode {
   if (plan.unreadable.size === 0) return Exit.OK;
   const skipped = [...plan.unreadable.keys()];
   ctx.out.error(`${did} on ${plan.foundOn.join(", ")} only: ${skipped.join(", ")} could not be read, so whether ${plan.host} is there, and in what state, is unknown; run the same command for ${skipped.join(" ")} once it answers.`);
@@ -389,7 +390,9 @@ function afterSessionsWait(
   select: string[],
   onTimeout: "fail" | "proceed" | "shutdown",
 ): string {
-  const unreadable = error.code === "HC_WAIT_DEADLINE" ? ((error.details.unreadable as string[] | undefined) ?? []) : error.member !== undefined ? [error.member] : report.changed;
+  // The members not read: on the last poll (a deadline), the ones a shutdown failed on, or the one an error names.
+  const listed = error.code === "HC_WAIT_DEADLINE" ? error.details.unreadable : error.code === "HC_PARTIAL_FAILURE" ? error.details.failed : error.member !== undefined ? [error.member] : [];
+  const unreadable = (listed as string[] | undefined) ?? [];
   const read = report.changed.filter((m) => !unreadable.includes(m));
   if (unreadable.length === 0) return `The servers stay drained on every member; put them back with haproxy-cluster ready ${select.join(" ")}, or end the sessions with --shutdown-sessions.`;
   const notApplied = onTimeout === "fail" ? "" : `${onTimeout === "shutdown" ? "No session was shut down" : "It did not proceed"}: that needs every member read. `;
