@@ -1,6 +1,7 @@
 // Every failure this package reports is an HcError with a stable `code` that callers
 // branch on, and a message written for a person: it names the member (credentials
-// redacted) and says what to do next.
+// redacted) and says what to do next. What each code means for a wait, the CLI's exit
+// status and the capacity guard's advice is in error-codes.ts.
 
 export type HcErrorCode =
   | "HC_BAD_SPEC" // a member spec or option that cannot be used
@@ -19,7 +20,8 @@ export type HcErrorCode =
   | "HC_CAPACITY_GUARD" // refusing to take a server out: too little would keep serving
   | "HC_PULUMI_MISSING" // a Pulumi resource was used where @pulumi/pulumi is not installed
   | "HC_ANALYSIS_FAILED" // a server's new version regressed, or had too little traffic to judge
-  | "HC_PARTIAL_FAILURE"; // a cluster-wide operation worked on some members only
+  | "HC_PARTIAL_FAILURE" // a cluster-wide operation worked on some members only
+  | "HC_INTERNAL"; // a bug of ours (a TypeError, say), never a member's failure
 
 export interface HcErrorDetails {
   /** The member spec, credentials redacted. */
@@ -67,13 +69,35 @@ export class HcPartialFailure extends HcError {
   }
 }
 
-/** Wraps anything thrown into an HcError that names the member: a RangeError is HC_BAD_SPEC, anything else HC_MEMBER_UNREACHABLE. */
+/**
+ * Wraps anything thrown into an HcError that names the member: a RangeError (the
+ * library's argument checks) is HC_BAD_SPEC, a network error that no transport mapped is
+ * HC_MEMBER_UNREACHABLE, anything else is a bug: HC_INTERNAL, keeping the original
+ * message for the report.
+ */
 export function asHcError(error: unknown, member: string): HcError {
   if (error instanceof HcError) return error;
   const text = error instanceof Error ? error.message : String(error);
-  // The library's own argument checks throw RangeError: a bad argument, not a member down.
   if (error instanceof RangeError) return new HcError("HC_BAD_SPEC", `${member}: ${text}; check the argument.`, { member }, { cause: error });
-  return new HcError("HC_MEMBER_UNREACHABLE", `${member}: ${text}`, { member }, { cause: error });
+  if (isNetworkError(error)) return new HcError("HC_MEMBER_UNREACHABLE", `${member}: ${text}`, { member }, { cause: error });
+  const original = error instanceof Error ? `${error.name}: ${error.message}` : `a thrown ${typeof error} ${text}`;
+  return new HcError("HC_INTERNAL", `${member}: internal error (${original}); this is a bug in haproxy-cluster, not a problem with the member: please report it with this message.`, { member, original }, { cause: error });
+}
+
+/**
+ * An error from the network or an operation cut short: an errno or failed system call
+ * (ECONNRESET, EPIPE…), a Node socket or stream error, a TLS error, an ssh2 error (it
+ * carries a `level`), an abort or timeout. A TypeError carrying ERR_INVALID_ARG_TYPE is
+ * a bug, not the network.
+ */
+function isNetworkError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code, level, syscall } = error as { code?: unknown; level?: unknown; syscall?: unknown };
+  if (typeof level === "string" || typeof syscall === "string") return true;
+  if (error.name === "AbortError" || error.name === "TimeoutError") return true;
+  if (typeof code !== "string") return false;
+  if (code.startsWith("ERR_")) return /^ERR_(SOCKET|STREAM_PREMATURE_CLOSE|TLS|SSL)/.test(code);
+  return /^E[A-Z0-9_]+$/.test(code) || /CERT|SSL|TLS/.test(code);
 }
 
 /** Joins complete sentences into one: "a." + "b." → "a; b" (the caller ends it). */

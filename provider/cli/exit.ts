@@ -1,6 +1,8 @@
 // Exit codes (Nagios/monitoring-plugins: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN) and the
 // errors the CLI raises itself. Anything that means "could not tell" exits 3.
 
+import { exitStatusFor } from "../error-codes";
+
 export const Exit = {
   OK: 0,
   WARNING: 1,
@@ -18,9 +20,11 @@ export class UsageError extends Error {
 }
 
 /**
- * The exit status for an error that ends a command, by its HC_* code: the capacity
- * guard refusing is CRITICAL (not safe: nothing changed); anything else is UNKNOWN.
+ * The exit status for an error that ends a command, from the table of HC_* codes
+ * (error-codes.ts): e.g. the capacity guard refusing is CRITICAL (not safe: nothing
+ * changed), a wait's deadline CRITICAL unless a member could not be read; anything
+ * without a code is UNKNOWN.
  */
-export function exitCodeFor(code: string | undefined): ExitCode {
-  return code === "HC_CAPACITY_GUARD" ? Exit.CRITICAL : Exit.UNKNOWN;
+export function exitCodeFor(error: unknown): ExitCode {
+  return exitStatusFor(error);
 }

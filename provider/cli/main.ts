@@ -56,13 +56,15 @@ function report(error: unknown, out: Output, spec: CommandSpec | undefined): Exi
   let message = known ? (error as Error).message : `internal error: ${error instanceof Error ? error.message : String(error)}; please report it (--verbose shows where).`;
   // A bad argument found below the command line is still a usage error.
   if (code === "HC_BAD_SPEC" && spec && (error as { details?: { member?: string } }).details?.member === undefined) message = `${message.replace(/\.$/, "")}; run haproxy-cluster ${spec.name} --help for the usage.`;
-  const exit = exitCodeFor(code);
+  // A bug the library caught (HC_INTERNAL) keeps the original error as its cause: that stack is where it happened.
+  const bug = !known ? error : code === "HC_INTERNAL" ? (error as { cause?: unknown }).cause : undefined;
+  const exit = exitCodeFor(error);
   if (spec?.name === "check") {
     const { statusLine } = require("./commands/check") as typeof import("./commands/check");
     out.data(statusLine(exit, message));
   }
   out.error(message);
-  if (!known && error instanceof Error) out.detail(error.stack ?? "");
+  if (bug instanceof Error) out.detail(bug.stack ?? "");
   return exit;
 }
 

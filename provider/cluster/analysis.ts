@@ -3,6 +3,7 @@
 // servers still on the old version are the control group), and gives a verdict with
 // the numbers on both sides. Read from HAProxy's own counters: nothing to install.
 
+import { isRequestError } from "../error-codes";
 import { HcError } from "../errors";
 import type { Backend } from "../model/backend";
 import { reloadBetween } from "../model/reload";
@@ -179,7 +180,8 @@ export async function analyseServer(cluster: Cluster, backend: string, server: s
       const s = snap.snapshots.get(member);
       if (!s) {
         const error = snap.errors.get(member);
-        if (first || error?.code === "HC_UNKNOWN_BACKEND" || error?.code === "HC_UNKNOWN_SERVER") throw error!;
+        // A name gone from the configuration will not come back during the bake.
+        if (first || isRequestError(error!.code)) throw error!;
         t.failedReads++;
         continue;
       }

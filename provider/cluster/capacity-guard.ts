@@ -1,9 +1,10 @@
 // The capacity guard: the one rule every way of taking servers out goes through (the
 // CLI's drain and maint, host-wide actions, applyServerAction, ServerDrain). After the
 // removal at least `minOtherServing` other servers must keep serving on every member;
-// a member that cannot be read fails closed; `force` overrides.
+// a member that cannot be read fails closed; `force` overrides the count, never an unread member.
 
-import { HcError, type HcErrorCode } from "../errors";
+import { ERROR_CODES } from "../error-codes";
+import { HcError } from "../errors";
 import { DEFAULTS } from "../policy";
 import type { ClusterSnapshot } from "./cluster-snapshot";
 
@@ -25,11 +26,6 @@ export interface Removal {
   servers: readonly string[];
 }
 
-const NAME_ERRORS: ReadonlySet<HcErrorCode> = new Set(["HC_UNKNOWN_BACKEND", "HC_UNKNOWN_SERVER", "HC_BAD_SPEC"]);
-
-/** The advice every refusal ends with, so that each way in reads the same. */
-const OVERRIDE = "or set force (--force on the command line) to take them out anyway";
-
 /**
  * Throws HC_CAPACITY_GUARD when, on any of `members` (default: every member of the
  * snapshot), a removal would leave fewer than `minOtherServing` other servers serving
@@ -42,10 +38,12 @@ export function checkCapacity(snapshot: ClusterSnapshot, removals: readonly Remo
   for (const member of members) {
     const error = snapshot.errors.get(member);
     if (error) {
-      // A misspelt name is not a capacity question: say what it is.
-      if (NAME_ERRORS.has(error.code)) throw error;
+      // Advice by code, and never force: it cannot change a member it cannot read. A
+      // misspelt name (or a bug) is no capacity question: it is passed on as it is.
+      const advice = ERROR_CODES[error.code].guardAdvice;
+      if (advice === undefined) throw error;
       const what = [...new Set(removals.filter((r) => r.member === undefined || r.member === member).map(describe))].join(", ");
-      throw new HcError(error.code, `refusing to take ${what} out: cannot check capacity on ${member} (${error.message.replace(/\.$/, "")}); fix the member, ${OVERRIDE}.`, {
+      throw new HcError(error.code, `refusing to take ${what} out: cannot check capacity on ${member} (${error.message.replace(/\.$/, "")}); ${advice}.`, {
         member,
       });
     }
@@ -60,7 +58,7 @@ export function checkCapacity(snapshot: ClusterSnapshot, removals: readonly Remo
       if (others < min) {
         throw new HcError(
           "HC_CAPACITY_GUARD",
-          `refusing to take ${describe(removal)} out: on ${member} only ${others} other server(s) would keep serving, below minOtherServing ${min}; wait for the backend to recover, ${OVERRIDE}.`,
+          `refusing to take ${describe(removal)} out: on ${member} only ${others} other server(s) would keep serving, below minOtherServing ${min}; ${ERROR_CODES.HC_CAPACITY_GUARD.guardAdvice}.`,
           { member, backend: removal.backend, server: removal.servers.join(","), othersServing: others, minOtherServing: min },
         );
       }

@@ -1,7 +1,8 @@
 // Many HAProxy members as one cluster: concurrent reads keyed by member name, map/reduce,
 // polling, and waiting until a condition holds on every member several times in a row.
 
-import { HcError, HcPartialFailure, asHcError, joinSentences, type HcErrorCode } from "../errors";
+import { endsWait } from "../error-codes";
+import { HcError, HcPartialFailure, asHcError, joinSentences } from "../errors";
 import type { MemberOptionsInput } from "../member/spec";
 import { type Capacity } from "../model/backend";
 import { DEFAULTS } from "../policy";
@@ -12,9 +13,6 @@ import type { ServerHold } from "./hold";
 import { checkNumericOptions } from "./options";
 import { setLongTimeout, sleep } from "./sleep";
 import { transitionsBetween, type Transition } from "./transitions";
-
-/** Read errors that waiting cannot cure: a wait ends at once on them. */
-export const HOPELESS_READ_ERRORS: readonly HcErrorCode[] = ["HC_UNKNOWN_BACKEND", "HC_UNKNOWN_SERVER", "HC_AUTH_FAILED", "HC_NOT_ADMIN", "HC_BAD_SPEC"];
 
 export type Settled<T> = { ok: true; value: T } | { ok: false; error: HcError };
 
@@ -181,7 +179,7 @@ export class Cluster {
    * HC_WAIT_DEADLINE naming each member that held the wait back and why; its
    * `details.unreadable` lists members that could not be read on the last poll.
    * A condition that throws (an unknown backend, say) ends the wait at once, and so
-   * does a read error that waiting cannot cure (HOPELESS_READ_ERRORS). Every read is
+   * does a read error that waiting cannot cure (`duringWait: "final"` in error-codes.ts). Every read is
    * bounded by the deadline: a member still silent then counts as unreadable.
    */
   async waitUntil(condition: MemberCondition, options: WaitOptions = {}): Promise<WaitResult> {
@@ -207,8 +205,8 @@ export class Cluster {
       // The first poll may be a read just taken (the read back of the change waited on).
       const first = attempt === 1 ? options.firstRead : undefined;
       const snap = first && this.memberNames.every((m) => first.snapshots.has(m)) ? first : await this.snapshotBefore(deadline, options.snapshot);
-      // A name HAProxy does not know, or refused credentials, will not change by waiting: say so now.
-      for (const error of snap.errors.values()) if (HOPELESS_READ_ERRORS.includes(error.code)) throw error;
+      // A name HAProxy does not know, refused credentials or host key will not change by waiting: say so now.
+      for (const error of snap.errors.values()) if (endsWait(error.code)) throw error;
       const transitions = previous ? transitionsBetween(previous, snap) : [];
       for (const t of transitions) options.onTransition?.(t);
       previous = snap;

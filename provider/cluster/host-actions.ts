@@ -23,7 +23,10 @@ export interface HostPlan {
 }
 
 export interface HostActionOptions extends ServerActionOptions {
-  /** Go ahead when the host is on some members only (or some could not be read). Default false. */
+  /**
+   * Go ahead when the host is on some members only (or some could not be read: those are
+   * in the plan's `unreadable`, not acted on; the CLI exits 3 naming them). Default false.
+   */
   allowPartial?: boolean;
 }
 

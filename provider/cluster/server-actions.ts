@@ -4,6 +4,7 @@
 // exactly where the servers are out of rotation.
 
 import { actionRow, type ActionName } from "../action-table";
+import { isRequestError } from "../error-codes";
 import { HcError, HcPartialFailure, asHcError, joinSentences } from "../errors";
 import type { Backend } from "../model/backend";
 import type { Member, SnapshotOptions } from "../model/member";
@@ -287,7 +288,8 @@ async function actOnMember(
   } catch (thrown) {
     const error = asHcError(thrown, member.name);
     const failed = { result: { member: member.name, ok: false, error }, confirmed: false };
-    if (writes.started === 0 || ["HC_UNKNOWN_BACKEND", "HC_UNKNOWN_SERVER", "HC_BAD_SPEC", "HC_READ_ONLY"].includes(error.code)) return failed;
+    // A refused request (unknown name, read-only member) changed nothing: no need to look.
+    if (writes.started === 0 || isRequestError(error.code)) return failed;
     let after: Snapshot;
     try {
       after = await member.snapshot(read);

@@ -3,6 +3,7 @@
 // can be found by name and by address. `tools` is on lb1 only.
 import assert from "node:assert/strict";
 import { startAppServer, type AppServer } from "../support/app-server";
+import { deadSocket } from "../support/fake-members";
 import type { BackendSpec } from "../support/haproxy-config";
 import { startHaproxy, type HaproxyInstance } from "../support/haproxy-process";
 import { runCli, show } from "./helpers";
@@ -116,6 +117,18 @@ describe("host-wide actions (--host) on two members", function () {
     assert.equal(allowed.code, 0, show(allowed));
     assert.match(allowed.stderr, new RegExp(`${members[1]}: tools not found`));
     assert.ok((await everyStatus()).includes("lb1 admin/tools=DRAIN"));
+  });
+
+  it("with --allow-partial acts on the members it could read, names the one it could not, and exits 3 (that member was not acted on)", async function () {
+    const dead = `unix:${await deadSocket()}`;
+    for (const extra of [["--dry-run"], []]) {
+      const r = await runCli(["drain", "--host", "app3", "--allow-partial", ...extra, ...members, dead]);
+      assert.equal(r.code, 3, show(r));
+      assert.ok(r.stderr.includes(`${dead}: could not be read: ${dead}: connection refused`), show(r));
+      const verb = extra.length > 0 ? "would act" : "acted";
+      assert.ok(r.stderr.trimEnd().endsWith(`drain --host app3 ${verb} on ${members.join(", ")} only: ${dead} could not be read, so whether app3 is there, and in what state, is unknown; run the same command for ${dead} once it answers.`), show(r));
+    }
+    assert.deepEqual((await everyStatus()).filter((s) => s.endsWith("=DRAIN")), ["lb1 api/app3=DRAIN", "lb1 web/app3=DRAIN", "lb2 web/app3=DRAIN"]);
   });
 
   it("guards every backend the host is in: one backend without another serving server refuses the whole drain, in the dry run too", async function () {

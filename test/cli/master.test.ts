@@ -134,6 +134,42 @@ describe("members on HAProxy's master socket", function () {
     assert.equal(await adminOn(newPid, holder), 0);
   });
 
+  it("when a member's master and workers die during drain --sessions: says the servers stay drained where read and their state is unknown on that member, offers no --shutdown-sessions, exit 3", async function () {
+    const dies = await startMasterWorker({ name: "dies", extraDefaults: ["option abortonclose"], backends: [{ name: "be", servers: apps.map((a) => ({ name: a.name, port: a.port })) }] });
+    const held = new AbortController();
+    let holder: string | undefined;
+    try {
+      const before = await Promise.all(apps.map((a) => a.state()));
+      http.get(`${dies.frontendUrl}/hold?ms=100000`, { agent: false, signal: held.signal }, (res) => res.resume()).on("error", () => undefined);
+      holder = await waitFor("an app to hold the request", async () => {
+        const now = await Promise.all(apps.map((a) => a.state()));
+        return apps.find((_, i) => now[i]!.openRequests > before[i]!.openRequests)?.name;
+      });
+      const survivor = `unix:${lb.masterSocket}`;
+      const dead = `unix:${dies.masterSocket}`;
+      const drain = startCli(["drain", "--backend", "be", "--server", holder, "--sessions", "--sessions-timeout", "8", survivor, dead], { timeoutMs: 90_000 });
+      await drain.stderrMatch(new RegExp(`not yet: be/${holder} has 1 sessions`), 30_000);
+      const workers = await dies.workers();
+      for (const pid of [dies.masterPid, ...workers]) process.kill(pid, "SIGKILL");
+      const r = await drain.result;
+      assert.equal(r.code, 3, show(r));
+      const last = r.stderr.trimEnd().split("\n").at(-1)!;
+      assert.match(last, new RegExp(`^gave up waiting for be/${holder} to have no sessions after 8 s; ${dead.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: cannot be read \\(`), show(r));
+      assert.ok(
+        last.endsWith(
+          `The servers stay drained on ${survivor}; put them back there with haproxy-cluster ready --backend be --server ${holder} ${survivor}. Their state on ${dead} is unknown: it could not be read, and an HAProxy restarted there starts from its configuration; check with haproxy-cluster status --backend be ${dead} once it answers.`,
+        ),
+        show(r),
+      );
+      assert.doesNotMatch(r.stderr, /shutdown-sessions|on every member/, show(r));
+      assert.equal(await adminOn(lb.pid, holder), 8, "drained on the member that stayed");
+    } finally {
+      held.abort();
+      await dies.stop();
+      if (holder) await lb.master(`@1 set server be/${holder} state ready`);
+    }
+  });
+
   it("says plainly, with exit 3 and nothing changed, when the master has no current worker left", async function () {
     // Production's `master-worker no-exit-on-failure`: a current worker killed while an old
     // one still finishes a held request. 3.1+ keeps the master, whose `@1` then reaches the

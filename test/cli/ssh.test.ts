@@ -150,6 +150,34 @@ describe("members over SSH", function () {
       }
     });
 
+    it("a changed host key ends wait at once and, next to a healthy member, drain advises no --force (it would drain only the other member)", async function () {
+      const other = await startSshd({ keys });
+      try {
+        const changed = path.join(keys.dir, "known_hosts.changed-wait");
+        fs.writeFileSync(changed, other.knownHosts.replace(`:${other.port}`, `:${sshd.port}`));
+        const args = ["--ssh-identity", keys.key, "--ssh-known-hosts", changed];
+        const [overSsh] = sshMembers();
+        const deadlineSeconds = 60;
+        const wait = await runCli(["wait", "--backend", "myapp", "--interval", "0.2", "--timeout", String(deadlineSeconds), ...args, ...sshMembers()], { env: noAgent, timeoutMs: 120_000 });
+        assert.equal(wait.code, 3, show(wait));
+        // Refused on the first poll: no progress line, no deadline message, well before the deadline.
+        assert.doesNotMatch(wait.stderr, /^poll \d|gave up waiting/m, show(wait));
+        assert.ok(wait.ms < (deadlineSeconds * 1000) / 2, `wait ended after ${wait.ms} ms, deadline ${deadlineSeconds} s`);
+        assert.match(wait.stderr, /host key of 127\.0\.0\.1:\d+ does not match .* \(it shows SHA256:/, show(wait));
+        assert.ok(wait.stderr.includes(overSsh!), show(wait));
+
+        const mixed = [overSsh!, `unix:${cluster.lbs[1]!.adminSocket}`];
+        const drain = await runCli(["drain", "--backend", "myapp", "--server", "server1", ...args, ...mixed], { env: noAgent, timeoutMs: 90_000 });
+        assert.equal(drain.code, 3, show(drain));
+        assert.ok(drain.stderr.startsWith(`refusing to take myapp/server1 out: cannot check capacity on ${overSsh}`), show(drain));
+        assert.match(drain.stderr, /does not match .*; check the host key as said; nothing can change on that member until known_hosts vouches for it\.\n$/, show(drain));
+        assert.doesNotMatch(drain.stderr, /force/, show(drain));
+        assert.deepEqual(await statusOn("server1"), ["UP", "UP"]);
+      } finally {
+        await other.stop();
+      }
+    });
+
     it("a wrong user and a key the server refuses", async function () {
       await refused(keyArgs(), noAgent, /refused user nosuchuser with every key offered/, sshMembers(sshd.port, "nosuchuser"));
       await refused(["--ssh-identity", keys.strangerKey, "--ssh-known-hosts", knownHosts], noAgent, /refused user \w+ with every key offered/);

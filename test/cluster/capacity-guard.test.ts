@@ -6,7 +6,7 @@ import { applyServerAction } from "../../provider/cluster/server-actions";
 import { isHcError } from "../../provider/errors";
 import { serverDrain } from "../../provider/pulumi/impl";
 import { runCli, show, useTwoMemberCluster } from "../cli/helpers";
-import { refusedPort } from "../support/fake-members";
+import { deadSocket, refusedPort, startHtmlServer } from "../support/fake-members";
 import type { Cluster as Rig } from "../support/haproxy";
 
 describe("the capacity guard on every way in", function () {
@@ -79,8 +79,39 @@ describe("the capacity guard on every way in", function () {
     const before = await statuses();
     const r = await runCli(["drain", "--backend", "myapp", "--server", "server1", ...members, dead]);
     assert.equal(r.code, 3, show(r));
-    assert.match(r.stderr, new RegExp(`refusing to take myapp/server1 out: cannot check capacity on ${dead.replace(/[.]/g, "\\.")} \\(.*\\); fix the member, or set force`));
+    // Leaving a dead member out helps (the guard still runs on the others); --force would skip the guard everywhere.
+    assert.match(r.stderr, new RegExp(`refusing to take myapp/server1 out: cannot check capacity on ${dead.replace(/[.]/g, "\\.")} \\(.*\\); fix the member and try again; if it is out of service, leave it out of the members to act on the others\\.\n$`));
     assert.deepEqual(await statuses(), before);
+  });
+
+  it("never advises --force for a member it cannot read (a dead socket, a page that is not HAProxy): force could not change that member, only drain the others", async function () {
+    const page = await startHtmlServer();
+    try {
+      for (const [member, code, said] of [
+        [`unix:${await deadSocket()}`, "HC_MEMBER_UNREACHABLE", /connection refused/],
+        [page.url, "HC_BAD_STATS", /an HTML page, not statistics CSV/],
+      ] as const) {
+        const before = await statuses();
+        const r = await runCli(["drain", "--backend", "myapp", "--server", "server1", ...members, member]);
+        assert.equal(r.code, 3, show(r));
+        assert.ok(r.stderr.startsWith(`refusing to take myapp/server1 out: cannot check capacity on ${member} (${member}: `), show(r));
+        assert.match(r.stderr, said, show(r));
+        assert.doesNotMatch(r.stderr, /force/, show(r));
+        assert.deepEqual(await statuses(), before, "nothing changed on the members that answered");
+
+        const cluster = new Cluster([...members, member]);
+        try {
+          const library = await refusal(applyServerAction(cluster, "myapp", "server1", "drain"));
+          assert.ok(isHcError(library, code), String(library));
+          assert.equal(library.details.member, member);
+          assert.doesNotMatch(library.message, /force/);
+        } finally {
+          await cluster.close();
+        }
+      }
+    } finally {
+      await page.close();
+    }
   });
 
   it("names a bad argument as a usage error (exit 3), not as a member that cannot be reached", async function () {

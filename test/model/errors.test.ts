@@ -3,9 +3,12 @@
 
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as path from "node:path";
 import * as util from "node:util";
-import { HcError } from "../../provider/errors";
+import { Cluster as LibraryCluster } from "../../provider/cluster/cluster";
+import { ERROR_CODES, exitStatusFor } from "../../provider/error-codes";
+import { HcError, HcPartialFailure } from "../../provider/errors";
 import { checkMemberOptions, type MemberOptionsInput } from "../../provider/member/options";
 import { Member } from "../../provider/model/member";
 import { startCluster, startHaproxy, type Cluster, type HaproxyInstance } from "../support/haproxy";
@@ -158,6 +161,28 @@ describe("member errors", function () {
       });
     }
 
+    it("calls a bug a bug: a TypeError while working on a member is HC_INTERNAL (please report, original message kept), a raw network error stays unreachable", async function () {
+      const member = `unix:${lb.adminSocket}`;
+      const cluster = new LibraryCluster([member]);
+      try {
+        const bug = await cluster.map(async (m) => ((await m.snapshot({ backend: "myapp" })) as unknown as { nosuch: { x: number } }).nosuch.x).catch((e: unknown) => e);
+        assert.ok(bug instanceof HcPartialFailure, String(bug));
+        const error = bug.failures.get(member)!;
+        assert.equal(error.code, "HC_INTERNAL", error.message);
+        assert.equal(error.message, `${member}: internal error (TypeError: Cannot read properties of undefined (reading 'x')); this is a bug in haproxy-cluster, not a problem with the member: please report it with this message.`);
+        assert.ok(error.cause instanceof TypeError);
+        assert.equal(exitStatusFor(error), 3);
+
+        const port = await refusedPort();
+        const network = await cluster.map(() => new Promise((resolve, reject) => net.connect(port, "127.0.0.1", () => resolve(undefined)).once("error", reject))).catch((e: unknown) => e);
+        assert.ok(network instanceof HcPartialFailure, String(network));
+        assert.equal(network.failures.get(member)!.code, "HC_MEMBER_UNREACHABLE");
+        assert.match(network.failures.get(member)!.message, /ECONNREFUSED/);
+      } finally {
+        await cluster.close();
+      }
+    });
+
     it("never shows the password in toString, inspect, JSON or errors of a member", async function () {
       const spec = lb.statsUrl.replace("http://", `http://admin:${SECRET}@`);
       const member = new Member(spec);
@@ -168,6 +193,21 @@ describe("member errors", function () {
       assert.ok(error instanceof HcError);
       assert.ok(!util.inspect(error, { depth: 10 }).includes(SECRET));
       await member.close();
+    });
+  });
+
+  describe("the table of codes", function () {
+    it("advises force only where force helps: the capacity guard's count, never a member that cannot be read", function () {
+      for (const [code, info] of Object.entries(ERROR_CODES)) {
+        if (code === "HC_CAPACITY_GUARD") assert.match(info.guardAdvice!, /--force/);
+        else assert.doesNotMatch(info.guardAdvice ?? "", /force/, code);
+      }
+    });
+
+    it("ends a wait at once on what waiting cannot cure (names, credentials, host keys, bugs) and retries what a reload or a busy member explains", function () {
+      const final = Object.entries(ERROR_CODES).filter(([, info]) => info.duringWait === "final").map(([code]) => code);
+      for (const code of ["HC_HOST_KEY", "HC_AUTH_FAILED", "HC_NOT_ADMIN", "HC_UNKNOWN_BACKEND", "HC_UNKNOWN_SERVER", "HC_BAD_SPEC", "HC_INTERNAL"]) assert.ok(final.includes(code), code);
+      for (const code of ["HC_MEMBER_UNREACHABLE", "HC_MEMBER_TIMEOUT", "HC_BAD_STATS"]) assert.ok(!final.includes(code), code);
     });
   });
 

@@ -1,9 +1,13 @@
 // Peers that look like a member but misbehave, for the product's error paths: silence,
-// HTML instead of CSV, a CSV cut short, a login form, a port nobody listens on.
+// HTML instead of CSV, a CSV cut short, a login form, a port or socket nobody listens on.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
 import http from "node:http";
 import net from "node:net";
+import os from "node:os";
+import path from "node:path";
 import { freePort } from "./ports";
-import { trackStop } from "./registry";
+import { trackDir, trackPid, trackStop, untrackPid } from "./registry";
 
 export interface FakeMember {
   /** http://127.0.0.1:<port>/stats: the fakes answer every path, /stats reads like a member spec. */
@@ -92,4 +96,26 @@ export function startTruncatedCsvServer(csv: string): Promise<FakeMember> {
 /** A port on 127.0.0.1 that nothing listens on, so connecting is refused. */
 export function refusedPort(): Promise<number> {
   return freePort();
+}
+
+/**
+ * A unix socket file nobody listens on, as a process killed with SIGKILL leaves it (an
+ * HAProxy that crashed): the path exists, connecting is refused. In a directory of its own,
+ * removed after the test run.
+ */
+export async function deadSocket(): Promise<string> {
+  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), "hc-dead-socket-"));
+  trackDir(dir);
+  const socketPath = path.join(dir, "admin.sock");
+  const child = spawn(process.execPath, ["-e", `require("node:net").createServer().listen(${JSON.stringify(socketPath)}, () => process.stdout.write("listening\\n"))`], { stdio: ["ignore", "pipe", "inherit"] });
+  trackPid(child.pid!, "dead-socket listener");
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once("data", () => resolve());
+    child.once("exit", (code) => reject(new Error(`dead-socket listener exited early (${code})`)));
+  });
+  child.kill("SIGKILL");
+  await exited;
+  untrackPid(child.pid!);
+  return socketPath;
 }

@@ -2,14 +2,15 @@
 // shutdown-sessions. Each member's result is reported; a partial result says where the
 // change happened and how to undo or retry it.
 
-import type { ClusterServerAction, DrainSessionsResult, ServerActionReport } from "../../cluster/server-actions";
+import type { ClusterServerAction, DrainSessionsResult, ServerActionReport, SessionsTimeoutPolicy } from "../../cluster/server-actions";
 import type { WaitProgress } from "../../cluster/cluster";
 import { actionRow } from "../../action-table";
+import type { HostPlan } from "../../cluster/host-actions";
 import { DEFAULTS } from "../../policy";
 import type { Weight } from "../../transport/types";
 import { numberOption, requireOne, stringList, type CommandSpec, type OptionSpec } from "../args";
 import type { Context } from "../context";
-import { Exit, UsageError, type ExitCode } from "../exit";
+import { Exit, UsageError, exitCodeFor, type ExitCode } from "../exit";
 import { BAKE_EXIT, BAKE_HELP, BAKE_OPTIONS, bake, bakeRequest } from "./analyse";
 import { progressLine } from "./wait";
 
@@ -19,7 +20,9 @@ const TARGET = `  --backend B          the backend
                        (10.0.0.5 any port, 10.0.0.5:8080 that port) in every backend
                        of every member where it appears
   --dry-run            with --host: print the plan (member, backend, server), change nothing
-  --allow-partial      with --host: act even if the host is on some members only`;
+  --allow-partial      with --host: act where the host is, even if it is on some members
+                       only; a member that cannot be read is skipped and named, and
+                       the exit status is 3 (it was not acted on)`;
 const GUARD = `
   --force              skip the capacity guard: take the servers out even if fewer than
                        --min-other-serving other servers keep serving on some member
@@ -54,7 +57,7 @@ function stateSpec(name: string, summary: string, text: string, extra = ""): Com
     timeoutIsDeadline: true,
     usage: `Usage: haproxy-cluster ${name} ${SELECT}${guarded ? " [--force] [--min-other-serving N]" : ""} [--wait] [--timeout SECONDS] [--json]${extra ? " [...]" : ""} MEMBER...
 
-${text}${guarded ? "\n\nThe capacity guard: nothing changes unless, on every member, at least --min-other-serving\nother servers keep serving in each backend touched; a member that cannot be read\nrefuses too. --force overrides." : ""}
+${text}${guarded ? "\n\nThe capacity guard: nothing changes unless, on every member, at least --min-other-serving\nother servers keep serving in each backend touched; a member that cannot be read\nrefuses too. --force overrides the count; it cannot change a member that cannot be\nread (that one would stay as it is)." : ""}
 
 Options:
 ${TARGET}${guarded ? GUARD : ""}
@@ -194,13 +197,10 @@ export async function run(ctx: Context): Promise<ExitCode> {
     try {
       drained = await waitForSessions(cluster, backend, servers, { timeoutSeconds: sessionsTimeoutSeconds, onSessionsTimeout, onProgress, hold: report.hold, firstRead: report.readBack });
     } catch (error) {
-      if (!isHcError(error, "HC_WAIT_DEADLINE")) throw error;
-      const unreadable = (error.details.unreadable as string[] | undefined) ?? [];
-      ctx.out.error(
-        `${error.message} The servers stay drained on every member; put them back with haproxy-cluster ready --backend ${backend} ${servers.map((s) => `--server ${s}`).join(" ")}, or end the sessions with --shutdown-sessions.`,
-      );
+      if (!isHcError(error)) throw error;
+      ctx.out.error(`${error.message} ${afterSessionsWait(error, report, select, onSessionsTimeout)}`);
       if (ctx.json) ctx.out.data(JSON.stringify({ ...jsonReport(report), sessions: { drained: false, error: error.message } }, null, 2));
-      return unreadable.length > 0 ? Exit.UNKNOWN : Exit.CRITICAL;
+      return exitCodeFor(error);
     }
     const left = Object.entries(drained.remaining ?? {})
       .map(([member, n]) => `${member}: ${n}`)
@@ -291,7 +291,7 @@ async function runForHost(ctx: Context, action: ClusterServerAction, hosts: stri
       checkCapacity(plan.snapshot, plan.targets, guard, plan.foundOn);
     }
     ctx.out.info(`dry run: ${action} would apply to ${plan.targets.length} backend(s) on ${plan.foundOn.length} member(s); nothing changed.`);
-    return Exit.OK;
+    return reportUnreadMembers(ctx, plan, `${action} --host ${host} would act`);
   }
   for (const gap of gaps) ctx.out.warn(gap);
   let report: ServerActionReport;
@@ -310,8 +310,19 @@ async function runForHost(ctx: Context, action: ClusterServerAction, hosts: stri
     return failed(ctx, action, error, ["--host", host]);
   }
   printResults(ctx, report);
-  if (ctx.json) ctx.out.data(JSON.stringify({ host, ...jsonReport(report) }, null, 2));
-  return Exit.OK;
+  if (ctx.json) ctx.out.data(JSON.stringify({ host, ...jsonReport(report), ...(plan.unreadable.size > 0 ? { unreadable: [...plan.unreadable.keys()] } : {}) }, null, 2));
+  return reportUnreadMembers(ctx, plan, `${action} --host ${host} acted`);
+}
+
+/**
+ * --allow-partial acts where the host was found; a member that could not be read was not
+ * acted on and nothing is known of it, which is no success: name it and exit 3.
+ */
+function reportUnreadMembers(ctx: Context, plan: Pick<HostPlan, "host" | "foundOn" | "unreadable">, did: string): ExitCode {
+  if (plan.unreadable.size === 0) return Exit.OK;
+  const skipped = [...plan.unreadable.keys()];
+  ctx.out.error(`${did} on ${plan.foundOn.join(", ")} only: ${skipped.join(", ")} could not be read, so whether ${plan.host} is there, and in what state, is unknown; run the same command for ${skipped.join(" ")} once it answers.`);
+  return Exit.UNKNOWN;
 }
 
 /** The plan as a table: one line per member, backend and server. */
@@ -338,15 +349,37 @@ async function failed(ctx: Context, action: ClusterServerAction, error: unknown,
   }
   if (isHcError(error, "HC_WAIT_DEADLINE") && partial) {
     printResults(ctx, partial);
-    const unreadable = (error.details.unreadable as string[] | undefined) ?? [];
     const left =
       action === "ready" || action === "enable"
         ? "The servers are set to ready on every member and will take traffic once their health checks pass; fix them and run the same command again to wait."
         : `The change is applied on ${partial.changed.join(", ")}.`;
     ctx.out.error(`${error.message} ${left}`);
-    return unreadable.length > 0 ? Exit.UNKNOWN : Exit.CRITICAL;
+    return exitCodeFor(error);
   }
   throw error;
+}
+
+/**
+ * What is known once the sessions wait failed, and only the ways on that can work: the
+ * servers stay drained on every member read on the last poll; on a member that could
+ * not be read their state is unknown (a restarted HAProxy starts from its configuration),
+ * and --shutdown-sessions cannot reach it, so it is offered only when every member was read.
+ */
+function afterSessionsWait(
+  error: { code: string; member?: string; details: Record<string, unknown> },
+  report: ServerActionReport,
+  select: string[],
+  onSessionsTimeout: SessionsTimeoutPolicy,
+): string {
+  // The members not read: on the last poll (a deadline), the ones a shutdown failed on, or the one an error names.
+  const listed = error.code === "HC_WAIT_DEADLINE" ? error.details.unreadable : error.code === "HC_PARTIAL_FAILURE" ? error.details.failed : error.member !== undefined ? [error.member] : [];
+  const unreadable = (listed as string[] | undefined) ?? [];
+  const read = report.changed.filter((m) => !unreadable.includes(m));
+  if (unreadable.length === 0) return `The servers stay drained on every member; put them back with haproxy-cluster ready ${select.join(" ")}, or end the sessions with --shutdown-sessions.`;
+  const notApplied = onSessionsTimeout === "fail" ? "" : `${onSessionsTimeout === "shutdown" ? "No session was shut down" : "It did not proceed"}: that needs every member read. `;
+  const unknown = `${notApplied}Their state on ${unreadable.join(", ")} is unknown: it could not be read, and an HAProxy restarted there starts from its configuration; check with haproxy-cluster status ${select.slice(0, 2).join(" ")} ${unreadable.join(" ")} once it answers.`;
+  if (read.length === 0) return unknown;
+  return `The servers stay drained on ${read.join(", ")}; put them back there with haproxy-cluster ready ${select.join(" ")} ${read.join(" ")}. ${unknown}`;
 }
 
 function printResults(ctx: Context, report: ServerActionReport): void {

@@ -5,7 +5,7 @@ import type { WaitProgress } from "../../cluster/cluster";
 import { DEFAULTS } from "../../policy";
 import { numberOption, stringList, type CommandSpec } from "../args";
 import type { Context } from "../context";
-import { Exit, UsageError, type ExitCode } from "../exit";
+import { Exit, UsageError, exitCodeFor, type ExitCode } from "../exit";
 import { formatPercent, type Output } from "../output";
 
 export const spec: CommandSpec = {
@@ -32,7 +32,8 @@ Options:
 
 Exit status: 0 safe; 2 not safe at the deadline (the message names the members and
 backends that held it back, with their last numbers); 3 when the last poll could not
-read some member, or a name is unknown, or the credentials are refused.`,
+read some member, or a name is unknown, or the credentials or SSH host key are refused
+(those end the wait at once).`,
   options: {
     backend: { type: "string", multiple: true },
     threshold: { type: "string" },
@@ -53,7 +54,7 @@ export async function run(ctx: Context): Promise<ExitCode> {
   const cluster = await ctx.cluster();
   const { isHcError } = await import("../../errors");
   const snapshot = backends.length === 1 ? { backend: backends[0]! } : { types: ["backend", "server"] as const };
-  // A wrong name or password ends the wait at once (the framework's rule), exit 3.
+  // A wrong name, password or host key ends the wait at once (error-codes.ts), exit 3.
   const options = {
     minChecks,
     intervalSeconds,
@@ -82,7 +83,7 @@ export async function run(ctx: Context): Promise<ExitCode> {
     const unreadable = (error.details.unreadable as string[] | undefined) ?? [];
     if (ctx.json) ctx.out.data(JSON.stringify({ safe: false, error: { code: error.code, message: error.message, heldBack: error.details.heldBack, unreadable } }, null, 2));
     ctx.out.error(error.message);
-    return unreadable.length > 0 ? Exit.UNKNOWN : Exit.CRITICAL;
+    return exitCodeFor(error);
   }
 }
 

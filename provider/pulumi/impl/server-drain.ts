@@ -7,6 +7,7 @@ import type { Cluster } from "../../cluster/cluster";
 import type { ClusterSnapshot } from "../../cluster/cluster-snapshot";
 import type { ServerHold } from "../../cluster/hold";
 import { applyServerAction, waitForSessions, type DrainSessionsResult } from "../../cluster/server-actions";
+import { isUnreachable } from "../../error-codes";
 import { HcError, HcPartialFailure, isHcError } from "../../errors";
 import { resolveMember } from "../../member/spec";
 import { changedInputs, checkInputs, clusterFrom, isUnknown, parseInputs, serverDrainSchema, type ServerDrainInputs } from "./inputs";
@@ -35,9 +36,6 @@ export interface ServerDrainOutputs extends ServerDrainInputs {
   /** Members the last refresh could not read, with the reason; their drainedOn entry is the last known one. */
   unreadableOn?: Record<string, string>;
 }
-
-/** Read errors that say a member cannot be reached, as opposed to refusing or answering wrongly. */
-const UNREACHABLE = new Set(["HC_MEMBER_UNREACHABLE", "HC_MEMBER_TIMEOUT"]);
 
 const REPLACE_ON = ["backend", "server", "lifetime", "triggers"] as const;
 
@@ -123,7 +121,7 @@ export async function remove(_id: string, props: ProviderProps): Promise<void> {
     await applyServerAction(cluster, inputs.backend, inputs.server, "ready", { wait: true, timeoutSeconds: inputs.restoreTimeoutSeconds });
   } catch (error) {
     if (!(error instanceof HcPartialFailure)) throw error;
-    const unreachable = [...error.failures].filter(([, e]) => UNREACHABLE.has(e.code)).map(([m]) => m);
+    const unreachable = [...error.failures].filter(([, e]) => isUnreachable(e.code)).map(([m]) => m);
     // Only members that cannot be reached may be abandoned; one that refused is still there, drained.
     if (inputs.abandonUnreachableMembers && unreachable.length === error.failures.size) return;
     if (unreachable.length === 0) throw error;
@@ -153,7 +151,7 @@ export async function read(id: string, props: ProviderProps): Promise<{ id: stri
     const abandonedOn: Record<string, string> = { ...(state.abandonedOn ?? {}) };
     const unreadableOn: Record<string, string> = {};
     for (const [member, error] of snap.errors) {
-      if (!UNREACHABLE.has(error.code)) throw new HcError(error.code, `cannot refresh ServerDrain ${inputs.backend}/${inputs.server}: ${error.message}`, { member });
+      if (!isUnreachable(error.code)) throw new HcError(error.code, `cannot refresh ServerDrain ${inputs.backend}/${inputs.server}: ${error.message}`, { member });
       (inputs.abandonUnreachableMembers ? abandonedOn : unreadableOn)[member] = error.message;
     }
     const adminState: Record<string, string> = {};
