@@ -213,10 +213,18 @@ export function requireOne(values: OptionValues, name: string, command: string):
   return list[0]!;
 }
 
-/** Member specs: arguments and --members-file together, else $HAPROXY_CLUSTER_MEMBERS. */
+/**
+ * Member specs: arguments and --members-file together, else $HAPROXY_CLUSTER_MEMBERS.
+ * A members file that names no member (a template never filled in, a generator that
+ * failed) is refused: falling back to the environment would act on another cluster.
+ */
 export function memberSpecs(positionals: readonly string[], membersFile: string | undefined, env: NodeJS.ProcessEnv = process.env): string[] {
   const specs = [...positionals];
-  if (membersFile !== undefined) specs.push(...readMembersFile(membersFile));
+  if (membersFile !== undefined) {
+    const listed = readMembersFile(membersFile);
+    if (listed.length === 0) throw new UsageError(`--members-file ${membersFile} names no member (it is empty or only comments); list the members in it, or drop the option.`);
+    specs.push(...listed);
+  }
   if (specs.length > 0) return specs;
   return (env.HAPROXY_CLUSTER_MEMBERS ?? "").split(/[\s,]+/).filter((s) => s !== "");
 }
