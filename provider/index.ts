@@ -4,6 +4,8 @@
 
 export { HcError, HcPartialFailure, isHcError } from "./errors";
 export type { HcErrorCode, HcErrorDetails } from "./errors";
+export { checkName, MAX_NAME_CHARACTERS } from "./names";
+export type { NameKind } from "./names";
 export { resolveMember, redactUrl } from "./member/spec";
 export { checkMemberOptions, DEFAULT_REQUEST_TIMEOUT_SECONDS } from "./member/options";
 export type { MemberOptionsInput, MemberKind } from "./member/spec";

@@ -3,6 +3,7 @@
 
 import * as fs from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { checkName, type NameKind } from "../names";
 import { UsageError } from "./exit";
 
 export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
@@ -204,6 +205,13 @@ export function stringList(values: OptionValues, name: string): string[] {
   const raw = values[name];
   if (raw === undefined) return [];
   return (Array.isArray(raw) ? raw : [raw]).map(String);
+}
+
+/** Options that name a HAProxy proxy or server, checked by the library's one rule before any member is asked. */
+const NAME_OPTIONS: Record<string, NameKind> = { backend: "backend", server: "server", proxy: "frontend or backend" };
+
+export function checkNameOptions(values: OptionValues): void {
+  for (const [option, kind] of Object.entries(NAME_OPTIONS)) for (const name of stringList(values, option)) checkName(name, kind, `--${option}`);
 }
 
 export function requireOne(values: OptionValues, name: string, command: string): string {

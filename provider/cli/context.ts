@@ -4,7 +4,7 @@
 import type { Cluster } from "../cluster/cluster";
 import { passwordInUrl } from "../member/redact";
 import { DEFAULT_REQUEST_TIMEOUT_SECONDS, type MemberOptionsInput } from "../member/options";
-import { memberSpecs, numberOption, readPasswordFile, type CommandSpec, type OptionValues } from "./args";
+import { checkNameOptions, memberSpecs, numberOption, readPasswordFile, type CommandSpec, type OptionValues } from "./args";
 import { UsageError } from "./exit";
 import type { Output } from "./output";
 
@@ -25,6 +25,8 @@ export class Context {
   static create(spec: CommandSpec, values: OptionValues, positionals: string[], out: Output, trailing?: string[]): Context {
     const args = spec.takesCode ? positionals.slice(0, 1) : [];
     const rest = spec.takesCode ? positionals.slice(1) : positionals;
+    // A name HAProxy cannot have is the argument's fault: say so before any member is asked.
+    checkNameOptions(values);
     const members = memberSpecs(rest, values["members-file"] as string | undefined);
     for (const m of members) out.addSecret(passwordInUrl(m));
     // The process list shows every argument to every user of the machine.

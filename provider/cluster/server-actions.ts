@@ -4,6 +4,7 @@
 // exactly where the servers are out of rotation.
 
 import { HcError, HcPartialFailure, asHcError, joinSentences } from "../errors";
+import { checkName } from "../names";
 import type { Backend } from "../model/backend";
 import type { Member, ServerAction, SnapshotOptions } from "../model/member";
 import type { Server } from "../model/server";
@@ -226,16 +227,10 @@ function checkArguments(targets: readonly ActionTarget[], action: ClusterServerA
   if (targets.length === 0) throw new HcError("HC_BAD_SPEC", `${action} needs at least one server on one member.`);
   for (const t of targets) {
     if (t.servers.length === 0) throw new HcError("HC_BAD_SPEC", `${action} needs at least one server of ${t.backend}.`, { backend: t.backend });
-    for (const [kind, name] of [["backend", t.backend], ...t.servers.map((s) => ["server", s])] as const) {
-      if (!VALID_NAME.test(name)) {
-        throw new HcError("HC_BAD_SPEC", `${JSON.stringify(name)} cannot be a ${kind} name: HAProxy names have no white space and are not empty; check the spelling.`, { [kind]: name });
-      }
-    }
+    checkName(t.backend, "backend");
+    for (const server of t.servers) checkName(server, "server");
   }
 }
-
-/** HAProxy proxy and server names: no white space, not empty (cfgparse's invalid_char allows much less). */
-const VALID_NAME = /^[^\s]+$/;
 
 /** The wait condition for an action on one member's backend. */
 export function stateReached(backend: Backend, names: readonly string[], action: ClusterServerAction): MemberCheck {

@@ -3,6 +3,7 @@
 
 import * as util from "node:util";
 import { HcError } from "../errors";
+import { checkName } from "../names";
 import { resolveMember, type MemberKind, type MemberOptionsInput, type ResolvedMember } from "../member/spec";
 import { createTransport } from "../transport";
 import type { StatsRowType, Transport, Weight } from "../transport/types";
@@ -56,6 +57,7 @@ export class Member {
   }
 
   async snapshot(options: SnapshotOptions = {}): Promise<Snapshot> {
+    if (options.backend !== undefined) checkName(options.backend, "backend");
     const types = options.types ?? (options.backend !== undefined ? (["backend", "server"] as const) : undefined);
     const wantsServers = !types || types.includes("server");
     const transport = this.#transport;
@@ -169,6 +171,8 @@ export class Member {
   ): Promise<void> {
     const names = typeof servers === "string" ? [servers] : [...servers];
     if (names.length === 0) throw new HcError("HC_BAD_SPEC", `${this.name}: no server named for ${backend}.`, { member: this.name, backend });
+    checkName(backend, "backend");
+    for (const name of names) checkName(name, "server");
     if (!this.#transport.writable) {
       // Let the transport phrase the refusal.
       await change(names);
