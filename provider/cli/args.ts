@@ -31,6 +31,21 @@ export const GLOBAL_OPTIONS = {
   "debug-modules": { type: "boolean" },
 } as const satisfies OptionSpec;
 
+/** The global options that say how to reach members: a command printed for the user to run next carries them as given. */
+export const MEMBER_OPTIONS = [
+  "user",
+  "password-file",
+  "request-timeout",
+  "ca",
+  "insecure-skip-tls-verify",
+  "ssh-identity",
+  "ssh-known-hosts",
+  "ssh-jump",
+  "dangerously-accept-unknown-host-key",
+  "master-socket",
+  "no-master-socket",
+] as const satisfies ReadonlyArray<keyof typeof GLOBAL_OPTIONS>;
+
 export const GLOBAL_HELP = `Members (every command):
   MEMBER...                   http(s)://host:port/stats, unix:/path.sock, /path.sock,
                               tcp://host:port, ssh://[user@]host[:port]/path.sock

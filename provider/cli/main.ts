@@ -7,13 +7,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { GLOBAL_HELP, parseCommandLine, type CommandSpec } from "./args";
 import type { Context } from "./context";
-import { Exit, UsageError, exitCodeFor, type ExitCode } from "./exit";
+import { Exit, UsageError, exitCodeFor, type ExitCode, type SignalExitCode } from "./exit";
 import { Output } from "./output";
 
 interface CommandModule {
   spec?: CommandSpec;
   specs?: CommandSpec[];
-  run(ctx: Context): Promise<ExitCode>;
+  run(ctx: Context): Promise<ExitCode | SignalExitCode>;
 }
 
 // Command modules hold their specs and help at top level and load the library inside run().
@@ -71,7 +71,7 @@ Exit status (Nagios): 0 OK; 1 WARNING; 2 CRITICAL (not safe, or a deadline passe
 unknown backend or server).`;
 }
 
-async function main(argv: string[]): Promise<{ code: ExitCode; out: Output }> {
+async function main(argv: string[]): Promise<{ code: ExitCode | SignalExitCode; out: Output }> {
   let out = new Output({ quiet: argv.includes("--quiet") || argv.includes("-q") });
   let spec: CommandSpec | undefined;
   let ctx: Context | undefined;

@@ -34,6 +34,7 @@ export interface ServerActionOptions extends CapacityGuardOptions {
   onWarning?: (message: string) => void;
   /** While waiting, apply the state again on a member that was reloaded (see ServerHold). Default true. */
   holdAcrossReloads?: boolean;
+  /** Ends the wait early, throwing the signal's reason; what was applied stays applied. */
   signal?: AbortSignal;
   /** A read of the members just taken (with the backends acted on), used instead of reading again. */
   snapshot?: ClusterSnapshot;
@@ -187,6 +188,8 @@ export async function applyToTargets(
         });
         report.waited = true;
       } catch (error) {
+        // Stopped by the caller: its reason, as given, not a member's failure.
+        if (options.signal?.aborted) throw options.signal.reason;
         waitError = asHcError(error, changed.join(", "));
       }
     }

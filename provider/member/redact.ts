@@ -15,6 +15,19 @@ export function redactUrl(text: string): string {
   });
 }
 
+/**
+ * The member spec without the password its URL holds (`http://admin:secret@lb1/stats` →
+ * `http://admin@lb1/stats`): a spec that still works when the password comes from
+ * HAPROXY_CLUSTER_PASSWORD or a password file, for commands printed for a person to run.
+ */
+export function withoutPassword(spec: string): string {
+  return spec.replace(/^([a-z][a-z0-9+.-]*:\/\/)(\S*)@/i, (whole, scheme: string, userinfo: string) => {
+    if (!userinfo.includes(":")) return whole;
+    const user = userinfo.split(":")[0]!;
+    return user && !/[/?#]/.test(user) ? `${scheme}${user}@` : scheme;
+  });
+}
+
 /** The password written in a member URL (percent-decoded when it can be), else undefined. */
 export function passwordInUrl(spec: string): string | undefined {
   const m = /^[a-z][a-z0-9+.-]*:\/\/[^/@\s:]*:(\S*)@/i.exec(spec.trim());
