@@ -7,7 +7,7 @@ import { HcError } from "./errors";
 
 /**
  * HAProxy's configuration parser accepts proxy and server names made of these characters
- * only (`invalid_char()` in src/tools.c; 2.6 to 3.4 refuse anything else at start-up).
+ * only (`invalid_char()` in src/tools.c; 2.6, 3.0 and 3.4 refuse anything else at start-up).
  */
 const NAME_CHARACTERS = /^[A-Za-z0-9._:-]+$/;
 
@@ -15,9 +15,11 @@ const NAME_CHARACTERS = /^[A-Za-z0-9._:-]+$/;
  * The longest name we send, in characters. HAProxy sets no length in its configuration,
  * but a name must fit one Runtime API command line and one statistics row, both held in
  * one buffer (tune.bufsize, 16384 bytes by default), and a write names the backend and
- * the server together. Measured on 2.6 with the default buffer: a backend and a server of
- * 8,000 characters each still work, of 10,000 each neither `show stat` nor `set server`
- * does. 4,096 each leaves room for the rest of the line and a master socket's prefix.
+ * the server together. Measured on 2.6, 3.2 and 3.4 with the default buffer: a backend
+ * and a server of 8,000 characters each still work, of 10,000 each neither `show stat`
+ * nor `set server` does ("The command line is too big for the buffer size" from 3.x,
+ * a closed connection from 2.6). 4,096 each leaves room for the rest of the line and a
+ * master socket's prefix.
  */
 export const MAX_NAME_CHARACTERS = 4096;
 
