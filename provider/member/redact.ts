@@ -8,11 +8,20 @@
  * but must not leak into a message.
  */
 export function redactUrl(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)(\S*)@/gi, (_m, scheme: string, userinfo: string) => {
-    if (!userinfo.includes(":")) return `${scheme}${userinfo}@`;
-    const user = userinfo.split(":")[0]!;
-    return user && !/[/?#]/.test(user) ? `${scheme}${user}:***@` : `${scheme}***@`;
+  return text.replace(new RegExp(USERINFO.source, "gi"), (whole, scheme: string, userinfo: string) => {
+    if (!userinfo.includes(":")) return whole;
+    const user = shownUser(userinfo);
+    return user ? `${scheme}${user}:***@` : `${scheme}***@`;
   });
+}
+
+/** A URL's scheme and userinfo (up to the last `@` of the word; see redactUrl). */
+const USERINFO = /([a-z][a-z0-9+.-]*:\/\/)(\S*)@/i;
+
+/** The user of a userinfo that holds a password, when it can be shown: not empty, and no part of the password spilled into it. */
+function shownUser(userinfo: string): string | undefined {
+  const user = userinfo.split(":")[0]!;
+  return user && !/[/?#]/.test(user) ? user : undefined;
 }
 
 /**
@@ -21,10 +30,10 @@ export function redactUrl(text: string): string {
  * HAPROXY_CLUSTER_PASSWORD or a password file, for commands printed for a person to run.
  */
 export function withoutPassword(spec: string): string {
-  return spec.replace(/^([a-z][a-z0-9+.-]*:\/\/)(\S*)@/i, (whole, scheme: string, userinfo: string) => {
+  return spec.replace(new RegExp(`^${USERINFO.source}`, "i"), (whole, scheme: string, userinfo: string) => {
     if (!userinfo.includes(":")) return whole;
-    const user = userinfo.split(":")[0]!;
-    return user && !/[/?#]/.test(user) ? `${scheme}${user}@` : scheme;
+    const user = shownUser(userinfo);
+    return user ? `${scheme}${user}@` : scheme;
   });
 }
 

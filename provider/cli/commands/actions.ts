@@ -171,7 +171,8 @@ export async function run(ctx: Context): Promise<ExitCode | SignalExitCode> {
 
   const cluster = await ctx.cluster();
   const select = ["--backend", backend, ...servers.flatMap((s) => ["--server", s])];
-  const sessionsWait = action === "drain" && sessions ? { timeoutSeconds: sessionsTimeoutSeconds, onTimeout: ctx.flag("shutdown-sessions") ? "shutdown" : ctx.flag("proceed") ? "proceed" : "fail" } as const : undefined;
+  const onTimeout: SessionsDeadlinePolicy = ctx.flag("shutdown-sessions") ? "shutdown" : ctx.flag("proceed") ? "proceed" : "fail";
+  const sessionsWait = action === "drain" && sessions ? { timeoutSeconds: sessionsTimeoutSeconds, onTimeout } : undefined;
   const act = (signal?: AbortSignal) => applyAndTell(ctx, cluster, action, backend, servers, select, { wait: ctx.flag("wait"), timeoutSeconds, weight, ...guard, signal }, sessionsWait);
   if (ctx.trailing !== undefined) {
     const { runHeldRestart } = await import("./held-restart");
@@ -231,7 +232,7 @@ async function applyAndTell(
     if (!isHcError(error, "HC_WAIT_DEADLINE")) throw error;
     const unreadable = (error.details.unreadable as string[] | undefined) ?? [];
     ctx.out.error(
-      `${error.message} The servers stay drained on every member; put them back with haproxy-cluster ready --backend ${backend} ${servers.map((s) => `--server ${s}`).join(" ")}, or end the sessions with --shutdown-sessions.`,
+      `${error.message} The servers stay drained on every member; put them back with ${ctx.commandFor(["ready", ...select])}, or end the sessions with --shutdown-sessions.`,
     );
     if (ctx.json) ctx.out.data(JSON.stringify({ ...jsonReport(report), sessions: { drained: false, error: error.message } }, null, 2));
     return unreadable.length > 0 ? Exit.UNKNOWN : Exit.CRITICAL;
