@@ -115,7 +115,7 @@ describe("an interrupted held restart", function () {
     assert.match(
       r.stderr,
       new RegExp(
-        `interrupted by SIGTERM: true had finished and myapp/server3 was put back; myapp/server3 now: ${escape(members[0]!)} DOWN[^;]*; ${escape(members[1]!)} DOWN[^.]*\\. It takes traffic once fresh health checks pass; to wait for that, run haproxy-cluster ready --backend myapp --server server3 --wait ${escape(members.join(" "))}\n$`,
+        `interrupted by SIGTERM: true had finished and myapp/server3 was being put back; myapp/server3 now: ${escape(members[0]!)} DOWN[^;]*; ${escape(members[1]!)} DOWN[^.]*\\. It takes traffic once fresh health checks pass; to wait for that, run haproxy-cluster ready --backend myapp --server server3 --wait ${escape(members.join(" "))}\n$`,
       ),
     );
     assert.deepEqual(childrenOf(cli.pid), []);

@@ -84,6 +84,9 @@ export async function runHeldRestart(
       stopping = command.stop(signal);
     };
     interruption.signal.addEventListener("abort", forward, { once: true });
+    void command.ended.then((end) => {
+      if (!stopping) known.command = `${program} had exited with status ${end.status}`;
+    });
     const end = await report.hold!.holdWhile(cluster, command.ended);
     interruption.signal.removeEventListener("abort", forward);
     if (end.error !== undefined) ctx.out.error(`could not run ${program}: ${end.error}`);
@@ -116,7 +119,7 @@ export async function runHeldRestart(
       if (ctx.json) ctx.out.data(JSON.stringify({ ...jsonReport(report), command: { status: end.status }, ready: jsonReport(back) }, null, 2));
       return Exit.OK;
     } catch (error) {
-      if (interruption.received) return await tellStopped(interruption.received, `${program} had finished and ${subject} was put back`);
+      if (interruption.received) return await tellStopped(interruption.received, `${program} had finished and ${subject} was being put back`);
       return failed(ctx, "ready", error, target.select);
     }
   } finally {
