@@ -6,6 +6,8 @@ export { HcError, HcPartialFailure, isHcError } from "./errors";
 export type { HcErrorCode, HcErrorDetails } from "./errors";
 export { ERROR_CODES } from "./error-codes";
 export type { ErrorCodeInfo, ErrorKind } from "./error-codes";
+export { checkName, MAX_NAME_CHARACTERS } from "./names";
+export type { NameKind } from "./names";
 export { resolveMember, redactUrl } from "./member/spec";
 export { checkMemberOptions, DEFAULT_REQUEST_TIMEOUT_SECONDS } from "./member/options";
 export { DEFAULTS, LIMITS } from "./policy";

@@ -4,6 +4,7 @@
 import * as fs from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { DEFAULTS } from "../policy";
+import { checkName, type NameKind } from "../names";
 import { UsageError } from "./exit";
 
 export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
@@ -30,6 +31,21 @@ export const GLOBAL_OPTIONS = {
   // Hidden: prints every loaded module at exit (proves the CLI never loads @pulumi/pulumi).
   "debug-modules": { type: "boolean" },
 } as const satisfies OptionSpec;
+
+/** The global options that say how to reach members: a command printed for the user to run next carries them as given. */
+export const MEMBER_OPTIONS = [
+  "user",
+  "password-file",
+  "request-timeout",
+  "ca",
+  "insecure-skip-tls-verify",
+  "ssh-identity",
+  "ssh-known-hosts",
+  "ssh-jump",
+  "dangerously-accept-unknown-host-key",
+  "master-socket",
+  "no-master-socket",
+] as const satisfies ReadonlyArray<keyof typeof GLOBAL_OPTIONS>;
 
 export const GLOBAL_HELP = `Members (every command):
   MEMBER...                   http(s)://host:port/stats, unix:/path.sock, /path.sock,
@@ -207,6 +223,13 @@ export function stringList(values: OptionValues, name: string): string[] {
   return (Array.isArray(raw) ? raw : [raw]).map(String);
 }
 
+/** Options that name a HAProxy proxy or server, checked by the library's one rule before any member is asked. */
+const NAME_OPTIONS: Record<string, NameKind> = { backend: "backend", server: "server", proxy: "frontend or backend" };
+
+export function checkNameOptions(values: OptionValues): void {
+  for (const [option, kind] of Object.entries(NAME_OPTIONS)) for (const name of stringList(values, option)) checkName(name, kind, `--${option}`);
+}
+
 export function requireOne(values: OptionValues, name: string, command: string): string {
   const list = stringList(values, name);
   if (list.length === 0) throw new UsageError(`${command} needs --${name}; run haproxy-cluster ${command} --help.`);
@@ -214,10 +237,18 @@ export function requireOne(values: OptionValues, name: string, command: string):
   return list[0]!;
 }
 
-/** Member specs: arguments and --members-file together, else $HAPROXY_CLUSTER_MEMBERS. */
+/**
+ * Member specs: arguments and --members-file together, else $HAPROXY_CLUSTER_MEMBERS.
+ * A members file that names no member (a template never filled in, a generator that
+ * failed) is refused: falling back to the environment would act on another cluster.
+ */
 export function memberSpecs(positionals: readonly string[], membersFile: string | undefined, env: NodeJS.ProcessEnv = process.env): string[] {
   const specs = [...positionals];
-  if (membersFile !== undefined) specs.push(...readMembersFile(membersFile));
+  if (membersFile !== undefined) {
+    const listed = readMembersFile(membersFile);
+    if (listed.length === 0) throw new UsageError(`--members-file ${membersFile} names no member (it is empty or only comments); list the members in it, or drop the option.`);
+    specs.push(...listed);
+  }
   if (specs.length > 0) return specs;
   return (env.HAPROXY_CLUSTER_MEMBERS ?? "").split(/[\s,]+/).filter((s) => s !== "");
 }

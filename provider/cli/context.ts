@@ -2,9 +2,9 @@
 // specs and the member options. The library is loaded here, on first use, never before.
 
 import type { Cluster } from "../cluster/cluster";
-import { passwordInUrl } from "../member/redact";
+import { passwordInUrl, withoutPassword } from "../member/redact";
 import { DEFAULT_REQUEST_TIMEOUT_SECONDS, type MemberOptionsInput } from "../member/options";
-import { memberSpecs, numberOption, readPasswordFile, type CommandSpec, type OptionValues } from "./args";
+import { MEMBER_OPTIONS, checkNameOptions, memberSpecs, numberOption, readPasswordFile, type CommandSpec, type OptionValues } from "./args";
 import { UsageError } from "./exit";
 import type { Output } from "./output";
 
@@ -20,11 +20,15 @@ export class Context {
     readonly out: Output,
     /** The command after `--` (`drain … -- COMMAND`), when one was given. */
     readonly trailing?: string[],
+    /** The members given as arguments, as typed (with --members-file, the file's are not among them). */
+    readonly memberArguments: string[] = members,
   ) {}
 
   static create(spec: CommandSpec, values: OptionValues, positionals: string[], out: Output, trailing?: string[]): Context {
     const args = spec.takesCode ? positionals.slice(0, 1) : [];
     const rest = spec.takesCode ? positionals.slice(1) : positionals;
+    // A name HAProxy cannot have is the argument's fault: say so before any member is asked.
+    checkNameOptions(values);
     const members = memberSpecs(rest, values["members-file"] as string | undefined);
     for (const m of members) out.addSecret(passwordInUrl(m));
     // The process list shows every argument to every user of the machine.
@@ -32,7 +36,7 @@ export class Context {
       out.warn("a member URL on the command line holds a password, which other users can read in `ps`; put it in HAPROXY_CLUSTER_PASSWORD or --password-file FILE (with --user), or the URL in --members-file.");
     }
     out.addSecret(process.env.HAPROXY_CLUSTER_PASSWORD);
-    return new Context(spec, values, args, members, out, trailing);
+    return new Context(spec, values, args, members, out, trailing, rest);
   }
 
   flag(name: string): boolean {
@@ -41,6 +45,23 @@ export class Context {
 
   get json(): boolean {
     return this.flag("json");
+  }
+
+  /**
+   * `haproxy-cluster WORDS…` with this command's member options and members as the user
+   * gave them (`--members-file FILE` stays a file), quoted for a shell and with no
+   * password: a command to print for a person to run next, such as the way back.
+   */
+  commandFor(words: readonly string[]): string {
+    const options = MEMBER_OPTIONS.flatMap((name) => {
+      const value = this.values[name];
+      return value === true ? [`--${name}`] : typeof value === "string" ? [`--${name}`, value] : [];
+    });
+    const file = this.values["members-file"];
+    const given = file !== undefined ? ["--members-file", String(file), ...this.memberArguments] : this.memberArguments.length > 0 ? this.memberArguments : this.members;
+    const members = given.map(withoutPassword);
+    const line = ["haproxy-cluster", ...words, ...options, ...members].map(shellWord).join(" ");
+    return members.some((m, i) => m !== given[i]) ? `${line} (with the password in HAPROXY_CLUSTER_PASSWORD or --password-file)` : line;
   }
 
   /** Member options from the global flags. */
@@ -86,3 +107,7 @@ export class Context {
   }
 }
 
+/** A word as a POSIX shell reads it back unchanged: bare when it is plain, else in single quotes. */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}

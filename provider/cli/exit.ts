@@ -12,6 +12,15 @@ export const Exit = {
 
 export type ExitCode = (typeof Exit)[keyof typeof Exit];
 
+/**
+ * A command that holds state and was told to stop (see interrupt.ts) exits 128 + the
+ * signal's number, as a shell reports a process the signal ended: 130 for SIGINT, 143
+ * for SIGTERM. Its message on stderr says what it left and how to undo it.
+ */
+export const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+
+export type SignalExitCode = (typeof SIGNAL_EXIT)[keyof typeof SIGNAL_EXIT];
+
 export const STATE_NAMES: Record<ExitCode, string> = { 0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN" };
 
 /** A command line that cannot be run as given; its message says what to change. */

@@ -5,12 +5,12 @@
 
 import { parseCommandLine, type CommandSpec } from "./args";
 import type { Context } from "./context";
-import { Exit, UsageError, exitCodeFor, type ExitCode } from "./exit";
+import { Exit, UsageError, exitCodeFor, type ExitCode, type SignalExitCode } from "./exit";
 import { commandHelp, mainHelp } from "./help";
 import { Output } from "./output";
 import { loadCommand, packageVersion, specFor } from "./registry";
 
-async function main(argv: string[]): Promise<{ code: ExitCode; out: Output }> {
+async function main(argv: string[]): Promise<{ code: ExitCode | SignalExitCode; out: Output }> {
   let out = new Output({ quiet: argv.includes("--quiet") || argv.includes("-q") });
   let spec: CommandSpec | undefined;
   let ctx: Context | undefined;

@@ -6,12 +6,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { CommandSpec } from "./args";
 import type { Context } from "./context";
-import type { ExitCode } from "./exit";
+import type { ExitCode, SignalExitCode } from "./exit";
 
 export interface CommandModule {
   spec?: CommandSpec;
   specs?: CommandSpec[];
-  run(ctx: Context): Promise<ExitCode>;
+  run(ctx: Context): Promise<ExitCode | SignalExitCode>;
 }
 
 // Command modules hold their specs and help at top level and load the library inside run().

@@ -6,6 +6,7 @@
 import { actionRow, type ActionName } from "../action-table";
 import { isRequestError } from "../error-codes";
 import { HcError, HcPartialFailure, asHcError, joinSentences } from "../errors";
+import { checkName } from "../names";
 import type { Backend } from "../model/backend";
 import type { Member, SnapshotOptions } from "../model/member";
 import type { Server } from "../model/server";
@@ -38,6 +39,7 @@ export interface ServerActionOptions extends CapacityGuardOptions {
   onWarning?: (message: string) => void;
   /** While waiting, apply the state again on a member that was reloaded (see ServerHold). Default true. */
   holdAcrossReloads?: boolean;
+  /** Ends the wait early, throwing the signal's reason; what was applied stays applied. */
   signal?: AbortSignal;
   /** A read of the members just taken (with the backends acted on), used instead of reading again. */
   snapshot?: ClusterSnapshot;
@@ -182,6 +184,8 @@ export async function applyToTargets(
         });
         report.waited = true;
       } catch (error) {
+        // Stopped by the caller: its reason, as given, not a member's failure.
+        if (options.signal?.aborted) throw options.signal.reason;
         waitError = asHcError(error, changed.join(", "));
       }
     }
@@ -221,16 +225,10 @@ function checkArguments(targets: readonly ActionTarget[], action: ClusterServerA
   if (targets.length === 0) throw new HcError("HC_BAD_SPEC", `${action} needs at least one server on one member.`);
   for (const t of targets) {
     if (t.servers.length === 0) throw new HcError("HC_BAD_SPEC", `${action} needs at least one server of ${t.backend}.`, { backend: t.backend });
-    for (const [kind, name] of [["backend", t.backend], ...t.servers.map((s) => ["server", s])] as const) {
-      if (!VALID_NAME.test(name)) {
-        throw new HcError("HC_BAD_SPEC", `${JSON.stringify(name)} cannot be a ${kind} name: HAProxy names have no white space and are not empty; check the spelling.`, { [kind]: name });
-      }
-    }
+    checkName(t.backend, "backend");
+    for (const server of t.servers) checkName(server, "server");
   }
 }
-
-/** HAProxy proxy and server names: no white space, not empty (cfgparse's invalid_char allows much less). */
-const VALID_NAME = /^[^\s]+$/;
 
 /** The wait condition for an action on one member's backend. */
 export function stateReached(backend: Backend, names: readonly string[], action: ClusterServerAction): MemberCheck {

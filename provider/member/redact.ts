@@ -8,10 +8,32 @@
  * but must not leak into a message.
  */
 export function redactUrl(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)(\S*)@/gi, (_m, scheme: string, userinfo: string) => {
-    if (!userinfo.includes(":")) return `${scheme}${userinfo}@`;
-    const user = userinfo.split(":")[0]!;
-    return user && !/[/?#]/.test(user) ? `${scheme}${user}:***@` : `${scheme}***@`;
+  return text.replace(new RegExp(USERINFO.source, "gi"), (whole, scheme: string, userinfo: string) => {
+    if (!userinfo.includes(":")) return whole;
+    const user = shownUser(userinfo);
+    return user ? `${scheme}${user}:***@` : `${scheme}***@`;
+  });
+}
+
+/** A URL's scheme and userinfo (up to the last `@` of the word; see redactUrl). */
+const USERINFO = /([a-z][a-z0-9+.-]*:\/\/)(\S*)@/i;
+
+/** The user of a userinfo that holds a password, when it can be shown: not empty, and no part of the password spilled into it. */
+function shownUser(userinfo: string): string | undefined {
+  const user = userinfo.split(":")[0]!;
+  return user && !/[/?#]/.test(user) ? user : undefined;
+}
+
+/**
+ * The member spec without the password its URL holds (`http://admin:secret@lb1/stats` →
+ * `http://admin@lb1/stats`): a spec that still works when the password comes from
+ * HAPROXY_CLUSTER_PASSWORD or a password file, for commands printed for a person to run.
+ */
+export function withoutPassword(spec: string): string {
+  return spec.replace(new RegExp(`^${USERINFO.source}`, "i"), (whole, scheme: string, userinfo: string) => {
+    if (!userinfo.includes(":")) return whole;
+    const user = shownUser(userinfo);
+    return user ? `${scheme}${user}@` : scheme;
   });
 }
 

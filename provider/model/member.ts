@@ -4,6 +4,7 @@
 import { ACTIONS, type ActionRow } from "../action-table";
 import * as util from "node:util";
 import { HcError } from "../errors";
+import { checkName } from "../names";
 import { resolveMember, type MemberKind, type MemberOptionsInput, type ResolvedMember } from "../member/spec";
 import { createTransport } from "../transport";
 import type { ChangeKind, FoldedRead, StatsRowType, Transport, Weight } from "../transport/types";
@@ -54,6 +55,7 @@ export class Member {
   }
 
   async snapshot(options: SnapshotOptions = {}): Promise<Snapshot> {
+    if (options.backend !== undefined) checkName(options.backend, "backend");
     const types = options.types ?? (options.backend !== undefined ? (["backend", "server"] as const) : undefined);
     const wantsServers = !types || types.includes("server");
     const transport = this.#transport;
@@ -181,6 +183,8 @@ export class Member {
   ): Promise<void> {
     const names = typeof servers === "string" ? [servers] : [...servers];
     if (names.length === 0) throw new HcError("HC_BAD_SPEC", `${this.name}: no server named for ${backend}.`, { member: this.name, backend });
+    checkName(backend, "backend");
+    for (const name of names) checkName(name, "server");
     if (!this.#transport.writable) {
       // Let the transport phrase the refusal.
       await change(names);

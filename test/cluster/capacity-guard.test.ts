@@ -117,7 +117,7 @@ describe("the capacity guard on every way in", function () {
   it("names a bad argument as a usage error (exit 3), not as a member that cannot be reached", async function () {
     const space = await runCli(["drain", "--backend", "my app", "--server", "server1", ...members]);
     assert.equal(space.code, 3, show(space));
-    assert.equal(space.stderr.trim(), `"my app" cannot be a backend name: HAProxy names have no white space and are not empty; check the spelling; run haproxy-cluster drain --help for the usage.`);
+    assert.equal(space.stderr.trim(), `--backend "my app" cannot be a backend name: HAProxy names are not empty and use only letters, digits, ".", "-", "_" and ":"; check the spelling; run haproxy-cluster drain --help for the usage.`);
 
     const cluster = new Cluster(members);
     try {

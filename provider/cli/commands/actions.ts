@@ -2,15 +2,17 @@
 // shutdown-sessions. Each member's result is reported; a partial result says where the
 // change happened and how to undo or retry it.
 
-import type { ClusterServerAction, DrainSessionsResult, ServerActionReport, SessionsTimeoutPolicy } from "../../cluster/server-actions";
-import type { WaitProgress } from "../../cluster/cluster";
 import { actionRow } from "../../action-table";
+import type { Cluster, WaitProgress } from "../../cluster/cluster";
 import type { HostPlan } from "../../cluster/host-actions";
+import type { ClusterServerAction, DrainSessionsResult, ServerActionOptions, ServerActionReport, SessionsTimeoutPolicy } from "../../cluster/server-actions";
 import { DEFAULTS } from "../../policy";
 import type { Weight } from "../../transport/types";
 import { numberOption, requireOne, stringList, type CommandSpec, type OptionSpec } from "../args";
+import { STOP_GRACE_SECONDS } from "../command-group";
 import type { Context } from "../context";
-import { Exit, UsageError, exitCodeFor, type ExitCode } from "../exit";
+import { Exit, UsageError, exitCodeFor, type ExitCode, type SignalExitCode } from "../exit";
+import { failed, jsonReport, printResults } from "./action-report";
 import { BAKE_EXIT, BAKE_HELP, BAKE_OPTIONS, bake, bakeRequest } from "./analyse";
 import { progressLine } from "./wait";
 
@@ -92,7 +94,11 @@ export const specs: CommandSpec[] = [
                        wait) while the servers are held drained, draining them again on
                        a member that reloads meanwhile; when it succeeds, put them back
                        on fresh health checks and wait (like ready --wait); when it
-                       fails, they stay drained and the exit status is 2
+                       fails, they stay drained and the exit status is 2. COMMAND runs
+                       in a process group of its own, without a terminal. On SIGINT or
+                       SIGTERM: that signal to its group (SIGKILL after ${STOP_GRACE_SECONDS} s), then each
+                       member's state and the command that puts the servers back on
+                       stderr, exit 130 or 143; a second signal stops at once
   --ready-timeout SECONDS  deadline of that last wait (default ${DEFAULTS.actionTimeoutSeconds})`,
     );
     s.options = { ...s.options, sessions: { type: "boolean" }, "sessions-timeout": { type: "string" }, "shutdown-sessions": { type: "boolean" }, proceed: { type: "boolean" }, "ready-timeout": { type: "string" } };
@@ -149,7 +155,7 @@ ${EXIT} With --bake-seconds: ${BAKE_EXIT}.`);
   return s;
 }
 
-export async function run(ctx: Context): Promise<ExitCode> {
+export async function run(ctx: Context): Promise<ExitCode | SignalExitCode> {
   const action = ctx.spec.name as ClusterServerAction;
   const hosts = stringList(ctx.values, "host");
   if (hosts.length > 0 && ctx.trailing !== undefined) throw new UsageError("the held restart (-- COMMAND) takes --backend and --server, not --host.");
@@ -168,19 +174,51 @@ export async function run(ctx: Context): Promise<ExitCode> {
   if (baking && (!ctx.flag("wait") || servers.length !== 1)) throw new UsageError(`--bake-seconds judges one server once it is back: use it with --wait and one --server.`);
 
   const cluster = await ctx.cluster();
+  const select = ["--backend", backend, ...servers.flatMap((s) => ["--server", s])];
+  const onSessionsTimeout: SessionsTimeoutPolicy = ctx.flag("shutdown-sessions") ? "shutdown" : ctx.flag("proceed") ? "proceed" : "fail";
+  const sessionsWait = action === "drain" && sessions ? { timeoutSeconds: sessionsTimeoutSeconds, onSessionsTimeout } : undefined;
+  const act = (signal?: AbortSignal) => applyAndTell(ctx, cluster, action, backend, servers, select, { wait: ctx.flag("wait"), timeoutSeconds, weight, ...guard, signal }, sessionsWait);
+  if (ctx.trailing !== undefined) {
+    const { runHeldRestart } = await import("./held-restart");
+    return runHeldRestart(ctx, cluster, { backend, servers, select }, act);
+  }
+  const applied = await act();
+  if (typeof applied === "number") return applied;
+  if (baking) return bake(ctx, cluster, backend, servers[0]!, baking);
+  if (ctx.json) ctx.out.data(JSON.stringify({ ...jsonReport(applied.report), ...(applied.drained ? { sessions: applied.drained } : {}) }, null, 2));
+  return Exit.OK;
+}
+
+/** An action applied and read back, with the sessions wait's outcome after a drain --sessions. */
+export interface Applied {
+  report: ServerActionReport;
+  drained?: DrainSessionsResult;
+}
+
+/**
+ * Applies the action on every member and tells each member's result, then for
+ * `drain --sessions` waits for the sessions to end. A failure is told here and comes back
+ * as the exit status; `options.signal` ends the waits early, throwing its reason.
+ */
+async function applyAndTell(
+  ctx: Context,
+  cluster: Cluster,
+  action: ClusterServerAction,
+  backend: string,
+  servers: string[],
+  select: string[],
+  options: ServerActionOptions,
+  sessionsWait?: { timeoutSeconds: number; onSessionsTimeout: SessionsTimeoutPolicy },
+): Promise<Applied | ExitCode> {
   const { applyServerAction, waitForSessions } = await import("../../cluster/server-actions");
   const { isHcError } = await import("../../errors");
   const onProgress = (p: WaitProgress) => ctx.out.info(progressLine(ctx.out, p));
   const subject = `${backend}/${servers.join(",")}`;
-  const select = ["--backend", backend, ...servers.flatMap((s) => ["--server", s])];
 
   let report: ServerActionReport;
   try {
     report = await applyServerAction(cluster, backend, servers, action, {
-      wait: ctx.flag("wait"),
-      timeoutSeconds,
-      weight,
-      ...guard,
+      ...options,
       onProgress,
       onTransition: (t) => ctx.out.info(t.message),
       onWarning: (message) => ctx.out.warn(message),
@@ -189,73 +227,25 @@ export async function run(ctx: Context): Promise<ExitCode> {
     return failed(ctx, action, error, select);
   }
   printResults(ctx, report);
+  if (!sessionsWait) return { report };
 
-  let drained: DrainSessionsResult | undefined;
-  let code: ExitCode = Exit.OK;
-  if (action === "drain" && sessions) {
-    const onSessionsTimeout = ctx.flag("shutdown-sessions") ? "shutdown" : ctx.flag("proceed") ? "proceed" : "fail";
-    try {
-      drained = await waitForSessions(cluster, backend, servers, { timeoutSeconds: sessionsTimeoutSeconds, onSessionsTimeout, onProgress, hold: report.hold, firstRead: report.readBack });
-    } catch (error) {
-      if (!isHcError(error)) throw error;
-      ctx.out.error(`${error.message} ${afterSessionsWait(error, report, select, onSessionsTimeout)}`);
-      if (ctx.json) ctx.out.data(JSON.stringify({ ...jsonReport(report), sessions: { drained: false, error: error.message } }, null, 2));
-      return exitCodeFor(error);
-    }
-    const left = Object.entries(drained.remaining ?? {})
-      .map(([member, n]) => `${member}: ${n}`)
-      .join(", ");
-    if (drained.drained) ctx.out.info(`${subject}: no session and no queued request left on any member.`);
-    else if (drained.deadlineAction === "shutdown") ctx.out.info(`${subject}: sessions still open after ${sessionsTimeoutSeconds} s were shut down (${left}).`);
-    else ctx.out.warn(`${subject} still has sessions after ${sessionsTimeoutSeconds} s (${left}); proceeding as asked (--proceed).`);
-    code = Exit.OK;
-  }
-  if (ctx.trailing !== undefined) return runHeld(ctx, cluster, report, select);
-  if (baking) return bake(ctx, cluster, backend, servers[0]!, baking);
-  if (ctx.json) ctx.out.data(JSON.stringify({ ...jsonReport(report), ...(drained ? { sessions: drained } : {}) }, null, 2));
-  return code;
-}
-
-/**
- * The held-restart form, `drain … -- COMMAND`: runs COMMAND while the servers are held
- * out (drained again on a member that reloads meanwhile), then puts them back on fresh
- * checks and waits. The shell deploy pattern has no process of ours running while the app
- * restarts; this gives it one.
- */
-async function runHeld(ctx: Context, cluster: Awaited<ReturnType<Context["cluster"]>>, report: ServerActionReport, select: string[]): Promise<ExitCode> {
-  const [program, ...args] = ctx.trailing!;
-  if (program === undefined) throw new UsageError(`nothing after --: give the command to run while ${report.backend}/${report.servers.join(",")} is held out.`);
-  const { spawn } = await import("node:child_process");
-  const { applyServerAction } = await import("../../cluster/server-actions");
-  const subject = `${report.backend}/${report.servers.join(",")}`;
-  const exited = new Promise<number>((resolve) => {
-    const child = spawn(program, args, { stdio: "inherit" });
-    child.on("error", (error) => {
-      ctx.out.error(`could not run ${program}: ${error.message}`);
-      resolve(127);
-    });
-    child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
-  });
-  const status = await report.hold!.holdWhile(cluster, exited);
-  if (status !== 0) {
-    ctx.out.error(`${program} exited with status ${status}; ${subject} stays out of rotation on every member. Put it back once the app is healthy: haproxy-cluster ready ${select.join(" ")} --wait.`);
-    return Exit.CRITICAL;
-  }
-  ctx.out.info(`${program} finished; putting ${subject} back on fresh health checks.`);
+  let drained: DrainSessionsResult;
   try {
-    const back = await applyServerAction(cluster, report.backend, report.servers, "ready", {
-      wait: true,
-      timeoutSeconds: numberOption(ctx.values, "ready-timeout", { above: 0 }) ?? DEFAULTS.actionTimeoutSeconds,
-      onProgress: (p: WaitProgress) => ctx.out.info(progressLine(ctx.out, p)),
-      onTransition: (t) => ctx.out.info(t.message),
-      onWarning: (message) => ctx.out.warn(message),
-    });
-    printResults(ctx, back);
-    if (ctx.json) ctx.out.data(JSON.stringify({ ...jsonReport(report), command: { status }, ready: jsonReport(back) }, null, 2));
-    return Exit.OK;
+    // The first poll is the read back: a drain that left nothing open costs no second read.
+    drained = await waitForSessions(cluster, backend, servers, { ...sessionsWait, onProgress, hold: report.hold, firstRead: report.readBack, signal: options.signal });
   } catch (error) {
-    return failed(ctx, "ready", error, select);
+    if (!isHcError(error) || options.signal?.aborted) throw error;
+    ctx.out.error(`${error.message} ${afterSessionsWait(ctx, error, report, select, sessionsWait.onSessionsTimeout)}`);
+    if (ctx.json) ctx.out.data(JSON.stringify({ ...jsonReport(report), sessions: { drained: false, error: error.message } }, null, 2));
+    return exitCodeFor(error);
   }
+  const left = Object.entries(drained.remaining ?? {})
+    .map(([member, n]) => `${member}: ${n}`)
+    .join(", ");
+  if (drained.drained) ctx.out.info(`${subject}: no session and no queued request left on any member.`);
+  else if (drained.deadlineAction === "shutdown") ctx.out.info(`${subject}: sessions still open after ${sessionsWait.timeoutSeconds} s were shut down (${left}).`);
+  else ctx.out.warn(`${subject} still has sessions after ${sessionsWait.timeoutSeconds} s (${left}); proceeding as asked (--proceed).`);
+  return { report, drained };
 }
 
 /** The capacity guard's options from the command line (drain, maint and disable take them). */
@@ -325,40 +315,6 @@ function reportUnreadMembers(ctx: Context, plan: Pick<HostPlan, "host" | "foundO
   return Exit.UNKNOWN;
 }
 
-/** The plan as a table: one line per member, backend and server. */
-function planTable(targets: ServerActionReport["targets"]): string {
-  const rows = [["MEMBER", "BACKEND", "SERVER"], ...targets.flatMap((t) => t.servers.map((s) => [t.member, t.backend, s]))];
-  const widths = [0, 1].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => `${r[0]!.padEnd(widths[0]!)}  ${r[1]!.padEnd(widths[1]!)}  ${r[2]}`).join("\n");
-}
-
-/** Reports a failed action: where it changed, and how to undo or retry; errors without a report go to main's handler. */
-async function failed(ctx: Context, action: ClusterServerAction, error: unknown, select: string[]): Promise<ExitCode> {
-  const { isHcError, HcPartialFailure } = await import("../../errors");
-  const partial = isHcError(error) ? (error.details.report as ServerActionReport | undefined) : undefined;
-  if (partial && ctx.json && isHcError(error)) ctx.out.data(JSON.stringify({ ...jsonReport(partial), error: { code: error.code, message: error.message } }, null, 2));
-  const retry = `haproxy-cluster ${[action, ...select].join(" ")}`;
-  if (error instanceof HcPartialFailure && partial) {
-    printResults(ctx, partial);
-    const target = `${select.join(" ")} ${partial.changed.join(" ")}`;
-    const undo = actionRow(action).undo;
-    const goBack = undo ? `To go back, run haproxy-cluster ${undo.replace("TARGET", target)}; or f` : "F";
-    const advice = partial.changed.length === 0 ? `Fix the cause and run ${retry} again.` : `${goBack}ix the failing members and run ${retry} again (it is safe to repeat).`;
-    ctx.out.error(`${error.message} ${advice}`);
-    return Exit.UNKNOWN;
-  }
-  if (isHcError(error, "HC_WAIT_DEADLINE") && partial) {
-    printResults(ctx, partial);
-    const left =
-      action === "ready" || action === "enable"
-        ? "The servers are set to ready on every member and will take traffic once their health checks pass; fix them and run the same command again to wait."
-        : `The change is applied on ${partial.changed.join(", ")}.`;
-    ctx.out.error(`${error.message} ${left}`);
-    return exitCodeFor(error);
-  }
-  throw error;
-}
-
 /**
  * What is known once the sessions wait failed, and only the ways on that can work: the
  * servers stay drained on every member read on the last poll; on a member that could
@@ -366,6 +322,7 @@ async function failed(ctx: Context, action: ClusterServerAction, error: unknown,
  * and --shutdown-sessions cannot reach it, so it is offered only when every member was read.
  */
 function afterSessionsWait(
+  ctx: Context,
   error: { code: string; member?: string; details: Record<string, unknown> },
   report: ServerActionReport,
   select: string[],
@@ -375,37 +332,18 @@ function afterSessionsWait(
   const listed = error.code === "HC_WAIT_DEADLINE" ? error.details.unreadable : error.code === "HC_PARTIAL_FAILURE" ? error.details.failed : error.member !== undefined ? [error.member] : [];
   const unreadable = (listed as string[] | undefined) ?? [];
   const read = report.changed.filter((m) => !unreadable.includes(m));
-  if (unreadable.length === 0) return `The servers stay drained on every member; put them back with haproxy-cluster ready ${select.join(" ")}, or end the sessions with --shutdown-sessions.`;
+  if (unreadable.length === 0) return `The servers stay drained on every member; put them back with ${ctx.commandFor(["ready", ...select])}, or end the sessions with --shutdown-sessions.`;
   const notApplied = onSessionsTimeout === "fail" ? "" : `${onSessionsTimeout === "shutdown" ? "No session was shut down" : "It did not proceed"}: that needs every member read. `;
   const unknown = `${notApplied}Their state on ${unreadable.join(", ")} is unknown: it could not be read, and an HAProxy restarted there starts from its configuration; check with haproxy-cluster status ${select.slice(0, 2).join(" ")} ${unreadable.join(" ")} once it answers.`;
   if (read.length === 0) return unknown;
   return `The servers stay drained on ${read.join(", ")}; put them back there with haproxy-cluster ready ${select.join(" ")} ${read.join(" ")}. ${unknown}`;
 }
 
-function printResults(ctx: Context, report: ServerActionReport): void {
-  for (const r of report.results) {
-    const subject = report.targets
-      .filter((t) => t.member === r.member)
-      .map((t) => `${t.backend}/${t.servers.join(",")}`)
-      .join(", ");
-    if (r.ok) {
-      const fresh = r.forcedFreshChecks ? ` (health forced down until fresh checks pass: ${r.forcedFreshChecks.join(", ")})` : "";
-      // The reply was lost but the member, read again, shows the change: say both.
-      const lost = r.recoveredFrom ? ` (its reply was lost: ${r.recoveredFrom.replace(/\.$/, "")}; read again, it shows ${Object.values(r.stateAfter ?? {}).join(", ")})` : "";
-      ctx.out.info(`${r.member}: ${subject} ${actionRow(report.action).done}${fresh}${lost}${report.waited ? ", confirmed" : ""}`);
-    } else {
-      const now = r.stateAfter ? ` (read again: ${Object.entries(r.stateAfter).map(([n, st]) => `${n} ${st}`).join(", ")})` : r.stateUnknown ? " (its state is unknown now: check with haproxy-cluster status)" : "";
-      ctx.out.error(`${r.member}: ${subject} NOT ${actionRow(report.action).done}${now}: ${r.error?.message ?? "failed"}`);
-    }
-  }
-}
-
-function jsonReport({ hold, ...report }: ServerActionReport): object {
-  return {
-    ...report,
-    ...(hold && hold.warnings.length > 0 ? { reloadWarnings: hold.warnings } : {}),
-    results: report.results.map((r) => ({ ...r, error: r.error ? { code: r.error.code, message: r.error.message } : undefined })),
-  };
+/** The plan as a table: one line per member, backend and server. */
+function planTable(targets: ServerActionReport["targets"]): string {
+  const rows = [["MEMBER", "BACKEND", "SERVER"], ...targets.flatMap((t) => t.servers.map((s) => [t.member, t.backend, s]))];
+  const widths = [0, 1].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => `${r[0]!.padEnd(widths[0]!)}  ${r[1]!.padEnd(widths[1]!)}  ${r[2]}`).join("\n");
 }
 
 function parseWeight(raw: unknown): Weight {
