@@ -1,4 +1,4 @@
-// The Runtime API socket on the far side of SSH (ssh2): one SSH connection per member per
+// The SSH byte pipe (ssh2): one SSH connection per member per
 // process, a channel per command. The channel goes straight to the unix socket
 // (`direct-streamlocal@openssh.com`, what `ssh -L local:/remote.sock` uses); where sshd
 // refuses that, `socat` runs over an exec channel instead. Host keys are verified against
@@ -7,12 +7,13 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Duplex } from "node:stream";
+import type { Duplex } from "node:stream";
 import type { Client, ClientChannel, ConnectConfig } from "ssh2";
-import { HcError } from "../errors";
-import type { MemberTarget, SshSecrets, TransportOptions } from "../member/spec";
+import { HcError } from "../../errors";
+import type { MemberTarget, SshSecrets, TransportOptions } from "../../member/spec";
 import { fingerprint, keysFor, knownHostsName, verifyHostKey, type KnownKey } from "./known-hosts";
-import type { BytePipe } from "./pipe";
+import type { BytePipe } from "../pipe";
+import { collect, ExecPipe, shellQuote } from "./exec-pipe";
 
 // Loaded here, and this module only on first use of an ssh member (see index.ts).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -335,81 +336,4 @@ function track(client: Client, end: () => void): Connection {
 function withDeadline<T>(promise: Promise<T>, timeoutMs: number, onTimeout: () => Error): Promise<T> {
   let timer: NodeJS.Timeout;
   return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(onTimeout()), timeoutMs)))]).finally(() => clearTimeout(timer));
-}
-
-function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
-async function collect(channel: ClientChannel): Promise<{ code: number | null; stdout: string }> {
-  let stdout = "";
-  let code: number | null = null;
-  channel.on("data", (d: Buffer) => (stdout += d.toString()));
-  channel.stderr.resume();
-  channel.end(); // nothing to send: without EOF on stdin the command may wait for input
-  await new Promise<void>((resolve) => channel.on("exit", (c: number | null) => resolve(void (code = c))));
-  return { code, stdout };
-}
-
-/**
- * socat over an exec channel, as a duplex whose end means success: socat's own failure
- * (no socket there) arrives as an exit code, and must not read as an empty, successful reply.
- */
-class ExecPipe extends Duplex {
-  private stderr = "";
-  private exitCode: number | null = null;
-
-  constructor(
-    private readonly member: string,
-    private readonly socketPath: string,
-    private readonly channel: ClientChannel,
-  ) {
-    super();
-    channel.on("data", (data: Buffer) => this.push(data));
-    channel.stderr.on("data", (data: Buffer) => {
-      if (this.stderr.length < 2000) this.stderr += data.toString();
-    });
-    // The stream may end before the exit status arrives: settle once both are in.
-    let ended = false;
-    let exited = false;
-    const settle = (): void => {
-      if (!ended || !exited) return;
-      if (this.exitCode === 0) this.push(null);
-      else this.destroy(this.failure());
-    };
-    channel.on("end", () => {
-      ended = true;
-      settle();
-    });
-    channel.on("exit", (code: number | null) => {
-      this.exitCode = code;
-      exited = true;
-      settle();
-    });
-  }
-
-  override _read(): void {}
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.channel.write(chunk, callback);
-  }
-
-  override _final(callback: (error?: Error | null) => void): void {
-    this.channel.end();
-    callback();
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.channel.destroy();
-    callback(error);
-  }
-
-  private failure(): HcError {
-    const said = this.stderr.trim().split("\n").pop() ?? "";
-    const missing = /No such file|ENOENT/.test(said);
-    const text = missing
-      ? `socat on the far side found no socket at ${this.socketPath}; check the path (stats socket in haproxy.cfg) and that HAProxy runs.`
-      : `socat on the far side failed (exit ${this.exitCode ?? "unknown"}${said ? `: ${said.replace(/^\S+ \S+ socat\[\d+\] /, "")}` : ""}); check the socket path and its permissions.`;
-    return new HcError("HC_MEMBER_UNREACHABLE", `${this.member}: ${text}`, { member: this.member });
-  }
 }
