@@ -8,24 +8,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Duplex } from "node:stream";
-import type { Client, ClientChannel, ConnectConfig } from "ssh2";
+import type { Client, ClientChannel } from "ssh2";
 import { HcError } from "../../errors";
 import type { MemberTarget, SshSecrets, TransportOptions } from "../../member/spec";
 import { fingerprint, keysFor, knownHostsName, verifyHostKey, type KnownKey } from "./known-hosts";
 import type { BytePipe } from "../pipe";
+import { describeKeys, readAuthentication, type SshAuth } from "./auth";
 import { collect, ExecPipe, shellQuote } from "./exec-pipe";
-
-// Loaded here, and this module only on first use of an ssh member (see index.ts).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const ssh2 = require("ssh2") as typeof import("ssh2");
-
-interface Hop {
-  host: string;
-  port: number;
-  user: string;
-  /** What messages call it: the member, or the jump host of the member. */
-  label: string;
-}
+import { handshake, type Hop, type Login } from "./handshake";
 
 interface Connection {
   client: Client;
@@ -41,7 +31,7 @@ export class SshPipe implements BytePipe {
   #useSocat = false;
   #socatChecked = false;
   #streamLocalRefusal = "";
-  #auth?: Pick<ConnectConfig, "agent" | "privateKey" | "passphrase">;
+  #auth?: SshAuth;
   readonly #secrets?: SshSecrets;
 
   constructor(
@@ -96,21 +86,22 @@ export class SshPipe implements BytePipe {
   }
 
   private async connect(timeoutMs: number): Promise<Connection> {
-    const auth = this.authentication();
-    const knownHosts = this.knownHostsText();
+    const login = this.login();
     const target: Hop = { host: this.target.host!, port: this.target.port!, user: this.target.user!, label: this.member };
     const jumpSpec = this.options.sshJump;
     if (!jumpSpec) {
-      const client = await this.handshake(target, auth, knownHosts, timeoutMs);
+      const client = await handshake(login, target, timeoutMs);
       return track(client, () => client.end());
     }
     const jumpHop = parseJump(jumpSpec, this.member, target.user);
-    const jump = await this.handshake(jumpHop, auth, knownHosts, timeoutMs);
+    const jump = await handshake(login, jumpHop, timeoutMs);
     try {
-      const sock = await new Promise<ClientChannel>((resolve, reject) => {
-        jump.forwardOut("127.0.0.1", 0, target.host, target.port, (error, stream) => (error ? reject(error) : resolve(stream)));
-      });
-      const client = await this.handshake(target, auth, knownHosts, timeoutMs, sock);
+      // A fresh channel for each attempt: a handshake the target's sshd dropped is tried again.
+      const throughJump = () =>
+        new Promise<ClientChannel>((resolve, reject) => {
+          jump.forwardOut("127.0.0.1", 0, target.host, target.port, (error, stream) => (error ? reject(error) : resolve(stream)));
+        });
+      const client = await handshake(login, target, timeoutMs, throughJump);
       const connection = track(client, () => {
         client.end();
         jump.end();
@@ -124,52 +115,6 @@ export class SshPipe implements BytePipe {
       if (error instanceof HcError) throw error;
       throw new HcError("HC_MEMBER_UNREACHABLE", `${this.member}: the jump host ${jumpHop.label} could not reach ${target.host}:${target.port} (${(error as Error).message}); check the address from the jump host.`, { member: this.member }, { cause: error });
     }
-  }
-
-  private handshake(hop: Hop, auth: Pick<ConnectConfig, "agent" | "privateKey" | "passphrase">, knownHosts: string, timeoutMs: number, sock?: Duplex): Promise<Client> {
-    const known = keysFor(knownHosts, knownHostsName(hop.host, hop.port));
-    let refusal: HcError | undefined;
-    const hostVerifier = (key: Buffer): boolean => {
-      refusal = this.hostKeyRefusal(hop, known, key);
-      return refusal === undefined;
-    };
-    const knownTypes = [...new Set(known.filter((k) => !k.revoked).map((k) => k.keyType))];
-    return new Promise((resolve, reject) => {
-      const client = new ssh2.Client();
-      const timer = setTimeout(() => {
-        client.end();
-        reject(new HcError("HC_MEMBER_TIMEOUT", `${hop.label}: no SSH session with ${hop.host}:${hop.port} within ${timeoutMs / 1000} s; check that sshd answers there, or raise the timeout.`, { member: this.member }));
-      }, timeoutMs);
-      client.once("ready", () => {
-        clearTimeout(timer);
-        client.removeAllListeners("error");
-        client.on("error", () => undefined); // a later drop shows as "close"; the next command reopens.
-        resolve(client);
-      });
-      client.once("error", (error: Error & { level?: string; code?: string }) => {
-        clearTimeout(timer);
-        client.end();
-        reject(refusal ?? this.connectError(hop, error));
-      });
-      try {
-        client.connect({
-          host: hop.host,
-          port: hop.port,
-          username: hop.user,
-          sock,
-          ...auth,
-          hostVerifier,
-          // Ask only for key types known_hosts has for this host, so that a host with an
-          // RSA entry is not reported as "changed" for showing its ed25519 key.
-          algorithms: knownTypes.length > 0 ? { serverHostKey: knownTypes as never } : undefined,
-          readyTimeout: timeoutMs,
-          keepaliveInterval: 15_000,
-        });
-      } catch (error) {
-        clearTimeout(timer);
-        reject(this.connectError(hop, error as Error));
-      }
-    });
   }
 
   private hostKeyRefusal(hop: Hop, known: readonly KnownKey[], key: Buffer): HcError | undefined {
@@ -238,64 +183,17 @@ export class SshPipe implements BytePipe {
     return new HcError("HC_MEMBER_UNREACHABLE", `${this.member}: the SSH connection failed (${e.message}); check the host, or try again.`, { member: this.member }, { cause: error });
   }
 
-  private connectError(hop: Hop, error: Error & { level?: string; code?: string }): HcError {
-    if (error instanceof HcError) return error;
-    const at = `${hop.host}:${hop.port}`;
-    const make = (code: "HC_MEMBER_UNREACHABLE" | "HC_MEMBER_TIMEOUT" | "HC_AUTH_FAILED", text: string): HcError =>
-      new HcError(code, `${hop.label}: ${text}`, { member: this.member, errno: error.code ?? error.level }, { cause: error });
-    if (error.level === "client-authentication") {
-      return make("HC_AUTH_FAILED", `the SSH server at ${at} refused user ${hop.user} with every key offered (${this.describeKeys()}); check the user name and that the public key is in that user's authorized_keys.`);
-    }
-    if (error.level === "client-timeout") return make("HC_MEMBER_TIMEOUT", `no SSH handshake with ${at} in time; check that sshd answers there, or raise the timeout.`);
-    if (error.code === "ECONNREFUSED") return make("HC_MEMBER_UNREACHABLE", `connection refused at ${at}; is sshd running there, on this port?`);
-    if (error.code === "ENOTFOUND" || error.code === "EAI_AGAIN") return make("HC_MEMBER_UNREACHABLE", `host ${hop.host} not found; check the name.`);
-    if (error.code === "EHOSTUNREACH" || error.code === "ENETUNREACH") return make("HC_MEMBER_UNREACHABLE", `host ${hop.host} unreachable; check the address and the network.`);
-    return make("HC_MEMBER_UNREACHABLE", `SSH to ${at} failed (${error.message}); check the host and its sshd.`);
-  }
-
-  private describeKeys(): string {
-    const keys = [];
-    if (this.options.sshAgent) keys.push("the SSH agent");
-    if (this.#secrets?.privateKey) keys.push("the given private key");
-    else if (this.options.sshIdentityFile) keys.push(`key file ${this.options.sshIdentityFile}`);
-    return keys.join(", ") || "none";
-  }
-
-  /** The agent and a key, as ssh2 takes them; the key is checked here so a wrong passphrase is named as such. */
-  private authentication(): Pick<ConnectConfig, "agent" | "privateKey" | "passphrase"> {
-    // Checked once per process: decrypting an OpenSSH key (bcrypt) takes a second in JavaScript.
-    this.#auth ??= this.readAuthentication();
-    return this.#auth;
-  }
-
-  private readAuthentication(): Pick<ConnectConfig, "agent" | "privateKey" | "passphrase"> {
-    const agent = this.options.sshAgent || undefined;
-    let privateKey: Buffer | undefined;
-    if (this.#secrets?.privateKey !== undefined) privateKey = Buffer.from(this.#secrets.privateKey);
-    else if (this.options.sshIdentityFile) {
-      try {
-        privateKey = fs.readFileSync(this.options.sshIdentityFile);
-      } catch (error) {
-        throw new HcError("HC_BAD_SPEC", `${this.member}: cannot read the SSH key file ${this.options.sshIdentityFile} (${(error as NodeJS.ErrnoException).code ?? "error"}); check the path (--ssh-identity, HAPROXY_CLUSTER_SSH_IDENTITY).`, { member: this.member });
-      }
-    }
-    if (!agent && !privateKey) {
-      throw new HcError("HC_BAD_SPEC", `${this.member}: no SSH key to log in with; start an SSH agent (SSH_AUTH_SOCK) or give a key file (--ssh-identity, HAPROXY_CLUSTER_SSH_IDENTITY).`, { member: this.member });
-    }
-    const passphrase = this.#secrets?.passphrase;
-    if (privateKey) {
-      const parsed = ssh2.utils.parseKey(privateKey, passphrase);
-      if (parsed instanceof Error) {
-        const which = this.#secrets?.privateKey !== undefined ? "the given SSH private key" : `the SSH key file ${this.options.sshIdentityFile}`;
-        const why = /passphrase|decrypt|encrypted/i.test(parsed.message)
-          ? passphrase === undefined
-            ? "is encrypted and no passphrase was given; set HAPROXY_CLUSTER_SSH_PASSPHRASE or HAPROXY_CLUSTER_SSH_PASSPHRASE_FILE"
-            : "could not be decrypted with the passphrase given; check the passphrase"
-          : "is not a private key ssh2 can read; give an OpenSSH or PEM private key";
-        throw new HcError("HC_BAD_SPEC", `${this.member}: ${which} ${why}.`, { member: this.member });
-      }
-    }
-    return { agent, privateKey, passphrase };
+  /** Read and checked once per process: decrypting an OpenSSH key (bcrypt) takes a second in JavaScript. */
+  private login(): Login {
+    this.#auth ??= readAuthentication(this.member, this.options, this.#secrets);
+    const knownHosts = this.knownHostsText();
+    return {
+      member: this.member,
+      auth: this.#auth,
+      keysOffered: describeKeys(this.options, this.#secrets),
+      knownKeys: (hop) => keysFor(knownHosts, knownHostsName(hop.host, hop.port)),
+      refuseHostKey: (hop, known, key) => this.hostKeyRefusal(hop, known, key),
+    };
   }
 
   private knownHostsText(): string {
