@@ -54,17 +54,17 @@ export async function handshake(login: Login, hop: Hop, timeoutMs: number, openS
   for (let attempt = 1; ; attempt++) {
     const release = await takeHandshakeSlot(endpoint, deadlineAt);
     if (!release) {
-      throw new HcError("HC_MEMBER_TIMEOUT", `${hop.label}: no SSH session with ${endpoint} within ${timeoutMs / 1000} s, waiting behind other handshakes to that sshd (at most ${HANDSHAKES_PER_SSH_ENDPOINT} at a time); raise the timeout for this many members behind one sshd.`, { member: login.member });
+      throw new HcError("HC_MEMBER_TIMEOUT", `${hop.label}: no SSH session with ${endpoint} within ${timeoutMs / 1000} s, still waiting behind other handshakes to that sshd (at most ${HANDSHAKES_PER_SSH_ENDPOINT} at a time): it answers slowly, or too many members share it; check that sshd, or raise the timeout.`, { member: login.member });
     }
     let pauseMs: number;
     try {
       const sock = openSock ? await openSock() : undefined;
       return await attemptHandshake(login, hop, timeoutMs, deadlineAt - Date.now(), sock);
     } catch (error) {
-      pauseMs = DROPPED_HANDSHAKE_PAUSE_MS * 2 ** (attempt - 1) * (1 + Math.random());
       if (!isDroppedHandshake(error)) throw error;
+      pauseMs = DROPPED_HANDSHAKE_PAUSE_MS * 2 ** (attempt - 1) * (1 + Math.random());
       if (attempt >= DROPPED_HANDSHAKE_ATTEMPTS || Date.now() + pauseMs >= deadlineAt) {
-        throw new HcError("HC_MEMBER_UNREACHABLE", `${hop.label}: sshd at ${endpoint} closed the connection before the SSH handshake began, ${attempt} times; it drops new connections while too many are unauthenticated (MaxStartups in its sshd_config): try again, or raise MaxStartups there.`, { member: login.member, attempts: attempt }, { cause: error });
+        throw new HcError("HC_MEMBER_UNREACHABLE", `${hop.label}: sshd at ${endpoint} closed the connection before the SSH handshake began${attempt > 1 ? `, ${attempt} times in a row` : ""}; it drops new connections while too many are unauthenticated (MaxStartups in its sshd_config): try again, or raise MaxStartups there.`, { member: login.member, attempts: attempt }, { cause: error });
       }
     } finally {
       release();
