@@ -1,8 +1,9 @@
 // What an SSH login offers (the agent, a key file or key text, its passphrase), read and
-// checked once per member per process, and how messages name it: never the key itself.
+// decrypted once per process, and how messages name it: never the key itself.
 
+import { createHmac, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
-import type { ConnectConfig } from "ssh2";
+import type { AgentAuthMethod, ParsedKey, PublicKeyAuthMethod } from "ssh2";
 import { HcError } from "../../errors";
 import type { SshSecrets, TransportOptions } from "../../member/spec";
 
@@ -10,10 +11,23 @@ import type { SshSecrets, TransportOptions } from "../../member/spec";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const ssh2 = require("ssh2") as typeof import("ssh2");
 
-/** As ssh2 takes it; the agent only as a socket path, which messages can name. */
-export type SshAuth = Pick<ConnectConfig, "privateKey" | "passphrase"> & { agent?: string };
+export interface SshAuth {
+  /** The agent's socket path, which messages can name. */
+  agent?: string;
+  /** The private key, decrypted. */
+  key?: ParsedKey;
+}
 
-/** The agent and a key, as ssh2 takes them; the key is checked here so a wrong passphrase is named as such. */
+/**
+ * Keys decrypted so far, by a keyed hash of key and passphrase. Decrypting an OpenSSH key
+ * (bcrypt) takes one to two seconds of JavaScript on one thread: once per member, or
+ * again inside ssh2 on every connection, 20 members would spend most of a deadline on it.
+ */
+const decrypted = new Map<string, ParsedKey>();
+/** Keys the map's hashes: they mean nothing outside this process. */
+const hashKey = randomBytes(32);
+
+/** The agent and the key; the key is checked here so a wrong passphrase is named as such. */
 export function readAuthentication(member: string, options: TransportOptions, secrets: SshSecrets | undefined): SshAuth {
   const agent = options.sshAgent || undefined;
   let privateKey: Buffer | undefined;
@@ -28,8 +42,11 @@ export function readAuthentication(member: string, options: TransportOptions, se
   if (!agent && !privateKey) {
     throw new HcError("HC_BAD_SPEC", `${member}: no SSH key to log in with; start an SSH agent (SSH_AUTH_SOCK) or give a key file (--ssh-identity, HAPROXY_CLUSTER_SSH_IDENTITY).`, { member });
   }
+  if (!privateKey) return { agent };
   const passphrase = secrets?.passphrase;
-  if (privateKey) {
+  const id = createHmac("sha256", hashKey).update(privateKey).update("\0").update(passphrase ?? "").digest("base64");
+  let key = decrypted.get(id);
+  if (!key) {
     const parsed = ssh2.utils.parseKey(privateKey, passphrase);
     if (parsed instanceof Error) {
       const which = secrets?.privateKey !== undefined ? "the given SSH private key" : `the SSH key file ${options.sshIdentityFile}`;
@@ -40,8 +57,19 @@ export function readAuthentication(member: string, options: TransportOptions, se
         : "is not a private key ssh2 can read; give an OpenSSH or PEM private key";
       throw new HcError("HC_BAD_SPEC", `${member}: ${which} ${why}.`, { member });
     }
+    // A file holding several keys parses as a list: ssh2 itself uses the first.
+    key = Array.isArray(parsed) ? (parsed as ParsedKey[])[0]! : parsed;
+    decrypted.set(id, key);
   }
-  return { agent, privateKey, passphrase };
+  return { agent, key };
+}
+
+/** The login methods in ssh2's terms, the key first (as ssh2 orders them), then the agent. */
+export function authMethods(user: string, auth: SshAuth): Array<PublicKeyAuthMethod | AgentAuthMethod> {
+  const methods: Array<PublicKeyAuthMethod | AgentAuthMethod> = [];
+  if (auth.key) methods.push({ type: "publickey", username: user, key: auth.key });
+  if (auth.agent) methods.push({ type: "agent", username: user, agent: auth.agent });
+  return methods;
 }
 
 /** The keys a login offered, as a refusal names them. */

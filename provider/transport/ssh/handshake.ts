@@ -6,7 +6,7 @@
 import type { Duplex } from "node:stream";
 import type { Client } from "ssh2";
 import { HcError } from "../../errors";
-import { agentProblem, type SshAuth } from "./auth";
+import { agentProblem, authMethods, type SshAuth } from "./auth";
 import { HANDSHAKES_PER_SSH_ENDPOINT, takeHandshakeSlot } from "./handshake-slots";
 import type { KnownKey } from "./known-hosts";
 
@@ -127,7 +127,8 @@ function attemptHandshake(login: Login, hop: Hop, timeoutMs: number, remainingMs
         port: hop.port,
         username: hop.user,
         sock,
-        ...login.auth,
+        // The decrypted key itself: given as bytes and passphrase, ssh2 would decrypt it again for every connection.
+        authHandler: authMethods(hop.user, login.auth),
         hostVerifier,
         // Ask only for key types known_hosts has for this host, so that a host with an
         // RSA entry is not reported as "changed" for showing its ed25519 key.
@@ -148,7 +149,7 @@ function connectError(login: Login, hop: Hop, error: Ssh2Error, seen: { hostKeyS
     new HcError(code, `${hop.label}: ${text}`, { member: login.member, errno: error.code ?? error.level, ...extra }, { cause: error });
   if (error.level === "client-authentication") {
     const agent = seen.agentFailure && login.auth.agent ? agentProblem(login.auth.agent) : undefined;
-    if (agent && !login.auth.privateKey) {
+    if (agent && !login.auth.key) {
       return make("HC_AUTH_FAILED", `cannot log in to ${at}: ${agent}; start an agent and add a key (ssh-add), point SSH_AUTH_SOCK at a running one, or give a key file (--ssh-identity, sshIdentityFile).`);
     }
     const offered = agent ? `${login.keysOffered}; ${agent}` : login.keysOffered;

@@ -183,7 +183,7 @@ export class SshPipe implements BytePipe {
     return new HcError("HC_MEMBER_UNREACHABLE", `${this.member}: the SSH connection failed (${e.message}); check the host, or try again.`, { member: this.member }, { cause: error });
   }
 
-  /** Read and checked once per process: decrypting an OpenSSH key (bcrypt) takes a second in JavaScript. */
+  /** What every handshake of this member needs; the key is read once per member, decrypted once per process. */
   private login(): Login {
     this.#auth ??= readAuthentication(this.member, this.options, this.#secrets);
     const knownHosts = this.knownHostsText();
