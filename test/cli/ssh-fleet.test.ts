@@ -42,6 +42,15 @@ describe("SSH members behind one sshd with OpenSSH's default MaxStartups", funct
     }
   });
 
+  it(`logs in to ${MEMBERS} members with one encrypted key within the default deadline: the key is decrypted once, not per member or per connection`, async function () {
+    const members = cluster.lbs.map((lb) => `ssh://${keys.user}@127.0.0.1:${sshd.port}${lb.adminSocket}`);
+    const passphraseFile = path.join(keys.dir, "passphrase.fleet");
+    fs.writeFileSync(passphraseFile, `${keys.passphrase}\n`, { mode: 0o600 });
+    const r = await runCli(["check", "--backend", "myapp", "--ssh-identity", keys.encryptedKey, "--ssh-known-hosts", knownHosts, ...members], { env: { SSH_AUTH_SOCK: "", HAPROXY_CLUSTER_SSH_PASSPHRASE_FILE: passphraseFile }, timeoutMs: 90_000 });
+    assert.equal(r.code, 0, show(r));
+    assert.match(r.stdout, new RegExp(`^HAPROXY-CLUSTER OK - myapp: 2/2 serving on ${MEMBERS} members`), show(r));
+  });
+
   it("tries again a handshake that sshd dropped before it began (MaxStartups full), and succeeds once there is room", async function () {
     // sshd of its own that drops every new connection while 3 are unauthenticated.
     const full = await startSshd({ keys, maxStartups: "3" });
