@@ -113,7 +113,7 @@ function attemptHandshake(login: Login, hop: Hop, timeoutMs: number, remainingMs
     // handshake a drop shows as "close", and the next command reopens.
     client.on("error", (error: Ssh2Error) => {
       if (settled) return;
-      // ssh2 goes on to the key, if one was given: remembered for the message if that fails too.
+      // ssh2 goes on to the next way to log in, if any: remembered for the message if all fail.
       if (error.level === "agent") {
         agentFailure = error;
         return;

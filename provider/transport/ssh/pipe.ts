@@ -1,8 +1,7 @@
-// The SSH byte pipe (ssh2): one SSH connection per member per
-// process, a channel per command. The channel goes straight to the unix socket
-// (`direct-streamlocal@openssh.com`, what `ssh -L local:/remote.sock` uses); where sshd
-// refuses that, `socat` runs over an exec channel instead. Host keys are verified against
-// known_hosts; a connection that dropped is reopened once.
+// The SSH byte pipe (ssh2): one SSH connection per member per process, a channel per
+// command. The channel goes straight to the unix socket (`direct-streamlocal@openssh.com`,
+// what `ssh -L local:/remote.sock` uses); where sshd refuses that, `socat` runs over an
+// exec channel instead. A connection that dropped is reopened once.
 
 import * as fs from "node:fs";
 import * as os from "node:os";
