@@ -62,7 +62,7 @@ describe("SSH members behind one sshd with OpenSSH's default MaxStartups", funct
     try {
       const reading = member.snapshot({ backend: "myapp" });
       reading.catch(() => undefined); // awaited below
-      await waitFor("sshd to drop the member's first connection past MaxStartups", () => (full.droppedForMaxStartups() ? true : undefined));
+      await waitFor("sshd to drop the member's first connection past MaxStartups", () => (full.droppedForMaxStartups() ? true : undefined), { intervalMs: 10 });
       for (const socket of idle) socket.destroy();
       const snapshot = await reading;
       assert.equal(snapshot.backend("myapp").servers.size, 2);
