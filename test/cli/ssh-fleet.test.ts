@@ -72,7 +72,65 @@ describe("SSH members behind one sshd with OpenSSH's default MaxStartups", funct
       await full.stop();
     }
   });
+  it("never tries again a refused host key or a refused key: one connection each, and the code says which", async function () {
+    const other = await startSshd({ keys });
+    const relay = await countingRelay(sshd.port);
+    try {
+      const at = `[127.0.0.1]:${relay.port}`;
+      const changedHosts = path.join(keys.dir, "known_hosts.relay-changed");
+      fs.writeFileSync(changedHosts, `${at} ${other.hostKey}\n`);
+      const relayHosts = path.join(keys.dir, "known_hosts.relay");
+      fs.writeFileSync(relayHosts, `${at} ${sshd.hostKey}\n`);
+      const spec = `ssh://${keys.user}@127.0.0.1:${relay.port}${cluster.lbs[0]!.adminSocket}`;
+      const cases: Array<[string, ConstructorParameters<typeof Member>[1]]> = [
+        ["HC_HOST_KEY", { sshIdentityFile: keys.key, sshKnownHostsFile: changedHosts, sshAgent: false }],
+        ["HC_AUTH_FAILED", { sshIdentityFile: keys.strangerKey, sshKnownHostsFile: relayHosts, sshAgent: false }],
+      ];
+      for (const [code, options] of cases) {
+        const before = relay.connections();
+        const member = new Member(spec, options);
+        try {
+          await assert.rejects(member.snapshot({ backend: "myapp" }), (error: { code?: string }) => error.code === code);
+        } finally {
+          await member.close();
+        }
+        assert.equal(relay.connections() - before, 1, `${code}: one connection, no retry`);
+      }
+    } finally {
+      await relay.close();
+      await other.stop();
+    }
+  });
 });
+
+/** A TCP relay to sshd on 127.0.0.1 that counts the connections made through it. */
+async function countingRelay(port: number): Promise<{ port: number; connections(): number; close(): Promise<void> }> {
+  let count = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((inbound) => {
+    count++;
+    const outbound = net.connect({ host: "127.0.0.1", port });
+    for (const s of [inbound, outbound]) {
+      sockets.add(s);
+      s.on("error", () => undefined); // either side may reset; the other is destroyed with it
+      s.once("close", () => {
+        sockets.delete(s);
+        inbound.destroy();
+        outbound.destroy();
+      });
+    }
+    inbound.pipe(outbound).pipe(inbound);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    connections: () => count,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
 
 /** A TCP connection to sshd that has read the banner and sends nothing: unauthenticated until LoginGraceTime. */
 function bannerReceived(port: number): Promise<net.Socket> {
