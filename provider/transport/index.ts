@@ -20,8 +20,9 @@ export function createTransport(resolved: ResolvedMember): Transport {
     case "tcp":
       return new RuntimeApiTransport(target.name, new SocketPipe(target.name, { host: target.host!, port: target.port! }), options, role);
     case "ssh": {
-      // ssh2 costs ~250 ms to load: only ssh members pay it.
-      const { SshPipe } = require("./ssh") as typeof import("./ssh");
+      // ssh2 costs ~250 ms to load: only ssh members pay it. "./ssh/index", not "./ssh":
+      // a build left over from before ssh.ts became a folder would shadow the folder.
+      const { SshPipe } = require("./ssh/index") as typeof import("./ssh/index");
       return new RuntimeApiTransport(target.name, new SshPipe(target, options, resolved.sshSecrets), options, role);
     }
     case "file":

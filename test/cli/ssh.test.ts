@@ -8,7 +8,7 @@ import { isHcError } from "../../provider/errors";
 import { waitFor } from "../support/deadline";
 import { Member } from "../../provider/model/member";
 import type { Cluster } from "../support/haproxy";
-import { makeSshKeys, startSshAgent, startSshd, type SshAgent, type Sshd, type SshKeys } from "../support/sshd";
+import { makeSshKeys, staleAgentSocket, startSshAgent, startSshd, type SshAgent, type Sshd, type SshKeys } from "../support/sshd";
 import { runCli, show, useTwoMemberCluster } from "./helpers";
 
 describe("members over SSH", function () {
@@ -111,6 +111,7 @@ describe("members over SSH", function () {
       assert.equal(r.code, 3, show(r));
       assert.match(r.stderr, sentence, show(r));
       assert.ok(members.some((m) => r.stderr.includes(m)), `the error names the member\n${show(r)}`);
+      assert.doesNotMatch(r.stderr, /^\s+at |Unhandled/m, `no stack trace\n${show(r)}`);
       assert.deepEqual(await statusOn("server1"), ["UP", "UP"]);
     }
     /** The library's code for the same member and options. */
@@ -182,6 +183,23 @@ describe("members over SSH", function () {
       await refused(keyArgs(), noAgent, /refused user nosuchuser with every key offered/, sshMembers(sshd.port, "nosuchuser"));
       await refused(["--ssh-identity", keys.strangerKey, "--ssh-known-hosts", knownHosts], noAgent, /refused user \w+ with every key offered/);
       assert.equal(await codeOf(sshMembers()[0]!, { sshIdentityFile: keys.strangerKey, sshKnownHostsFile: knownHosts, sshAgent: false }), "HC_AUTH_FAILED");
+    });
+
+    it("an SSH agent socket that is missing or stale, with no key file: HC_AUTH_FAILED naming the socket, not a crash", async function () {
+      const missing = path.join(keys.dir, "no-agent.sock");
+      const stale = await staleAgentSocket();
+      const cases: Array<[string, RegExp]> = [
+        [missing, /cannot log in to 127\.0\.0\.1:\d+: the SSH agent socket \S+no-agent\.sock does not exist; start an agent and add a key \(ssh-add\), point SSH_AUTH_SOCK at a running one, or give a key file/],
+        [stale, /cannot log in to 127\.0\.0\.1:\d+: nothing listens on the SSH agent socket \S+agent\.sock \(a stale socket, as tmux or screen keep after the agent ended\); start an agent/],
+      ];
+      for (const [socket, sentence] of cases) {
+        await refused(["--ssh-known-hosts", knownHosts], { SSH_AUTH_SOCK: socket }, sentence);
+        // The library: a rejected promise with the code, and the process lives on.
+        assert.equal(await codeOf(sshMembers()[0]!, { sshAgent: socket, sshKnownHostsFile: knownHosts }), "HC_AUTH_FAILED");
+      }
+      // With a key file as well, the key logs in: a dead agent is no reason to fail.
+      const r = await runCli(["check", "--backend", "myapp", ...keyArgs(), ...sshMembers()], { env: { SSH_AUTH_SOCK: stale } });
+      assert.equal(r.code, 0, show(r));
     });
 
     it("sshd down", async function () {

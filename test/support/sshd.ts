@@ -42,6 +42,8 @@ export interface Sshd {
   readonly hashedKnownHosts: string;
   /** Successful logins so far (sshd's "Accepted publickey" lines). */
   logins(): number;
+  /** Whether sshd has dropped a new connection for MaxStartups (it logs the first of a spell at INFO). */
+  droppedForMaxStartups(): boolean;
   /** Ends every SSH connection (kills sshd's per-connection processes by PID); sshd keeps listening. */
   dropSessions(): Promise<void>;
   stop(): Promise<void>;
@@ -53,6 +55,8 @@ export interface SshdOptions {
   streamLocal?: boolean;
   /** PATH in sessions (SetEnv), e.g. to hide socat. Default: sshd's own. */
   sessionPath?: string;
+  /** MaxStartups, e.g. "3" to drop every new connection while 3 are unauthenticated. Default: OpenSSH's (10:30:100). */
+  maxStartups?: string;
 }
 
 /** Client keys for every sshd of a test file. */
@@ -97,9 +101,9 @@ export async function startSshd(options: SshdOptions): Promise<Sshd> {
     "AllowTcpForwarding yes",
     `AllowStreamLocalForwarding ${options.streamLocal === false ? "no" : "yes"}`,
     ...(options.sessionPath ? [`SetEnv PATH=${options.sessionPath}`] : []),
-    // Benchmarks put 20 members behind one sshd (in production each load balancer has its own):
-    // do not drop simultaneous handshakes beyond the default 10.
-    "MaxStartups 100",
+    // Left out, OpenSSH's default 10:30:100 applies, as on a real load balancer: members
+    // behind one sshd must cope with it (the transport bounds its handshakes per sshd).
+    ...(options.maxStartups ? [`MaxStartups ${options.maxStartups}`] : []),
     // INFO logs "Accepted publickey" (counted by logins()) and little else: the kept log tail holds many logins.
     "LogLevel INFO",
     "",
@@ -134,6 +138,7 @@ export async function startSshd(options: SshdOptions): Promise<Sshd> {
     knownHosts: `${name} ${hostKey}\n`,
     hashedKnownHosts: `${hashed} ${hostKey}\n`,
     logins: () => (child.describe().match(/Accepted publickey for/g) ?? []).length,
+    droppedForMaxStartups: () => /past MaxStartups/.test(child.describe()),
     async dropSessions() {
       const { stdout } = await run("pgrep", ["-P", String(child.pid)]).catch(() => ({ stdout: "" }));
       const pids = stdout.split("\n").filter(Boolean).map(Number);
@@ -172,6 +177,28 @@ export async function startSshAgent(keyPath: string): Promise<SshAgent> {
     throw error;
   }
   return { socket, stop };
+}
+
+/**
+ * A socket file nobody listens on, as SSH_AUTH_SOCK names inside a tmux or screen session
+ * that outlived its agent: an ssh-agent started on it, then killed without a chance to
+ * remove it.
+ */
+export async function staleAgentSocket(): Promise<string> {
+  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), "ssh-agent-stale-"));
+  trackDir(dir);
+  const socket = path.join(dir, "agent.sock");
+  const child = new OwnedChild("ssh-agent (to leave a stale socket)", "ssh-agent", ["-D", "-a", socket]);
+  try {
+    await waitFor(`ssh-agent to listen on ${socket}`, () => {
+      if (child.hasExited()) throw new GiveUp(`ssh-agent exited: ${child.describe()}`);
+      return fs.existsSync(socket) ? true : undefined;
+    });
+  } finally {
+    await child.stop("SIGKILL", STOP_GRACE_MS);
+  }
+  if (!fs.statSync(socket).isSocket()) throw new Error(`${socket} is gone after killing ssh-agent`);
+  return socket;
 }
 
 /** The first bytes sshd sends, or "" if it does not answer yet. */
