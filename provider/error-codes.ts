@@ -68,7 +68,7 @@ export const ERROR_CODES: Readonly<Record<HcErrorCode, ErrorCodeInfo>> = {
     guardAdvice: FIX_OR_LEAVE_OUT,
   },
   HC_AUTH_FAILED: {
-    meaning: "The member refused the credentials: HTTP 401/403 from the stats page, or an SSH server refusing every key offered.",
+    meaning: "The member refused the credentials: HTTP 401/403 from the stats page, an SSH server refusing every key offered, or an SSH agent socket (SSH_AUTH_SOCK) that is missing or stale with no key file.",
     whatToDo: "check the user and password (`HAPROXY_CLUSTER_USER`, `HAPROXY_CLUSTER_PASSWORD`, `--password-file`), or the SSH key and agent",
     kind: "member",
     duringWait: "final",

@@ -3,6 +3,7 @@
 // is "Unknown command" there, `show proc` lists processes) reads go to the current
 // worker (`@1`) and changes go to every live worker (`@!PID`), old ones included.
 
+import { endsWait } from "../error-codes";
 import { HcError, isHcError } from "../errors";
 import type { StatsTable } from "../stats/csv";
 import { parseProcessList, looksLikeProcessList, type LiveWorker } from "./master";
@@ -116,9 +117,10 @@ export class RuntimeApiTransport implements Transport {
       if (provesWorker) this.#role ??= Promise.resolve("worker");
       return value;
     } catch (error) {
-      // A refused host key or login is no answer, and asking again would be refused again
+      // An error no retry can cure (a refused host key or login, a name HAProxy does not
+      // know) says nothing about the socket's role, and asking again would be refused again
       // (one more failed login in the server's log, which sshd's penalties and fail2ban count).
-      if (isHcError(error, "HC_HOST_KEY") || isHcError(error, "HC_AUTH_FAILED")) throw error;
+      if (isHcError(error) && endsWait(error.code)) throw error;
       // The master answers a bare worker command with "Unknown command" (which `show info`
       // parses as a malformed answer, not as that error): ask which socket this is.
       if ((await this.role().catch(() => undefined)) !== "master") throw error;
