@@ -86,6 +86,25 @@ export const readinessGateSchema = connectionSchema.extend({
   triggers: z.array(z.unknown()).optional(),
 });
 
+/**
+ * RollingRestart: the drain settings are ServerDrain's and the gate's settings and
+ * analysis are ClusterReadinessGate's, picked from their schemas so that each default
+ * has one home.
+ */
+export const rollingRestartSchema = connectionSchema
+  .extend(serverDrainSchema.pick({ mode: true, waitForSessions: true, sessionsTimeoutSeconds: true, onSessionsTimeout: true, restoreTimeoutSeconds: true, minOtherServing: true, force: true, triggers: true }).shape)
+  .extend(readinessGateSchema.pick({ thresholdPercent: true, minChecks: true, intervalSeconds: true, analysis: true }).shape)
+  .extend({
+    backend: z.string().min(1),
+    /** Default: every server of the backend, in the order the first member lists them. */
+    servers: z.array(z.string().min(1)).min(1, "name at least one server, or leave servers out for all of them").optional(),
+    /** argv, run without a shell; the server reaches it in HC_* environment variables. */
+    command: z.array(z.string()).min(1, "give the program to run, e.g. [\"systemctl\", \"restart\", \"app\"]").refine((argv) => argv[0] !== "", { message: "the program (command[0]) is empty" }),
+    commandTimeoutSeconds: z.number().positive().default(300),
+    batchSize: z.number().int().min(1).default(1),
+    gateTimeoutSeconds: readinessGateSchema.shape.timeoutSeconds,
+  });
+
 export const healthSchema = connectionSchema.extend({
   backends: z.array(z.string().min(1)).optional(),
 });
@@ -94,6 +113,7 @@ export type ConnectionInputs = z.output<typeof connectionSchema>;
 export type ServerDrainInputs = z.output<typeof serverDrainSchema>;
 export type ReadinessGateInputs = z.output<typeof readinessGateSchema>;
 export type HealthInputs = z.output<typeof healthSchema>;
+export type RollingRestartInputs = z.output<typeof rollingRestartSchema>;
 export type AnalysisInputs = z.output<typeof analysisSchema>;
 
 /**
