@@ -8,9 +8,18 @@ import * as pulumi from "@pulumi/pulumi";
 import { connectionProps, withSecretPassword, type ClusterConnectionArgs } from "./connection";
 import type { ServerRestart } from "./impl/rolling-restart";
 import { rollingRestartProvider } from "./providers";
-import type { GateAnalysisArgs } from "./readiness-gate";
+import type { ClusterReadinessGateArgs, GateAnalysisArgs } from "./readiness-gate";
+import type { ServerDrainArgs } from "./server-drain";
 
-export interface RollingRestartArgs extends ClusterConnectionArgs {
+/**
+ * The drain of each batch takes ServerDrain's settings (`mode`, the sessions policy, the
+ * capacity guard) and the gate before it ClusterReadinessGate's (`thresholdPercent`,
+ * `minChecks`, `intervalSeconds`), with their defaults.
+ */
+export interface RollingRestartArgs
+  extends ClusterConnectionArgs,
+    Pick<ServerDrainArgs, "mode" | "waitForSessions" | "sessionsTimeoutSeconds" | "onSessionsTimeout" | "minOtherServing" | "force">,
+    Pick<ClusterReadinessGateArgs, "thresholdPercent" | "minChecks" | "intervalSeconds"> {
   /** The backend whose servers are restarted. A change runs the restart again. */
   backend: pulumi.Input<string>;
   /** The servers, in the order they are restarted. Default: every server of the backend, in the order the first member lists them. A change runs the restart again. */
@@ -31,26 +40,8 @@ export interface RollingRestartArgs extends ClusterConnectionArgs {
   commandTimeoutSeconds?: pulumi.Input<number>;
   /** Servers out of rotation at once. Default 1. */
   batchSize?: pulumi.Input<number>;
-  /** `drain` (no new sessions; persistent ones continue) or `maint` (no traffic at all) while the command runs. Default `drain`. */
-  mode?: pulumi.Input<"drain" | "maint">;
-  /** After taking a batch out, wait until it has no session and no queued request on any member. Default false. */
-  waitForSessions?: pulumi.Input<boolean>;
-  /** Deadline of that wait, in seconds. Default 60. */
-  sessionsTimeoutSeconds?: pulumi.Input<number>;
-  /** At the sessions deadline: `fail` (the run stops, the batch left drained), `proceed`, or `shutdown` (kill the sessions). Default `fail`. */
-  onSessionsTimeout?: pulumi.Input<"fail" | "proceed" | "shutdown">;
   /** Deadline for a batch to be serving again on fresh checks on every member after its command, in seconds (also for delete putting back a server left drained). Default 120. */
   restoreTimeoutSeconds?: pulumi.Input<number>;
-  /** Capacity guard: refuse to take a batch out unless at least this many other servers keep serving on every member. Default 1. */
-  minOtherServing?: pulumi.Input<number>;
-  /** Skip the capacity guard. Default false. */
-  force?: pulumi.Input<boolean>;
-  /** Gate before each batch: share of the backend's servers that must be serving on every member, in percent. Default 80. */
-  thresholdPercent?: pulumi.Input<number>;
-  /** Gate: consecutive passing checks required. Default 3. */
-  minChecks?: pulumi.Input<number>;
-  /** Gate: seconds between checks. Default 2. */
-  intervalSeconds?: pulumi.Input<number>;
   /** Gate: deadline of each gate, in seconds. Default 300. */
   gateTimeoutSeconds?: pulumi.Input<number>;
   /**

@@ -207,7 +207,10 @@ describe("RollingRestart against two real HAProxy members and three real apps", 
 
   it("stops after the first server when its command fails, leaving it drained and recorded; the next update restarts it first and carries on", async function () {
     const pids = fleet.pids();
-    const error = await rejection(rollingRestart.create(props({ command: ["sh", "-c", 'echo "cannot restart $HC_SERVER" >&2; exit 3'] })));
+    // A plugin passes its own log (the engine's Log RPC): every line goes there instead.
+    const hostLines: Array<{ stream: string; text: string }> = [];
+    const hostLog = (stream: "stdout" | "stderr", text: string): void => void hostLines.push({ stream, text });
+    const error = await rejection(rollingRestart.create(props({ command: ["sh", "-c", 'echo "cannot restart $HC_SERVER" >&2; exit 3'] }), { log: hostLog }));
     assert.equal(error.code, "HC_COMMAND_FAILED");
     assert.match(error.message, /server1: sh exited with status 3/);
     assert.match(error.message, /myapp\/server1: it stays out of rotation on/);
@@ -224,7 +227,8 @@ describe("RollingRestart against two real HAProxy members and three real apps", 
     assert.deepEqual(await statuses(pair, "server2"), ["UP", "UP"]);
     assert.deepEqual(await statuses(pair, "server3"), ["UP", "UP"]);
     assert.deepEqual(fleet.pids(), pids, "no app was restarted");
-    assert.ok(lines.some((l) => l.stream === "stderr" && l.text === "[server1] cannot restart server1"), JSON.stringify(lines));
+    assert.ok(hostLines.some((l) => l.stream === "stderr" && l.text === "[server1] cannot restart server1"), JSON.stringify(hostLines));
+    assert.deepEqual(lines, [], "nothing on the process's own streams");
 
     // Fixed: the next up (an update of the record) starts with server1, which is out already.
     const fixed = props();
@@ -309,6 +313,7 @@ describe("RollingRestart against two real HAProxy members and three real apps", 
       assert.match(env, /^HC_BACKEND=myapp$/m);
       // The stats page shows no addresses without `stats show-legends`: empty, not guessed.
       assert.match(env, /^HC_SERVER_ADDRESS=$/m);
+      assert.ok(lines.some((l) => l.text.includes("no member shows the address of server3")), JSON.stringify(lines));
       assert.ok(!env.includes(password), "the command's environment holds no password");
       assert.ok(!JSON.stringify(lines).includes(password), "nor does Pulumi's log");
       assert.ok(!JSON.stringify(outs).includes(password), "nor do the outputs");

@@ -65,17 +65,26 @@ const OUTPUT_KEYS = ["restarts", "drainedServers", "startedAt", "completedAt"];
 /** Inputs whose change restarts the servers again; other changes are recorded only. */
 const RERUN_ON = ["triggers", "command", "backend", "servers"] as const;
 
+/** A line of progress (stdout) or of the command's output (either stream). */
+export type LogLine = (stream: "stdout" | "stderr", text: string) => void;
+
 /**
- * Where progress and the command's output go: the provider process's stdout and stderr,
- * which the Pulumi engine shows as the update's diagnostics (a dynamic provider, and a
- * plugin's `Provider` without a log handle, have no other way). Replaceable by a host
- * that has a better one, and by tests.
+ * Where progress and the command's output go by default: the provider process's stdout and
+ * stderr. The engine shows a dynamic provider's (pulumi-resource-pulumi-nodejs) as the
+ * update's diagnostics; a plugin's it hides at debug level, so a plugin passes its own
+ * `log` to create and update (the engine's Log RPC, with the resource's URN). Replaceable by tests.
  */
-export const output = {
-  line(stream: "stdout" | "stderr", text: string): void {
+export const output: { line: LogLine } = {
+  line(stream, text) {
     (stream === "stdout" ? process.stdout : process.stderr).write(`${text}\n`);
   },
 };
+
+/** What a provider host may pass to create and update beyond the engine's arguments. */
+export interface HostOptions {
+  /** Default `output.line`. */
+  log?: LogLine;
+}
 
 export function check(_olds: ProviderProps, news: ProviderProps) {
   return checkInputs(rollingRestartSchema, news, OUTPUT_KEYS);
@@ -92,18 +101,18 @@ export function diff(_id: string, olds: ProviderProps, news: ProviderProps): Dif
   return { changes: changed.length > 0, replaces: [] };
 }
 
-export async function create(props: ProviderProps): Promise<{ id: string; outs: ProviderProps }> {
+export async function create(props: ProviderProps, host: HostOptions = {}): Promise<{ id: string; outs: ProviderProps }> {
   const inputs = parseInputs(rollingRestartSchema, props, "RollingRestart");
   const id = `${inputs.backend}/${randomUUID()}`;
-  return { id, outs: await rollOut(id, inputs, props) };
+  return { id, outs: await rollOut(id, inputs, props, host.log ?? output.line) };
 }
 
-export async function update(id: string, olds: ProviderProps, news: ProviderProps): Promise<{ outs: ProviderProps }> {
+export async function update(id: string, olds: ProviderProps, news: ProviderProps, host: HostOptions = {}): Promise<{ outs: ProviderProps }> {
   const inputs = parseInputs(rollingRestartSchema, news, "RollingRestart");
   const old = olds as unknown as RollingRestartOutputs;
   const rerun = old.completedAt === undefined || changedInputs(rollingRestartSchema, olds, news).some((k) => (RERUN_ON as readonly string[]).includes(k));
   if (!rerun) return { outs: { ...olds, ...inputs } };
-  return { outs: await rollOut(id, inputs, news, old) };
+  return { outs: await rollOut(id, inputs, news, host.log ?? output.line, old) };
 }
 
 /**
@@ -143,8 +152,8 @@ export async function read(id: string, props: ProviderProps): Promise<{ id: stri
 }
 
 /** One run over every batch. Throws a partial failure carrying the record when it stops after touching a server. */
-async function rollOut(id: string, inputs: RollingRestartInputs, props: ProviderProps, previous?: RollingRestartOutputs): Promise<ProviderProps> {
-  const say = (text: string): void => output.line("stdout", `RollingRestart ${inputs.backend}: ${text}`);
+async function rollOut(id: string, inputs: RollingRestartInputs, props: ProviderProps, log: LogLine, previous?: RollingRestartOutputs): Promise<ProviderProps> {
+  const say = (text: string): void => log("stdout", `RollingRestart ${inputs.backend}: ${text}`);
   const outs: RollingRestartOutputs = { ...inputs, restarts: {}, drainedServers: [...(previous?.drainedServers ?? [])], startedAt: new Date().toISOString() };
   const cluster = clusterFrom(inputs);
   try {
@@ -156,8 +165,10 @@ async function rollOut(id: string, inputs: RollingRestartInputs, props: Provider
     const batches: string[][] = [];
     for (let i = 0; i < order.length; i += inputs.batchSize) batches.push(order.slice(i, i + inputs.batchSize));
     say(`restarting ${order.join(", ")} in ${batches.length} batch${batches.length === 1 ? "" : "es"} of up to ${inputs.batchSize}.`);
+    const unaddressed = order.filter((s) => commandEnv(first, inputs.backend, s, 0).HC_SERVER_ADDRESS === "");
+    if (unaddressed.length > 0) say(`no member shows the address of ${unaddressed.join(", ")} (a stats page shows it only with \`stats show-legends\`): HC_SERVER_ADDRESS and HC_SERVER_PORT are empty for ${unaddressed.length === 1 ? "it" : "them"}.`);
     for (const [i, batch] of batches.entries()) {
-      await restartBatch(cluster, inputs, first, batch, i + 1, batch.some((s) => resumed.includes(s)), outs, say);
+      await restartBatch(cluster, inputs, first, batch, i + 1, batch.some((s) => resumed.includes(s)), outs, log, say);
     }
     outs.completedAt = new Date().toISOString();
     say(`every server restarted and back in rotation.`);
@@ -208,6 +219,7 @@ async function restartBatch(
   batchNumber: number,
   alreadyOut: boolean,
   outs: RollingRestartOutputs,
+  log: LogLine,
   say: (text: string) => void,
 ): Promise<void> {
   const { backend } = inputs;
@@ -262,7 +274,7 @@ async function restartBatch(
     runCommand(inputs.command, {
       env: commandEnv(first, backend, server, batchNumber),
       timeoutSeconds: inputs.commandTimeoutSeconds,
-      onLine: (stream, line) => output.line(stream, `[${server}] ${line}`),
+      onLine: (stream, line) => log(stream, `[${server}] ${line}`),
     }),
   );
   const results: CommandResult[] = report.hold ? await report.hold.holdWhile(cluster, Promise.all(runs)) : await Promise.all(runs);
