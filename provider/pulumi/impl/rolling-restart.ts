@@ -7,6 +7,7 @@
 // restart does; the next `pulumi up` restarts it first and carries on.
 
 import { randomUUID } from "node:crypto";
+import { z } from "zod";
 import type { AnalysisVerdict } from "../../cluster/analysis";
 import type { Cluster } from "../../cluster/cluster";
 import type { ClusterSnapshot } from "../../cluster/cluster-snapshot";
@@ -18,49 +19,44 @@ import { changedInputs, checkInputs, clusterFrom, parseInputs, rollingRestartSch
 import { analyse } from "./readiness-gate";
 import { partialFailure, type DiffResult, type ProviderProps } from "./results";
 
-/** What happened to one server in the last run. */
-export interface ServerRestart {
-  /** Its batch, counting from 1. */
-  batch: number;
-  /** `restarted`: drained, command passed, serving again on fresh checks (and judged good, with analysis). */
-  outcome: "restarted" | "failed";
-  /** Why it failed, one sentence. */
-  error?: string;
-  /** When it was taken out of rotation (ISO 8601). */
-  drainedAt?: string;
-  /** Members on which it was taken out. */
-  drainedOn?: string[];
-  /** Sessions left per member at the sessions deadline (onSessionsTimeout proceed/shutdown), summed over the batch. */
-  sessionsAtDeadline?: Record<string, number>;
-  sessionsDeadlineAction?: "proceed" | "shutdown";
-  /** The command's exit status, or the signal that ended it. */
-  commandExitCode?: number;
-  commandSignal?: string;
-  commandTimedOut?: boolean;
-  commandSeconds?: number;
-  /** When it was serving again on fresh checks on every member (ISO 8601). */
-  restartedAt?: string;
-  /** With `analysis`: the verdict on it once back. */
-  verdict?: AnalysisVerdict;
-  /** Reloads that undid its drain while the command ran, one sentence each (the drain was applied again). */
-  reloadWarnings?: string[];
-  /** True when this run left it out of rotation (see the resource's `drainedServers`). */
-  leftDrained: boolean;
-}
+/**
+ * What happened to one server in the last run. A zod schema so that a plugin's schema.json
+ * can be generated from it, as from the inputs.
+ */
+export const serverRestartSchema = z
+  .object({
+    batch: z.number().int().describe("Its batch, counting from 1."),
+    outcome: z.enum(["restarted", "failed"]).describe("`restarted`: drained, the command passed, serving again on fresh checks on every member (and judged good, with analysis). `failed`: see `error`."),
+    error: z.string().optional().describe("Why it failed, one sentence."),
+    drainedAt: z.string().optional().describe("When it was taken out of rotation (ISO 8601)."),
+    drainedOn: z.array(z.string()).optional().describe("Members on which it was taken out."),
+    sessionsAtDeadline: z.record(z.string(), z.number()).optional().describe("Sessions left per member at the sessions deadline (`onSessionsTimeout` proceed or shutdown), summed over its batch."),
+    sessionsDeadlineAction: z.enum(["proceed", "shutdown"]).optional().describe("What happened at the sessions deadline, if it was reached."),
+    commandExitCode: z.number().int().optional().describe("The command's exit status; absent when a signal ended it."),
+    commandSignal: z.string().optional().describe("The signal that ended the command (SIGTERM, SIGKILL at the deadline)."),
+    commandTimedOut: z.boolean().optional().describe("True when the command overran `commandTimeoutSeconds`."),
+    commandSeconds: z.number().optional().describe("How long the command ran, in seconds."),
+    restartedAt: z.string().optional().describe("When it was serving again on fresh checks on every member (ISO 8601)."),
+    verdict: z.record(z.string(), z.unknown()).optional().describe("With `analysis`: the verdict on it once back (outcome, the numbers of the server and of its peers, per member)."),
+    reloadWarnings: z.array(z.string()).optional().describe("Reloads that undid its drain while the command ran, one sentence each (the drain was applied again)."),
+    leftDrained: z.boolean().describe("True when this run left it out of rotation (see `drainedServers`)."),
+  })
+  .meta({ id: "ServerRestart", description: "What a RollingRestart did to one server in its last run." });
+
+export type ServerRestart = Omit<z.output<typeof serverRestartSchema>, "verdict"> & { verdict?: AnalysisVerdict };
+
+/** What RollingRestart adds to its inputs in state. */
+export const rollingRestartOutputs = z.object({
+  restarts: z.record(z.string(), serverRestartSchema).describe("Per server, what the last run did."),
+  drainedServers: z.array(z.string()).describe("Servers the last run left out of rotation (a failed command or verdict); empty when it went through. The next `pulumi up` restarts them first."),
+  startedAt: z.string().describe("When the last run began (ISO 8601)."),
+  completedAt: z.string().optional().describe("When the last run finished with every server back (ISO 8601); absent when it stopped."),
+});
 
 /** Outputs repeat the inputs (delete and refresh receive only outputs); the resource marks the secrets secret. */
-export interface RollingRestartOutputs extends RollingRestartInputs {
-  /** Per server, what the last run did. */
-  restarts: Record<string, ServerRestart>;
-  /** Servers this resource left out of rotation (a failed command or verdict); empty when the run went through. */
-  drainedServers: string[];
-  /** When the last run began (ISO 8601). */
-  startedAt: string;
-  /** When the last run finished with every server back; absent when it stopped. */
-  completedAt?: string;
-}
+export type RollingRestartOutputs = RollingRestartInputs & Omit<z.output<typeof rollingRestartOutputs>, "restarts"> & { restarts: Record<string, ServerRestart> };
 
-const OUTPUT_KEYS = ["restarts", "drainedServers", "startedAt", "completedAt"];
+const OUTPUT_KEYS = Object.keys(rollingRestartOutputs.shape);
 
 /** Inputs whose change restarts the servers again; other changes are recorded only. */
 const RERUN_ON = ["triggers", "command", "backend", "servers"] as const;
