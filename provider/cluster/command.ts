@@ -4,9 +4,8 @@
 
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import { DEFAULTS } from "../policy";
 
-/** After SIGTERM at the deadline, the command's process group gets this long to exit before SIGKILL, in seconds. */
-export const COMMAND_KILL_GRACE_SECONDS = 5;
 
 /**
  * Variables of the caller's environment a command never sees: this package's own
@@ -18,7 +17,7 @@ const WITHHELD_ENVIRONMENT = ["HAPROXY_CLUSTER_PASSWORD", "HAPROXY_CLUSTER_SSH_P
 export interface CommandOptions {
   /** Added to the caller's environment (minus WITHHELD_ENVIRONMENT). */
   env: Record<string, string>;
-  /** Deadline, seconds: then SIGTERM to the process group, SIGKILL COMMAND_KILL_GRACE_SECONDS later. */
+  /** Deadline, seconds: then SIGTERM to the process group, SIGKILL DEFAULTS.commandKillGraceSeconds later. */
   timeoutSeconds: number;
   /** Each line the command writes, as it comes. */
   onLine: (stream: "stdout" | "stderr", line: string) => void;
@@ -73,7 +72,7 @@ export function runCommand(argv: readonly string[], options: CommandOptions): Pr
     const deadline = setTimeout(() => {
       timedOut = true;
       signalGroup("SIGTERM");
-      killTimer = setTimeout(() => signalGroup("SIGKILL"), COMMAND_KILL_GRACE_SECONDS * 1000);
+      killTimer = setTimeout(() => signalGroup("SIGKILL"), DEFAULTS.commandKillGraceSeconds * 1000);
     }, options.timeoutSeconds * 1000);
     // Output ends when every holder of the pipes exits: wait for both, and for the exit.
     const drained = [child.stdout, child.stderr].map(

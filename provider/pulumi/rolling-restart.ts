@@ -18,7 +18,7 @@ import type { ServerDrainArgs } from "./server-drain";
  */
 export interface RollingRestartArgs
   extends ClusterConnectionArgs,
-    Pick<ServerDrainArgs, "mode" | "waitForSessions" | "sessionsTimeoutSeconds" | "onSessionsTimeout" | "minOtherServing" | "force">,
+    Pick<ServerDrainArgs, "mode" | "drainTimeoutSeconds" | "waitForSessions" | "sessionsTimeoutSeconds" | "onSessionsTimeout" | "minOtherServing" | "force">,
     Pick<ClusterReadinessGateArgs, "thresholdPercent" | "minChecks" | "intervalSeconds"> {
   /** The backend whose servers are restarted. A change runs the restart again. */
   backend: pulumi.Input<string>;

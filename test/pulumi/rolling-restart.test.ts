@@ -49,6 +49,7 @@ describe("RollingRestart's check and diff", function () {
       commandTimeoutSeconds: 300,
       batchSize: 2,
       mode: "drain",
+      drainTimeoutSeconds: 120,
       waitForSessions: false,
       sessionsTimeoutSeconds: 60,
       onSessionsTimeout: "fail",

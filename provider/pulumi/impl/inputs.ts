@@ -4,7 +4,6 @@
 import { z } from "zod";
 import { Cluster } from "../../cluster/cluster";
 import { ANALYSIS_FAILURE_POLICIES, type AnalysisFailurePolicy } from "../../cluster/analysis-defaults";
-import { COMMAND_KILL_GRACE_SECONDS } from "../../cluster/command";
 import { HcError } from "../../errors";
 import { redactUrl } from "../../member/spec";
 import { DEFAULTS, LIMITS } from "../../policy";
@@ -111,10 +110,13 @@ export const rollingRestartSchema = connectionSchema.extend({
   commandTimeoutSeconds: z
     .number()
     .positive()
-    .default(300)
-    .describe(`Deadline of one run of the command, in seconds: then SIGTERM to its process group, SIGKILL ${COMMAND_KILL_GRACE_SECONDS} s later, and the run stops with the server left drained. Default 300.`),
+    .default(DEFAULTS.commandTimeoutSeconds)
+    .describe(
+      `Deadline of one run of the command, in seconds: then SIGTERM to its process group, SIGKILL ${DEFAULTS.commandKillGraceSeconds} s later, and the run stops with the server left drained. Default ${DEFAULTS.commandTimeoutSeconds}.`,
+    ),
   batchSize: z.number().int().min(1).default(1).describe("Servers out of rotation at once. Default 1."),
   mode: drainShape.mode,
+  drainTimeoutSeconds: drainShape.drainTimeoutSeconds,
   waitForSessions: drainShape.waitForSessions,
   sessionsTimeoutSeconds: drainShape.sessionsTimeoutSeconds,
   onSessionsTimeout: drainShape.onSessionsTimeout.describe("What happens at the sessions deadline: `fail` (the run stops, the batch left drained and recorded), `proceed`, or `shutdown` (kill the remaining sessions). Default `fail`."),

@@ -242,7 +242,13 @@ async function restartBatch(
   let report: ServerActionReport;
   const drainedAt = new Date().toISOString();
   try {
-    report = await applyServerAction(cluster, backend, batch, inputs.mode, { wait: true, force: inputs.force, minOtherServing: inputs.minOtherServing, onWarning: (m) => say(m) });
+    report = await applyServerAction(cluster, backend, batch, inputs.mode, {
+      wait: true,
+      timeoutSeconds: inputs.drainTimeoutSeconds,
+      force: inputs.force,
+      minOtherServing: inputs.minOtherServing,
+      onWarning: (m) => say(m),
+    });
   } catch (error) {
     const partial = isHcError(error) ? (error.details.report as ServerActionReport | undefined) : undefined;
     const on = error instanceof HcPartialFailure ? [...error.succeeded] : (partial?.changed ?? []);
@@ -256,7 +262,12 @@ async function restartBatch(
 
   if (inputs.waitForSessions) {
     try {
-      const sessions = await waitForSessions(cluster, backend, batch, { timeoutSeconds: inputs.sessionsTimeoutSeconds, onTimeout: inputs.onSessionsTimeout, hold: report.hold });
+      const sessions = await waitForSessions(cluster, backend, batch, {
+        timeoutSeconds: inputs.sessionsTimeoutSeconds,
+        onSessionsTimeout: inputs.onSessionsTimeout,
+        hold: report.hold,
+        firstRead: report.readBack,
+      });
       if (sessions.deadlineAction) for (const s of batch) Object.assign(record(s), { sessionsDeadlineAction: sessions.deadlineAction, sessionsAtDeadline: sessions.remaining });
     } catch (error) {
       return fail(batch, error);
