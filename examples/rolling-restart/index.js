@@ -2,7 +2,7 @@
 // Pulumi program: a rolling restart as a resource. For each server of a backend, one
 // batch at a time: wait until the backend is rolling-restart safe on every member, drain
 // the server on every member, run the restart `command` (the server's name and address in
-// HC_SERVER, HC_SERVER_ADDRESS, HC_SERVER_PORT), put it back on fresh health checks, then
+// HAPROXY_SERVER_NAME, HAPROXY_SERVER_ADDR, HAPROXY_SERVER_PORT), put it back on fresh health checks, then
 // the next. Changing `version` (a trigger) runs it again on the next `pulumi up`.
 "use strict";
 
@@ -16,7 +16,7 @@ const args = {
   members: /** @type {string[]} */ (config.requireObject("members")),
   backend: config.get("backend") ?? "myapp",
   // An argv, run without a shell on this machine, e.g. ["sudo", "systemctl", "restart", "app"];
-  // for a shell: ["sh", "-c", "ssh \"$HC_SERVER_ADDRESS\" systemctl restart app"].
+  // for a shell: ["sh", "-c", "ssh \"$HAPROXY_SERVER_ADDR\" systemctl restart app"].
   command: /** @type {string[]} */ (config.requireObject("command")),
   // The app version: a new one restarts every server again.
   triggers: [config.require("version")],

@@ -101,6 +101,10 @@ const ERROR_DOCS: Record<HcErrorCode, Omit<ErrorCodeDoc, "code">> = {
     meaning: "a gate's analysis found a regression, or too little traffic to judge (`details.verdicts`)",
     advice: "read the verdict in the message; with `onFailure: drain` the server is already out of rotation. Roll back, or for too little traffic raise the bake window or set `onNotEnoughTraffic`",
   },
+  HC_COMMAND_FAILED: {
+    meaning: "a RollingRestart's restart command exited nonzero, was ended by a signal, or overran `commandTimeoutSeconds` (`details.failed`)",
+    advice: "read the command's output in the `pulumi up` log (lines prefixed `[server]`); the server stays drained and listed in `drainedServers`. Fix the app, then run `pulumi up` again: it restarts that server first and carries on",
+  },
   HC_PARTIAL_FAILURE: {
     meaning: "worked on some members only (`failures`, `succeeded`); the message says where the change applied",
     advice: "fix the failing members and run the command again, or undo the change where it applied, as the message says",

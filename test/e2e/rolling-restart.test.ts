@@ -100,7 +100,7 @@ describe("e2e: examples/rolling-restart, pulumi up, refresh and destroy against 
 
   it("a failing command stops the up after the first server, left drained and in the state; fixed, the next up restarts it first and carries on; a new version (trigger) restarts all again", async function () {
     const pids = fleet.pids();
-    await stack.setConfig({ version: "v2", command: ["sh", "-c", 'echo "no $HC_SERVER today" >&2; exit 4'] });
+    await stack.setConfig({ version: "v2", command: ["sh", "-c", 'echo "no $HAPROXY_SERVER_NAME today" >&2; exit 4'] });
     const failed = await stack.up().then(
       () => assert.fail("the up should have failed"),
       (error: unknown) => error,

@@ -211,7 +211,7 @@ describe("RollingRestart against two real HAProxy members and three real apps", 
     // A plugin passes its own log (the engine's Log RPC): every line goes there instead.
     const hostLines: Array<{ stream: string; text: string }> = [];
     const hostLog = (stream: "stdout" | "stderr", text: string): void => void hostLines.push({ stream, text });
-    const error = await rejection(rollingRestart.create(props({ command: ["sh", "-c", 'echo "cannot restart $HC_SERVER" >&2; exit 3'] }), { log: hostLog }));
+    const error = await rejection(rollingRestart.create(props({ command: ["sh", "-c", 'echo "cannot restart $HAPROXY_SERVER_NAME" >&2; exit 3'] }), { log: hostLog }));
     assert.equal(error.code, "HC_COMMAND_FAILED");
     assert.match(error.message, /server1: sh exited with status 3/);
     assert.match(error.message, /myapp\/server1: it stays out of rotation on/);
@@ -310,10 +310,10 @@ describe("RollingRestart against two real HAProxy members and three real apps", 
         props({ members: pair.members, username: "admin", servers: ["server3"], command: ["sh", "-c", `env > '${envFile}'; env`] }),
       )) as unknown as { outs: Outs };
       const env = fs.readFileSync(envFile, "utf8");
-      assert.match(env, /^HC_SERVER=server3$/m);
-      assert.match(env, /^HC_BACKEND=myapp$/m);
+      assert.match(env, /^HAPROXY_SERVER_NAME=server3$/m);
+      assert.match(env, /^HAPROXY_PROXY_NAME=myapp$/m);
       // The stats page shows no addresses without `stats show-legends`: empty, not guessed.
-      assert.match(env, /^HC_SERVER_ADDRESS=$/m);
+      assert.match(env, /^HAPROXY_SERVER_ADDR=$/m);
       assert.ok(lines.some((l) => l.text.includes("no member shows the address of server3")), JSON.stringify(lines));
       assert.ok(!env.includes(password), "the command's environment holds no password");
       assert.ok(!JSON.stringify(lines).includes(password), "nor does Pulumi's log");

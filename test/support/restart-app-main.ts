@@ -1,17 +1,17 @@
 // A restart command as RollingRestart runs it: restarts the example app (examples/
 // rolling-deploy/app.js, by its pid file) of the server named in the environment, at a
 // new version, and says what it did on stdout. Everything about the server comes from
-// HC_SERVER, HC_SERVER_ADDRESS and HC_SERVER_PORT, as a user's script would take it.
+// HAPROXY_SERVER_NAME, HAPROXY_SERVER_ADDR and HAPROXY_SERVER_PORT, as a user's script would take it.
 //   node restart-app-main.js --state-dir DIR --version V
 import path from "node:path";
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({ options: { "state-dir": { type: "string" }, version: { type: "string" } } });
-const name = process.env.HC_SERVER;
-const host = process.env.HC_SERVER_ADDRESS;
-const port = Number(process.env.HC_SERVER_PORT);
+const name = process.env.HAPROXY_SERVER_NAME;
+const host = process.env.HAPROXY_SERVER_ADDR;
+const port = Number(process.env.HAPROXY_SERVER_PORT);
 if (!name || !host || !Number.isInteger(port) || !values["state-dir"] || !values.version) {
-  process.stderr.write(`restart-app: need HC_SERVER, HC_SERVER_ADDRESS, HC_SERVER_PORT, --state-dir and --version (got ${JSON.stringify({ name, host, port })})\n`);
+  process.stderr.write(`restart-app: need HAPROXY_SERVER_NAME, HAPROXY_SERVER_ADDR, HAPROXY_SERVER_PORT, --state-dir and --version (got ${JSON.stringify({ name, host, port })})\n`);
   process.exit(2);
 }
 

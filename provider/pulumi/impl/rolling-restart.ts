@@ -161,8 +161,8 @@ async function rollOut(id: string, inputs: RollingRestartInputs, props: Provider
     const batches: string[][] = [];
     for (let i = 0; i < order.length; i += inputs.batchSize) batches.push(order.slice(i, i + inputs.batchSize));
     say(`restarting ${order.join(", ")} in ${batches.length} batch${batches.length === 1 ? "" : "es"} of up to ${inputs.batchSize}.`);
-    const unaddressed = order.filter((s) => commandEnv(first, inputs.backend, s, 0).HC_SERVER_ADDRESS === "");
-    if (unaddressed.length > 0) say(`no member shows the address of ${unaddressed.join(", ")} (a stats page shows it only with \`stats show-legends\`): HC_SERVER_ADDRESS and HC_SERVER_PORT are empty for ${unaddressed.length === 1 ? "it" : "them"}.`);
+    const unaddressed = order.filter((s) => commandEnv(first, inputs.backend, s).HAPROXY_SERVER_ADDR === "");
+    if (unaddressed.length > 0) say(`no member shows the address of ${unaddressed.join(", ")} (a stats page shows it only with \`stats show-legends\`): HAPROXY_SERVER_ADDR and HAPROXY_SERVER_PORT are empty for ${unaddressed.length === 1 ? "it" : "them"}.`);
     for (const [i, batch] of batches.entries()) {
       await restartBatch(cluster, inputs, first, batch, i + 1, batch.some((s) => resumed.includes(s)), outs, log, say);
     }
@@ -200,11 +200,11 @@ function serversOf(first: ClusterSnapshot, inputs: RollingRestartInputs): string
 }
 
 /** The environment a server's command gets: its identity, never spliced into a command line. */
-function commandEnv(first: ClusterSnapshot, backend: string, server: string, batch: number): Record<string, string> {
+function commandEnv(first: ClusterSnapshot, backend: string, server: string): Record<string, string> {
   // The address as the first member that shows it (the stats page shows it only with `stats show-legends`).
   const addr = [...first.snapshots.values()].map((s) => s.backend(backend).server(server).cell("addr")).find((a) => a !== undefined && a !== "");
   const split = addr ? splitAddress(addr) : undefined;
-  return { HC_BACKEND: backend, HC_SERVER: server, HC_SERVER_ADDRESS: split?.host ?? "", HC_SERVER_PORT: split?.port !== undefined ? String(split.port) : "", HC_BATCH: String(batch) };
+  return { HAPROXY_PROXY_NAME: backend, HAPROXY_SERVER_NAME: server, HAPROXY_SERVER_ADDR: split?.host ?? "", HAPROXY_SERVER_PORT: split?.port !== undefined ? String(split.port) : "" };
 }
 
 async function restartBatch(
@@ -279,7 +279,7 @@ async function restartBatch(
   say(`batch ${batchNumber}: running ${program} for ${batch.join(", ")} (deadline ${inputs.commandTimeoutSeconds} s).`);
   const runs = batch.map((server) =>
     runCommand(inputs.command, {
-      env: commandEnv(first, backend, server, batchNumber),
+      env: commandEnv(first, backend, server),
       timeoutSeconds: inputs.commandTimeoutSeconds,
       onLine: (stream, line) => log(stream, `[${server}] ${line}`),
     }),
