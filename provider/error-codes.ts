@@ -170,6 +170,13 @@ export const ERROR_CODES: Readonly<Record<HcErrorCode, ErrorCodeInfo>> = {
     exitStatus: 2,
     guardAdvice: FIX,
   },
+  HC_COMMAND_FAILED: {
+    meaning: "A RollingRestart's restart command exited nonzero, was ended by a signal, or overran commandTimeoutSeconds; the server stays drained and is listed in drainedServers.",
+    whatToDo: "read the command's output in the `pulumi up` log (lines prefixed `[server]`); fix the app, then run `pulumi up` again: it restarts that server first and carries on",
+    kind: "outcome",
+    duringWait: "final",
+    exitStatus: 2,
+  },
   HC_PARTIAL_FAILURE: {
     meaning: "A cluster-wide operation worked on some members only; the message says where it changed and how to undo or retry.",
     whatToDo: "fix the failing members and run the command again, or undo the change where it applied, as the message says",

@@ -20,6 +20,7 @@ export type HcErrorCode =
   | "HC_CAPACITY_GUARD" // refusing to take a server out: too little would keep serving
   | "HC_PULUMI_MISSING" // a Pulumi resource was used where @pulumi/pulumi is not installed
   | "HC_ANALYSIS_FAILED" // a server's new version regressed, or had too little traffic to judge
+  | "HC_COMMAND_FAILED" // a restart command run for a server exited nonzero, was killed, or overran its deadline
   | "HC_PARTIAL_FAILURE" // a cluster-wide operation worked on some members only
   | "HC_INTERNAL"; // a bug of ours (a TypeError, say), never a member's failure
 

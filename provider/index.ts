@@ -39,12 +39,14 @@ export type { HostPlan, HostActionOptions } from "./cluster/host-actions";
 export { checkCapacity, DEFAULT_MIN_OTHER_SERVING } from "./cluster/capacity-guard";
 export type { CapacityGuardOptions, Removal } from "./cluster/capacity-guard";
 export type { ActionTarget } from "./cluster/server-actions";
-export { ServerDrain, ClusterReadinessGate, RollingDeploy, getClusterHealth, serverDrainProvider, readinessGateProvider } from "./pulumi-lazy";
+export { ServerDrain, ClusterReadinessGate, RollingDeploy, RollingRestart, getClusterHealth, serverDrainProvider, readinessGateProvider, rollingRestartProvider } from "./pulumi-lazy";
 export type {
   ServerDrainArgs,
   ClusterReadinessGateArgs,
   GateAnalysisArgs,
   RollingDeployArgs,
+  RollingRestartArgs,
+  ServerRestart,
   ClusterHealthArgs,
   ClusterConnectionArgs,
   ClusterHealth,

@@ -31,6 +31,10 @@ export const DEFAULTS = {
    * and the state applied again at once.
    */
   holdIntervalSeconds: 1,
+  /** Deadline of one run of RollingRestart's restart command, in seconds. */
+  commandTimeoutSeconds: 300,
+  /** After SIGTERM at a command's deadline, its process group gets this long to exit before SIGKILL, in seconds. */
+  commandKillGraceSeconds: 5,
 } as const;
 
 /** Limits that inputs are checked against where they enter. */

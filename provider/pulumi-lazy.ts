@@ -4,7 +4,7 @@
 import { HcError } from "./errors";
 import type * as Resources from "./pulumi";
 
-const NAMES = ["ServerDrain", "ClusterReadinessGate", "RollingDeploy", "getClusterHealth", "serverDrainProvider", "readinessGateProvider"] as const;
+const NAMES = ["ServerDrain", "ClusterReadinessGate", "RollingDeploy", "RollingRestart", "getClusterHealth", "serverDrainProvider", "readinessGateProvider", "rollingRestartProvider"] as const;
 type Name = (typeof NAMES)[number];
 
 /** The root's names that load @pulumi/pulumi when read (the CLI's eval leaves them out). */
@@ -37,9 +37,12 @@ export declare const ClusterReadinessGate: typeof Resources.ClusterReadinessGate
 export type ClusterReadinessGate = Resources.ClusterReadinessGate;
 export declare const RollingDeploy: typeof Resources.RollingDeploy;
 export type RollingDeploy = Resources.RollingDeploy;
+export declare const RollingRestart: typeof Resources.RollingRestart;
+export type RollingRestart = Resources.RollingRestart;
 export declare const getClusterHealth: typeof Resources.getClusterHealth;
 export declare const serverDrainProvider: typeof Resources.serverDrainProvider;
 export declare const readinessGateProvider: typeof Resources.readinessGateProvider;
+export declare const rollingRestartProvider: typeof Resources.rollingRestartProvider;
 
 for (const name of NAMES) {
   Object.defineProperty(exports, name, { enumerable: true, configurable: true, get: () => resources(name)[name] });

@@ -3,7 +3,7 @@
 // member reports, and the action applies to every backend where it appears.
 
 import { HcError } from "../errors";
-import type { Server } from "../model/server";
+import { splitAddress, type Server } from "../model/server";
 import type { Cluster } from "./cluster";
 import type { ClusterSnapshot } from "./cluster-snapshot";
 import { applyToTargets, type ActionTarget, type ClusterServerAction, type ServerActionOptions, type ServerActionReport } from "./server-actions";
@@ -39,14 +39,7 @@ export function serverMatchesHost(server: Server, host: string): boolean {
   if (server.name === host) return true;
   const addr = server.cell("addr");
   if (!addr) return false;
-  return addr === host || addressWithoutPort(addr) === host.replace(/^\[(.*)\]$/, "$1");
-}
-
-function addressWithoutPort(addr: string): string {
-  const bracketed = /^\[(.*)\](?::\d+)?$/.exec(addr);
-  if (bracketed) return bracketed[1]!;
-  const colons = addr.split(":").length - 1;
-  return colons === 1 ? addr.slice(0, addr.indexOf(":")) : addr; // more than one colon: a bare IPv6 address
+  return addr === host || splitAddress(addr).host === host.replace(/^\[(.*)\]$/, "$1");
 }
 
 /** Reads every member once (backend and server rows) and lists where the host is. */

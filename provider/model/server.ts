@@ -15,6 +15,19 @@ export function adminStateFromBits(bits: number): AdminState {
   return "ready";
 }
 
+/**
+ * A server's address as the `addr` column shows it (`10.0.0.5:8080`, `[::1]:8080`, a bare
+ * IPv6 address) split into host and port.
+ */
+export function splitAddress(addr: string): { host: string; port?: number } {
+  const bracketed = /^\[(.*)\](?::(\d+))?$/.exec(addr);
+  if (bracketed) return { host: bracketed[1]!, ...(bracketed[2] ? { port: Number(bracketed[2]) } : {}) };
+  const colons = addr.split(":").length - 1;
+  if (colons !== 1) return { host: addr }; // more than one colon: a bare IPv6 address
+  const [host, port] = addr.split(":") as [string, string];
+  return /^\d+$/.test(port) ? { host, port: Number(port) } : { host };
+}
+
 /** Reads typed cells of one statistics row by column name. Empty cell → undefined, never 0. */
 export class StatsRow {
   constructor(

@@ -6,9 +6,10 @@
 // that states a default other than the schema's stops the generator.
 
 import ts from "typescript";
-import type { z } from "zod";
+import { z } from "zod";
 import { ANALYSIS_DEFAULTS, DEFAULTS, LIMITS } from "../../provider/policy";
-import { SECRET_INPUTS, analysisSchema, connectionSchema, healthSchema, readinessGateSchema, serverDrainSchema } from "../../provider/pulumi/impl/inputs";
+import { SECRET_INPUTS, analysisSchema, connectionSchema, healthSchema, readinessGateSchema, rollingRestartSchema, serverDrainSchema } from "../../provider/pulumi/impl/inputs";
+import { serverRestartSchema } from "../../provider/pulumi/impl/rolling-restart";
 import { fragment, source } from "./fragments";
 import { banner, code, table } from "./markdown";
 
@@ -17,6 +18,7 @@ const SOURCES = [
   "provider/pulumi/server-drain.ts",
   "provider/pulumi/readiness-gate.ts",
   "provider/pulumi/rolling-deploy.ts",
+  "provider/pulumi/rolling-restart.ts",
   "provider/pulumi/cluster-health.ts",
   "provider/pulumi/impl/health.ts",
 ] as const;
@@ -170,6 +172,21 @@ function outputsTable(fields: Field[]): string {
   );
 }
 
+/** A JSON Schema property as the TypeScript type a reader knows (`string[]`, `Record<string, number>`, `"a" | "b"`). */
+function typeOfJsonSchema(p: Record<string, any>): string {
+  if (Array.isArray(p.enum)) return p.enum.map((v: unknown) => JSON.stringify(v)).join(" | ");
+  if (p.type === "array") return `${typeOfJsonSchema(p.items ?? {})}[]`;
+  if (p.type === "object") return p.additionalProperties && typeof p.additionalProperties === "object" ? `Record<string, ${typeOfJsonSchema(p.additionalProperties)}>` : "object";
+  if (p.type === "integer") return "number";
+  return typeof p.type === "string" ? p.type : "unknown";
+}
+
+/** ServerRestart's fields, from its zod schema (the one home of its shape and descriptions). */
+function serverRestartFields(): Field[] {
+  const json = z.toJSONSchema(z.object(serverRestartSchema.shape), { io: "output", unrepresentable: "any" }) as { properties: Record<string, Record<string, any>>; required?: string[] };
+  return Object.entries(json.properties).map(([name, p]) => ({ name, type: typeOfJsonSchema(p), optional: !(json.required ?? []).includes(name), doc: String(p.description ?? "") }));
+}
+
 const CONNECTION: InputSet = { name: "ClusterConnectionArgs", schema: connectionSchema };
 const ANALYSIS: InputSet = { name: "GateAnalysisArgs", schema: analysisSchema, defaults: ANALYSIS_DEFAULTS };
 
@@ -214,6 +231,16 @@ const PAGES: PageSpec[] = [
     inputs: { name: "RollingDeployArgs" },
     extraInputs: [["`analysis`", ANALYSIS]],
     outputs: (decl) => outputsTable(decl.classes.get("RollingDeploy")!.fields),
+  },
+  {
+    file: "rolling-restart.md",
+    title: "RollingRestart",
+    kind: "resource",
+    source: "provider/pulumi/rolling-restart.ts",
+    usage: `import { RollingRestart } from "haproxy-cluster/pulumi";\n\nnew RollingRestart(name: string, args: RollingRestartArgs, opts?: pulumi.CustomResourceOptions)`,
+    inputs: { name: "RollingRestartArgs", schema: rollingRestartSchema },
+    extraInputs: [["`analysis`", ANALYSIS]],
+    outputs: (decl) => [outputsTable(decl.classes.get("RollingRestart")!.fields), "", "### ServerRestart", "", "Each entry of `restarts`:", "", outputsTable(serverRestartFields())].join("\n"),
   },
   {
     file: "get-cluster-health.md",

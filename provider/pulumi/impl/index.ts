@@ -2,8 +2,9 @@
 // Nothing here imports @pulumi/pulumi.
 
 import * as readinessGate from "./readiness-gate";
+import * as rollingRestart from "./rolling-restart";
 import * as serverDrain from "./server-drain";
 export { readHealth, healthOf } from "./health";
 export type { ClusterHealth, BackendHealth } from "./health";
 export { UNKNOWN, isUnknown } from "./inputs";
-export { readinessGate, serverDrain };
+export { readinessGate, rollingRestart, serverDrain };

@@ -86,6 +86,55 @@ export const readinessGateSchema = connectionSchema.extend({
   triggers: z.array(z.unknown()).optional(),
 });
 
+/**
+ * RollingRestart: the drain settings are ServerDrain's and the gate's settings and
+ * analysis are ClusterReadinessGate's, taken from their schemas so that each default has
+ * one home; the descriptions say what each means here.
+ */
+const drainShape = serverDrainSchema.shape;
+const gateShape = readinessGateSchema.shape;
+export const rollingRestartSchema = connectionSchema.extend({
+  backend: z.string().min(1).describe("The backend whose servers are restarted. A change runs the restart again."),
+  servers: z
+    .array(z.string().min(1))
+    .min(1, "name at least one server, or leave servers out for all of them")
+    .optional()
+    .describe("The servers, in the order they are restarted. Default: every server of the backend, in the order the first member lists them. A change runs the restart again."),
+  command: z
+    .array(z.string())
+    .min(1, 'give the program to run, e.g. ["systemctl", "restart", "app"]')
+    .refine((argv) => argv[0] !== "", { message: "the program (command[0]) is empty" })
+    .describe(
+      "The restart command as an argv (program, then its arguments), run on the machine that runs `pulumi` (not over SSH), without a shell, once per server, the servers of a batch at once. The server reaches it only through the environment: `HAPROXY_SERVER_NAME` (its name), `HAPROXY_SERVER_ADDR` and `HAPROXY_SERVER_PORT` (from HAProxy's `addr`; empty over a stats page without `stats show-legends`), `HAPROXY_PROXY_NAME` (the backend): the names HAProxy gives an external-check command; for a shell, say so: `[\"sh\", \"-c\", \"systemctl restart \\\"app@$HAPROXY_SERVER_NAME\\\"\"]`. `HAPROXY_CLUSTER_PASSWORD` and `HAPROXY_CLUSTER_SSH_PASSPHRASE` are removed from its environment. Its output goes to Pulumi's log, each line prefixed `[server]`; exit status 0 is success. A change runs the restart again.",
+    ),
+  commandTimeoutSeconds: z
+    .number()
+    .positive()
+    .default(DEFAULTS.commandTimeoutSeconds)
+    .describe(
+      `Deadline of one run of the command, in seconds: then SIGTERM to its process group, SIGKILL ${DEFAULTS.commandKillGraceSeconds} s later, and the run stops with the server left drained. Default ${DEFAULTS.commandTimeoutSeconds}.`,
+    ),
+  batchSize: z.number().int().min(1).default(1).describe("Servers out of rotation at once. Default 1."),
+  mode: drainShape.mode,
+  drainTimeoutSeconds: drainShape.drainTimeoutSeconds,
+  waitForSessions: drainShape.waitForSessions,
+  sessionsTimeoutSeconds: drainShape.sessionsTimeoutSeconds,
+  onSessionsTimeout: drainShape.onSessionsTimeout.describe("What happens at the sessions deadline: `fail` (the run stops, the batch left drained and recorded), `proceed`, or `shutdown` (kill the remaining sessions). Default `fail`."),
+  restoreTimeoutSeconds: drainShape.restoreTimeoutSeconds.describe(
+    "Deadline for a batch to be serving again on fresh checks on every member after its command, in seconds (also for delete putting back a server a stopped run left drained). Default 120.",
+  ),
+  minOtherServing: drainShape.minOtherServing,
+  force: drainShape.force,
+  thresholdPercent: gateShape.thresholdPercent,
+  minChecks: gateShape.minChecks,
+  intervalSeconds: gateShape.intervalSeconds,
+  gateTimeoutSeconds: gateShape.timeoutSeconds.describe("Deadline of the gate before each batch, in seconds. Default 300."),
+  analysis: gateShape.analysis.describe(
+    "Judge each batch once back (error rate and response time against the other servers), as ClusterReadinessGate's `analysis`; a failed verdict stops the run (with `onFailure: drain` the server is left drained and listed in `drainedServers`). Default: no analysis.",
+  ),
+  triggers: drainShape.triggers.describe("Any values (e.g. the app version); a change runs the restart again on the next `pulumi up`."),
+});
+
 export const healthSchema = connectionSchema.extend({
   backends: z.array(z.string().min(1)).optional(),
 });
@@ -94,6 +143,7 @@ export type ConnectionInputs = z.output<typeof connectionSchema>;
 export type ServerDrainInputs = z.output<typeof serverDrainSchema>;
 export type ReadinessGateInputs = z.output<typeof readinessGateSchema>;
 export type HealthInputs = z.output<typeof healthSchema>;
+export type RollingRestartInputs = z.output<typeof rollingRestartSchema>;
 export type AnalysisInputs = z.output<typeof analysisSchema>;
 
 /**

@@ -102,7 +102,7 @@ async function pass(props: ProviderProps): Promise<ReadinessGateOutputs> {
  * the message when one regressed (drained on every member first, with onFailure
  * "drain") or had too little traffic (unless onNotEnoughTraffic is "pass").
  */
-async function analyse(cluster: Cluster, backend: string, servers: string[], options: AnalysisInputs): Promise<Record<string, AnalysisVerdict>> {
+export async function analyse(cluster: Cluster, backend: string, servers: string[], options: AnalysisInputs): Promise<Record<string, AnalysisVerdict>> {
   const { onFailure, onNotEnoughTraffic, ...thresholds } = options;
   const verdicts = await Promise.all(servers.map((server) => analyseServer(cluster, backend, server, thresholds)));
   const failed = verdicts.filter((v) => v.outcome === "regression" || (v.outcome === "not-enough-traffic" && onNotEnoughTraffic === "fail"));
