@@ -1,6 +1,6 @@
 // A Node.js Pulumi program using the plugin's ServerDrain type (not the dynamic resource):
 // a hand-written thin pulumi.CustomResource with the plugin's token, the plugin named by
-// `plugins.providers[].path` in Pulumi.yaml (the tarball unpacked), real `pulumi up`,
+// `plugins.providers[].path` in Pulumi.yaml (the tarball unpacked beside the program), real `pulumi up`,
 // `refresh` and `destroy` against two HAProxy members whose stats pages need a password.
 import { strict as assert } from "node:assert";
 import fs from "node:fs";
@@ -49,7 +49,8 @@ describe("plugin e2e: a Node.js program with the plugin's ServerDrain type, the 
     await unpackPlugin(pluginDir);
     await fs.promises.writeFile(
       path.join(projectDir, "Pulumi.yaml"),
-      `name: haproxy-node-plugin\nruntime: nodejs\nmain: index.js\nplugins:\n  providers:\n    - name: haproxy-cluster\n      path: ${pluginDir}\n`,
+      // Relative to the project, as the README shows it.
+      "name: haproxy-node-plugin\nruntime: nodejs\nmain: index.js\nplugins:\n  providers:\n    - name: haproxy-cluster\n      path: ./plugin\n",
     );
     await fs.promises.writeFile(path.join(projectDir, "index.js"), PROGRAM);
     // The program's @pulumi/pulumi is this checkout's (the plugin brings its own).

@@ -52,6 +52,8 @@ describe("plugin: the provider object against two real HAProxy members", functio
     assert.equal(checked.inputs.mode, "drain");
     assert.equal(checked.inputs.minOtherServing, 1);
     assertPasswordOnlyWrapped(checked.inputs, "check");
+    // A password given in plain (a YAML literal, a Go string) is made a secret all the same.
+    assertPasswordOnlyWrapped((await provider.check(DRAIN_URN, {}, drainInputs({ password: PASSWORD }))).inputs, "check of a plain password");
 
     const preview = await provider.check(DRAIN_URN, {}, drainInputs({ server: unknownValue }));
     assert.deepEqual(preview.failures, []);
