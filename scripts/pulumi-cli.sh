@@ -139,10 +139,12 @@ ERRORS
 # --- 5. the YAML language host -----------------------------------------------------------------
 # ensure_yaml_host DIR: puts pulumi-language-yaml into DIR (from PATH, or built into its cache).
 ensure_yaml_host() {
-  local dir="$1" yaml_cache yaml_bin yaml_stamp yaml_stamp_text yaml_log yaml_start yaml_staging
-  [ -x "$dir/pulumi-language-yaml" ] && return 0
-  if [ "${HAPROXY_CLUSTER_PULUMI_BUILD:-}" != "1" ] && command -v pulumi-language-yaml >/dev/null 2>&1; then
-    link_into "$dir" pulumi-language-yaml "$(command -v pulumi-language-yaml)"
+  local dir="$1" path_yaml yaml_cache yaml_bin yaml_stamp yaml_stamp_text yaml_log yaml_start yaml_staging
+  # A user's own (official builds ship one beside pulumi), unless it is one of ours on PATH.
+  path_yaml="$(command -v pulumi-language-yaml 2>/dev/null || true)"
+  if [ "${HAPROXY_CLUSTER_PULUMI_BUILD:-}" != "1" ] && [ -n "$path_yaml" ] && ! [ "$path_yaml" -ef "$dir/pulumi-language-yaml" ] &&
+    [[ "$(cd "$(dirname "$path_yaml")" && pwd)" != "${XDG_CACHE_HOME:-$HOME/.cache}/haproxy-cluster"/* ]]; then
+    link_into "$dir" pulumi-language-yaml "$path_yaml"
     return 0
   fi
   yaml_cache="${HAPROXY_CLUSTER_YAML_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/haproxy-cluster/pulumi-language-yaml-v$yaml_version}"
@@ -150,6 +152,8 @@ ensure_yaml_host() {
   yaml_stamp="$yaml_cache/.build-complete"
   yaml_stamp_text="pulumi-language-yaml v$yaml_version; recipe $yaml_recipe"
   yaml_ok() { [ -f "$yaml_stamp" ] && [ "$(cat "$yaml_stamp")" = "$yaml_stamp_text" ] && [ -x "$yaml_bin" ]; }
+  # Already linked to this version's build (a bump of yaml_version links the new one).
+  if yaml_ok && [ "$dir/pulumi-language-yaml" -ef "$yaml_bin" ]; then return 0; fi
   if ! yaml_ok; then
     mkdir -p "$yaml_cache" 2>/dev/null ||
       fail "cannot create the cache directory $yaml_cache: set HAPROXY_CLUSTER_YAML_CACHE to a writable directory."
@@ -226,7 +230,8 @@ if [ "${HAPROXY_CLUSTER_PULUMI_BUILD:-}" != "1" ] && command -v pulumi >/dev/nul
     if [ "$(basename "$found_dir")" = "bin" ] && [ -x "$found_dir/pulumi-language-nodejs" ] &&
       [ -x "$found_dir/pulumi-resource-pulumi-nodejs" ] && [ -x "$found_dir/pulumi-language-yaml" ]; then
       log "using pulumi v$version from PATH ($found_dir)"
-      finish "$found_dir"
+      echo "$found_dir"
+      exit 0
     fi
     # Gather the two binaries and the shim in one directory of our own.
     links="$cache/from-path/bin"
