@@ -8,7 +8,7 @@
 import { strict as assert } from "node:assert";
 import fs from "node:fs";
 import path from "node:path";
-import { createStack, type TestStack } from "../support/pulumi-stack";
+import { createStack, OperationFailed, type TestStack } from "../support/pulumi-stack";
 import {
   BACKEND,
   SETUP_TIMEOUT_MS,
@@ -106,6 +106,25 @@ describe("plugin e2e: a Pulumi YAML program with the installed plugin tarball, p
       await fleet?.stop();
       await removeTemp(projectDir);
     }
+  });
+
+  it("a member URL holding the password is refused by check in a real preview, and the engine prints it nowhere", async function () {
+    const withPassword = pair.members[0]!.replace("http://", `http://${STATS_USER}:${encodeURIComponent(password)}@`);
+    await fs.promises.writeFile(path.join(projectDir, "Pulumi.yaml"), yamlProgram([withPassword, pair.members[1]!], { window: true }));
+    const failed = await stack.preview().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await fs.promises.writeFile(path.join(projectDir, "Pulumi.yaml"), yamlProgram(pair.members, { window: true }));
+    assert.ok(failed instanceof OperationFailed, "the preview fails");
+    const record = stack.records.at(-1)!;
+    const diagnostics = record.events.filter((e) => e.diagnosticEvent);
+    const seen = record.text + JSON.stringify(diagnostics) + String(record.error);
+    assert.match(seen, /members: a member URL holds a password/, "the refusal is shown");
+    for (const form of [password, encodeURIComponent(password), Buffer.from(`${STATS_USER}:${password}`).toString("base64")]) {
+      assert.ok(!seen.includes(form), `the engine echoed the password: ${seen.slice(Math.max(0, seen.indexOf(form) - 300), seen.indexOf(form) + 60)}`);
+    }
+    assert.deepEqual(await statuses(pair, "server2"), ["UP", "UP"]);
   });
 
   it("preview plans the window and the gate, reads the cluster's health, and changes nothing on any member", async function () {
