@@ -7,6 +7,8 @@
 #   pulumi-resource-pulumi-nodejs   the dynamic-resource provider (for a build of ours: a shim that
 #                                   runs @pulumi/pulumi's dynamic provider from the current directory,
 #                                   as the engine starts it in the project dir)
+#   pulumi-language-yaml            the YAML language host (`runtime: yaml` programs, which use the
+#                                   haproxy-cluster provider plugin), pulumi-yaml v$yaml_version
 # Progress goes to stderr. On failure: exit 1 with one sentence saying why.
 # The directory is always named bin, so that its parent is the `root` for the Automation API's
 # PulumiCommand.get({ root }) (which runs <root>/bin/pulumi); the CLI finds the language host and the
@@ -32,6 +34,13 @@
 #                                   Go module proxy serves); also the only version taken from PATH
 #   HAPROXY_CLUSTER_PULUMI_CACHE    cache directory for the built binaries
 #   HAPROXY_CLUSTER_PULUMI_BUILD=1  ignore a `pulumi` on PATH and use/build the cache
+#   HAPROXY_CLUSTER_YAML_CACHE      cache directory for the built pulumi-language-yaml
+#
+# The YAML language host: taken from beside a `pulumi` on PATH when official builds put it there,
+# otherwise built with Go as `go install github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml@v$yaml_version`
+# (pulumi-yaml's go.mod has no `replace` lines, so its own module is the build, pinning pkg/sdk
+# v3.206.0, apart from the CLI's) into its own cache beside the CLI's, with its own stamp, and
+# hard-linked into the printed bin directory.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -39,6 +48,9 @@ root="$(cd "$here/.." && pwd)"
 langhost_src="$here/pulumi-cli/pulumi-language-nodejs/main.go"
 # Bump when the way the binaries are built changes, so old caches are rebuilt.
 recipe=3
+# The newest pulumi-yaml release the Go module proxy serves here (v1.11.1 is the only other).
+yaml_version=1.25.0
+yaml_recipe=1
 
 log() { echo "pulumi-cli: $*" >&2; }
 fail() { echo "pulumi-cli: $*" >&2; exit 1; }
@@ -124,6 +136,83 @@ ERRORS
   if [ -f "$dir/fast-errors.cjs" ] && cmp -s "$tmp" "$dir/fast-errors.cjs"; then rm -f "$tmp"; else mv -f "$tmp" "$dir/fast-errors.cjs"; fi
 }
 
+# --- 5. the YAML language host -----------------------------------------------------------------
+# ensure_yaml_host DIR: puts pulumi-language-yaml into DIR (from PATH, or built into its cache).
+ensure_yaml_host() {
+  local dir="$1" path_yaml yaml_cache yaml_bin yaml_stamp yaml_stamp_text yaml_log yaml_start yaml_staging
+  # A user's own (official builds ship one beside pulumi), unless it is one of ours on PATH.
+  path_yaml="$(command -v pulumi-language-yaml 2>/dev/null || true)"
+  if [ "${HAPROXY_CLUSTER_PULUMI_BUILD:-}" != "1" ] && [ -n "$path_yaml" ] && ! [ "$path_yaml" -ef "$dir/pulumi-language-yaml" ] &&
+    [[ "$(cd "$(dirname "$path_yaml")" && pwd)" != "${XDG_CACHE_HOME:-$HOME/.cache}/haproxy-cluster"/* ]]; then
+    link_into "$dir" pulumi-language-yaml "$path_yaml"
+    return 0
+  fi
+  yaml_cache="${HAPROXY_CLUSTER_YAML_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/haproxy-cluster/pulumi-language-yaml-v$yaml_version}"
+  yaml_bin="$yaml_cache/bin/pulumi-language-yaml"
+  yaml_stamp="$yaml_cache/.build-complete"
+  yaml_stamp_text="pulumi-language-yaml v$yaml_version; recipe $yaml_recipe"
+  yaml_ok() { [ -f "$yaml_stamp" ] && [ "$(cat "$yaml_stamp")" = "$yaml_stamp_text" ] && [ -x "$yaml_bin" ]; }
+  # Already linked to this version's build (a bump of yaml_version links the new one).
+  if yaml_ok && [ "$dir/pulumi-language-yaml" -ef "$yaml_bin" ]; then return 0; fi
+  if ! yaml_ok; then
+    mkdir -p "$yaml_cache" 2>/dev/null ||
+      fail "cannot create the cache directory $yaml_cache: set HAPROXY_CLUSTER_YAML_CACHE to a writable directory."
+    exec 8>"$yaml_cache/.lock"
+    if command -v flock >/dev/null 2>&1 && ! flock -n 8; then
+      log "another build of pulumi-language-yaml v$yaml_version into $yaml_cache is running; waiting for it..."
+      flock 8
+    fi
+  fi
+  if ! yaml_ok; then
+    command -v go >/dev/null 2>&1 ||
+      fail "go is not installed: install Go >= 1.24 (it fetches pulumi-yaml from the Go module proxy) or put pulumi-language-yaml on PATH."
+    rm -f "$yaml_stamp"
+    yaml_log="$yaml_cache/build.log"
+    yaml_staging="$yaml_cache/.staging.$$"
+    rm -rf "$yaml_staging" && mkdir -p "$yaml_staging"
+    log "building pulumi-language-yaml v$yaml_version into $yaml_cache/bin (a first build takes minutes on 2 cores; log: $yaml_log)..."
+    yaml_start=$(date +%s)
+    yaml_install() {
+      (cd "$yaml_staging" && GOWORK=off GOFLAGS="-buildvcs=false" GOBIN="$yaml_staging" nice -n 10 go install -trimpath \
+        -ldflags "-X github.com/pulumi/pulumi-yaml/pkg/version.Version=v$yaml_version" \
+        "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml@v$yaml_version") >>"$yaml_log" 2>&1
+    }
+    : >"$yaml_log"
+    if ! yaml_install && grep -q 'verifying.*\(sumdb\|404 Not Found\|410 Gone\)' "$yaml_log"; then
+      # As for the CLI above: the checksum database lacks a pulumi module the proxy serves.
+      log "warning: the Go checksum database lacks a github.com/pulumi module; not checking those against it"
+      export GONOSUMDB="${GONOSUMDB:+$GONOSUMDB,}github.com/pulumi"
+      yaml_install || true
+    fi
+    if [ ! -x "$yaml_staging/pulumi-language-yaml" ]; then
+      tail -n 30 "$yaml_log" >&2
+      rm -rf "$yaml_staging"
+      fail "building pulumi-language-yaml v$yaml_version with Go failed: see $yaml_log."
+    fi
+    mkdir -p "$yaml_cache/bin"
+    mv -f "$yaml_staging/pulumi-language-yaml" "$yaml_bin"
+    rm -rf "$yaml_staging"
+    echo "$yaml_stamp_text" >"$yaml_stamp"
+    log "built pulumi-language-yaml v$yaml_version in $(( $(date +%s) - yaml_start )) s ($yaml_bin)"
+  fi
+  exec 8>&-
+  link_into "$dir" pulumi-language-yaml "$yaml_bin"
+}
+
+# link_into DIR NAME TARGET: DIR/NAME is TARGET. A hard link keeps the engine from warning
+# "using ... from $PATH" (it looks for plugins next to its own executable, symlinks resolved).
+link_into() {
+  rm -f "$1/$2"
+  ln "$3" "$1/$2" 2>/dev/null || ln -s "$3" "$1/$2"
+}
+
+# finish DIR: the language hosts complete, DIR printed as the last line.
+finish() {
+  ensure_yaml_host "$1"
+  echo "$1"
+  exit 0
+}
+
 # --- 2. a matching pulumi already on PATH ------------------------------------------------------
 if [ "${HAPROXY_CLUSTER_PULUMI_BUILD:-}" != "1" ] && command -v pulumi >/dev/null 2>&1 &&
   command -v pulumi-language-nodejs >/dev/null 2>&1; then
@@ -139,7 +228,7 @@ if [ "${HAPROXY_CLUSTER_PULUMI_BUILD:-}" != "1" ] && command -v pulumi >/dev/nul
     version="$found_version"
     lang="$(command -v pulumi-language-nodejs)"
     if [ "$(basename "$found_dir")" = "bin" ] && [ -x "$found_dir/pulumi-language-nodejs" ] &&
-      [ -x "$found_dir/pulumi-resource-pulumi-nodejs" ]; then
+      [ -x "$found_dir/pulumi-resource-pulumi-nodejs" ] && [ -x "$found_dir/pulumi-language-yaml" ]; then
       log "using pulumi v$version from PATH ($found_dir)"
       echo "$found_dir"
       exit 0
@@ -150,13 +239,12 @@ if [ "${HAPROXY_CLUSTER_PULUMI_BUILD:-}" != "1" ] && command -v pulumi >/dev/nul
     # A hard link keeps the engine from warning "using ... from $PATH": it looks for bundled plugins
     # next to its own executable, symlinks resolved.
     for pair in "pulumi=$found" "pulumi-language-nodejs=$lang"; do
-      rm -f "$links/${pair%%=*}"
-      ln "${pair#*=}" "$links/${pair%%=*}" 2>/dev/null || ln -s "${pair#*=}" "$links/${pair%%=*}"
+      link_into "$links" "${pair%%=*}" "${pair#*=}"
     done
+    rm -f "$links/pulumi-language-yaml"
     write_shim "$links"
     log "using pulumi v$version from PATH ($found, $lang)"
-    echo "$links"
-    exit 0
+    finish "$links"
   fi
 fi
 
@@ -172,8 +260,7 @@ cache_ok() {
 if cache_ok; then
   write_shim "$bin"
   log "using cached pulumi v$version ($bin)"
-  echo "$bin"
-  exit 0
+  finish "$bin"
 fi
 
 mkdir -p "$cache" 2>/dev/null ||
@@ -190,8 +277,7 @@ fi
 if cache_ok; then
   write_shim "$bin"
   log "using cached pulumi v$version ($bin)"
-  echo "$bin"
-  exit 0
+  finish "$bin"
 fi
 
 command -v go >/dev/null 2>&1 ||
@@ -311,4 +397,4 @@ cp "$work/go.mod" "$cache/wrapper.go.mod"
 write_shim "$bin"
 echo "$stamp_text" >"$stamp"
 log "built pulumi v$version in $(( $(date +%s) - start )) s ($bin)"
-echo "$bin"
+finish "$bin"

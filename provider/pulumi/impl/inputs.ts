@@ -6,7 +6,7 @@ import { Cluster } from "../../cluster/cluster";
 import { ANALYSIS_FAILURE_POLICIES, type AnalysisFailurePolicy } from "../../cluster/analysis-defaults";
 import { HcError } from "../../errors";
 import { redactUrl } from "../../member/spec";
-import { DEFAULTS, LIMITS } from "../../policy";
+import { ANALYSIS_DEFAULTS, DEFAULTS, LIMITS } from "../../policy";
 
 /** What the engine sends in place of a value it does not know yet (during preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -18,8 +18,11 @@ export function isUnknown(value: unknown): boolean {
   return false;
 }
 
-/** The inputs always stored as secrets (the resources wrap them; the docs say so). */
+/** The inputs always stored as secrets (the resources and the plugin wrap them; the schema and the docs say so). */
 export const SECRET_INPUTS = ["password", "sshPrivateKey", "sshPassphrase"] as const;
+
+// Every field's `.describe()` is its documentation in the plugin's schema.json (generated
+// from these schemas by provider/plugin/schema.ts), so it states the unit and the default.
 
 const memberList = z
   .array(z.string().min(1))
@@ -29,61 +32,134 @@ const memberList = z
   });
 
 export const connectionSchema = z.object({
-  members: memberList,
-  username: z.string().optional(),
-  password: z.string().optional(),
-  requestTimeoutSeconds: z.number().positive().max(LIMITS.maxRequestTimeoutSeconds).default(DEFAULTS.requestTimeoutSeconds),
-  caPem: z.string().optional(),
-  dangerouslySkipTlsVerify: z.boolean().default(false),
-  sshPrivateKey: z.string().optional(),
-  sshPassphrase: z.string().optional(),
-  sshKnownHosts: z.string().optional(),
-  sshJump: z.string().optional(),
-  masterSocket: z.boolean().optional(),
-  dangerouslyAcceptUnknownHostKey: z.boolean().default(false),
+  members: memberList.describe(
+    "The HAProxy members: stats page URLs (`http(s)://host:port/stats`, without a password), Runtime API sockets (`unix:/path.sock`, `/path.sock`, `tcp://host:port`, `ssh://[user@]host[:port]/path.sock`). A URL holding a password is refused: give it in `password`.",
+  ),
+  username: z.string().optional().describe("Stats page user. Default: `HAPROXY_CLUSTER_USER` in the environment of `pulumi`."),
+  password: z.string().optional().describe("Stats page password. Always stored as a secret. Default: `HAPROXY_CLUSTER_PASSWORD` in the environment of `pulumi`."),
+  requestTimeoutSeconds: z
+    .number()
+    .positive()
+    .max(LIMITS.maxRequestTimeoutSeconds)
+    .default(DEFAULTS.requestTimeoutSeconds)
+    .describe(`Deadline of one request to one member, in seconds (at most ${LIMITS.maxRequestTimeoutSeconds}). Default ${DEFAULTS.requestTimeoutSeconds}.`),
+  caPem: z.string().optional().describe("PEM CA certificate(s) trusted for https members."),
+  dangerouslySkipTlsVerify: z.boolean().default(false).describe("Skip TLS certificate checks for https members (unsafe: the password can be read on the path). Default false."),
+  sshPrivateKey: z
+    .string()
+    .optional()
+    .describe("ssh members: a private key (OpenSSH or PEM text). Always stored as a secret. Default: the SSH agent and key file of the environment of `pulumi` (`SSH_AUTH_SOCK`, `HAPROXY_CLUSTER_SSH_IDENTITY`).")
+    ,
+  sshPassphrase: z.string().optional().describe("ssh members: the private key's passphrase. Always stored as a secret. Default: `HAPROXY_CLUSTER_SSH_PASSPHRASE`."),
+  sshKnownHosts: z.string().optional().describe("ssh members: known_hosts lines to verify host keys against. Default: ~/.ssh/known_hosts (or `HAPROXY_CLUSTER_SSH_KNOWN_HOSTS`)."),
+  sshJump: z.string().optional().describe("ssh members: a bastion, `[user@]host[:port]` (like ProxyJump)."),
+  masterSocket: z
+    .boolean()
+    .optional()
+    .describe("Runtime API members: whether each socket is HAProxy's master CLI (`-S`); a wrong value is refused by name. Default: detected from the socket's answers, at the cost of one refused read per member."),
+  dangerouslyAcceptUnknownHostKey: z
+    .boolean()
+    .default(false)
+    .describe("ssh members: accept a host key known_hosts lacks (throwaway environments only; a changed key is refused anyway). Default false."),
 });
 
 export const serverDrainSchema = connectionSchema.extend({
-  backend: z.string().min(1),
-  server: z.string().min(1),
-  mode: z.enum(["drain", "maint"]).default("drain"),
-  waitForSessions: z.boolean().default(false),
-  drainTimeoutSeconds: z.number().positive().default(DEFAULTS.actionTimeoutSeconds),
-  sessionsTimeoutSeconds: z.number().positive().default(DEFAULTS.sessionsTimeoutSeconds),
-  onSessionsTimeout: z.enum(["fail", "proceed", "shutdown"]).default("fail"),
-  restoreTimeoutSeconds: z.number().positive().default(DEFAULTS.actionTimeoutSeconds),
-  minOtherServing: z.number().int().min(0).default(DEFAULTS.minOtherServing),
-  force: z.boolean().default(false),
-  abandonUnreachableMembers: z.boolean().default(false),
-  lifetime: z.enum(["resource", "step"]).default("resource"),
-  triggers: z.array(z.unknown()).optional(),
+  backend: z.string().min(1).describe("The backend holding the server. A change replaces the resource."),
+  server: z.string().min(1).describe("The server to take out. A change replaces the resource (the old one is put back first)."),
+  mode: z.enum(["drain", "maint"]).default("drain").describe("`drain` (no new sessions; persistent ones continue) or `maint` (no traffic at all). Default `drain`."),
+  waitForSessions: z.boolean().default(false).describe("After taking it out, wait until the server has no session and no queued request on any member. Default false."),
+  drainTimeoutSeconds: z
+    .number()
+    .positive()
+    .default(DEFAULTS.actionTimeoutSeconds)
+    .describe(`Deadline for the drain (or maint) to be seen on every member, in seconds. Default ${DEFAULTS.actionTimeoutSeconds}, as the CLI's \`drain --wait\` and the library.`),
+  sessionsTimeoutSeconds: z.number().positive().default(DEFAULTS.sessionsTimeoutSeconds).describe(`Deadline of the sessions wait, in seconds. Default ${DEFAULTS.sessionsTimeoutSeconds}.`),
+  onSessionsTimeout: z
+    .enum(["fail", "proceed", "shutdown"])
+    .default("fail")
+    .describe(
+      "What happens at the sessions deadline: `fail` (the create fails; the server stays out and the state records where), `proceed` (succeed, recording the sessions left), or `shutdown` (kill the remaining sessions, then succeed). Default `fail`.",
+    ),
+  restoreTimeoutSeconds: z
+    .number()
+    .positive()
+    .default(DEFAULTS.actionTimeoutSeconds)
+    .describe(`On delete: deadline for the server to be serving again on fresh checks on every member, in seconds. Default ${DEFAULTS.actionTimeoutSeconds}.`),
+  minOtherServing: z
+    .number()
+    .int()
+    .min(0)
+    .default(DEFAULTS.minOtherServing)
+    .describe(
+      `Capacity guard: refuse to take the server out unless at least this many OTHER servers of the backend keep serving on every member. It looks at the backend after the removal, so the default ${DEFAULTS.minOtherServing} lets a healthy 3-server backend lose one. Default ${DEFAULTS.minOtherServing}.`,
+    ),
+  force: z.boolean().default(false).describe("Skip the capacity guard. Default false."),
+  abandonUnreachableMembers: z
+    .boolean()
+    .default(false)
+    .describe(
+      "The way out when a member is gone for good: delete, update and refresh then drop a member that cannot be reached (unreachable or timing out) from the record instead of failing, and name it in `abandonedOn`. Set it with `pulumi up`, then destroy or refresh. Default false: an unreachable member fails delete and refresh keeps its record.",
+    ),
+  lifetime: z
+    .enum(["resource", "step"])
+    .default("resource")
+    .describe(
+      "`resource` (default): out for as long as the resource exists; delete puts it back. `step`: one step of a rolling deploy; the gate after it puts it back, delete does nothing, and refresh does not report the server serving again as drift.",
+    ),
+  triggers: z.array(z.unknown()).optional().describe("Any values; a change replaces the resource, i.e. takes the server out again."),
 });
 
 /** ClusterReadinessGate.analysis: judge each server put back (defaults: ANALYSIS_DEFAULTS in policy.ts). */
 export const analysisSchema = z
   .object({
-    bakeSeconds: z.number().positive().optional(),
-    timeoutSeconds: z.number().positive().optional(),
-    minRequests: z.number().int().min(1).optional(),
-    maxErrorPercent: z.number().min(0).max(100).optional(),
-    maxErrorPercentOverPeers: z.number().min(0).max(100).optional(),
-    responseTimeFactor: z.number().positive().optional(),
-    responseTimeFloorMs: z.number().min(0).optional(),
-    intervalSeconds: z.number().min(LIMITS.minIntervalSeconds).optional(),
-    onFailure: z.enum(ANALYSIS_FAILURE_POLICIES as [AnalysisFailurePolicy, ...AnalysisFailurePolicy[]]).default("fail"),
-    onNotEnoughTraffic: z.enum(["fail", "pass"]).default("fail"),
+    bakeSeconds: z.number().positive().optional().describe(`Seconds each server is watched once back. Default ${ANALYSIS_DEFAULTS.bakeSeconds}.`),
+    timeoutSeconds: z.number().positive().optional().describe(`While fewer than minRequests arrived the window extends up to this, in seconds. Default ${ANALYSIS_DEFAULTS.timeoutFactor} × bakeSeconds.`),
+    minRequests: z.number().int().min(1).optional().describe(`Requests (all members together) before any verdict. Default ${ANALYSIS_DEFAULTS.minRequests}.`),
+    maxErrorPercent: z.number().min(0).max(100).optional().describe(`Ceiling on the server's error rate (5xx + eresp + econ over its requests), in percent. Default ${ANALYSIS_DEFAULTS.maxErrorPercent}.`),
+    maxErrorPercentOverPeers: z.number().min(0).max(100).optional().describe(`Percentage points its error rate may exceed its peers' over the same window. Default ${ANALYSIS_DEFAULTS.maxErrorPercentOverPeers}.`),
+    responseTimeFactor: z.number().positive().optional().describe(`Its mean response time may be at most this factor × its peers'. Default ${ANALYSIS_DEFAULTS.responseTimeFactor}.`),
+    responseTimeFloorMs: z.number().min(0).optional().describe(`Peers' response time is taken as at least this, in milliseconds. Default ${ANALYSIS_DEFAULTS.responseTimeFloorMs}.`),
+    intervalSeconds: z
+      .number()
+      .min(LIMITS.minIntervalSeconds)
+      .optional()
+      .describe(`Seconds between reads of every member (at least ${LIMITS.minIntervalSeconds}). Default ${ANALYSIS_DEFAULTS.intervalSeconds}.`),
+    onFailure: z
+      .enum(ANALYSIS_FAILURE_POLICIES as [AnalysisFailurePolicy, ...AnalysisFailurePolicy[]])
+      .default("fail")
+      .describe("On a regression: `fail` (the gate fails with the verdict; the server keeps serving) or `drain` (drain it on every member, then fail). Default `fail`."),
+    onNotEnoughTraffic: z.enum(["fail", "pass"]).default("fail").describe("Too little traffic for a verdict: `fail` the gate, or `pass` it. Default `fail`."),
   })
-  .strict();
+  .strict()
+  .meta({ id: "GateAnalysis", description: "Judging each server put back (`readyServers`) against its peers, from HAProxy's counters on every member." });
 
 export const readinessGateSchema = connectionSchema.extend({
-  backend: z.string().min(1),
-  thresholdPercent: z.number().min(0).max(100).default(DEFAULTS.thresholdPercent),
-  minChecks: z.number().int().min(1).default(DEFAULTS.minChecks),
-  intervalSeconds: z.number().min(LIMITS.minIntervalSeconds).default(DEFAULTS.intervalSeconds),
-  timeoutSeconds: z.number().positive().default(DEFAULTS.waitTimeoutSeconds),
-  readyServers: z.array(z.string().min(1)).default([]),
-  analysis: analysisSchema.optional(),
-  triggers: z.array(z.unknown()).optional(),
+  backend: z.string().min(1).describe("The backend to wait for."),
+  thresholdPercent: z
+    .number()
+    .min(0)
+    .max(100)
+    .default(DEFAULTS.thresholdPercent)
+    .describe(`Share of the backend's active servers that must be serving on every member, in percent. Default ${DEFAULTS.thresholdPercent}.`),
+  minChecks: z.number().int().min(1).default(DEFAULTS.minChecks).describe(`Consecutive passing checks required. Default ${DEFAULTS.minChecks}.`),
+  intervalSeconds: z
+    .number()
+    .min(LIMITS.minIntervalSeconds)
+    .default(DEFAULTS.intervalSeconds)
+    .describe(`Seconds between checks (at least ${LIMITS.minIntervalSeconds}). Default ${DEFAULTS.intervalSeconds}.`),
+  timeoutSeconds: z
+    .number()
+    .positive()
+    .default(DEFAULTS.waitTimeoutSeconds)
+    .describe(`Hard deadline of the whole gate (putting servers back included), in seconds. Default ${DEFAULTS.waitTimeoutSeconds}.`),
+  readyServers: z
+    .array(z.string().min(1))
+    .default([])
+    .describe("Servers to put back first, on fresh health checks (exactly as `haproxy-cluster ready --wait`): how a rolling deploy releases the server it just redeployed. Default none."),
+  analysis: analysisSchema
+    .optional()
+    .describe("Judge each of `readyServers` once back (error rate and response time against its peers); a failed analysis fails the gate, so `pulumi up` stops with the verdict in the error. Default: no analysis."),
+  triggers: z.array(z.unknown()).optional().describe("Any values; a change re-runs the gate on the next `pulumi up`."),
 });
 
 /**
@@ -136,7 +212,7 @@ export const rollingRestartSchema = connectionSchema.extend({
 });
 
 export const healthSchema = connectionSchema.extend({
-  backends: z.array(z.string().min(1)).optional(),
+  backends: z.array(z.string().min(1)).optional().describe("Backends to report. Default: every backend that has servers."),
 });
 
 export type ConnectionInputs = z.output<typeof connectionSchema>;
