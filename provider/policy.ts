@@ -23,6 +23,8 @@ export const DEFAULTS = {
   requestTimeoutSeconds: 5,
   /** Largest answer accepted from a member, in bytes: 10,000 servers are about 5 MiB. */
   maxResponseBytes: 64 * 1024 * 1024,
+  /** Servers a rolling deploy or restart takes out of rotation at once. */
+  batchSize: 1,
   /** Other servers of the backend that must keep serving on every member after a removal (the capacity guard). */
   minOtherServing: 1,
   /**

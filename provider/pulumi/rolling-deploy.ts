@@ -4,7 +4,7 @@
 // Changing `triggers` (e.g. the version) makes the next `pulumi up` run the chain again.
 
 import * as pulumi from "@pulumi/pulumi";
-import type { DEFAULTS } from "../policy";
+import { DEFAULTS } from "../policy";
 import type { ClusterConnectionArgs } from "./connection";
 import type { AnalysisVerdict } from "../cluster/analysis";
 import { ClusterReadinessGate, type ClusterReadinessGateArgs, type GateAnalysisArgs } from "./readiness-gate";
@@ -20,7 +20,7 @@ export interface RollingDeployArgs extends ClusterConnectionArgs {
    * the dependency on that server's drain) so the deploy runs only once it is drained.
    */
   deploy: (server: string, opts: pulumi.CustomResourceOptions) => pulumi.Resource | pulumi.Resource[];
-  /** Servers out of rotation at once. Default 1. */
+  /** Servers out of rotation at once. Default {@link DEFAULTS.batchSize}. */
   batchSize?: number;
   /** Any values (e.g. `[version]`); a change runs the whole chain again on the next `pulumi up`. */
   triggers?: pulumi.Input<unknown[]>;
@@ -50,7 +50,7 @@ export class RollingDeploy extends pulumi.ComponentResource {
 
   constructor(name: string, args: RollingDeployArgs, opts?: pulumi.ComponentResourceOptions) {
     super("haproxy-cluster:index:RollingDeploy", name, {}, opts);
-    const { deploy, servers, batchSize = 1, gate, drain, analysis, backend, triggers, ...connection } = args;
+    const { deploy, servers, batchSize = DEFAULTS.batchSize, gate, drain, analysis, backend, triggers, ...connection } = args;
     if (servers.length === 0) throw new Error(`RollingDeploy ${name}: no servers given.`);
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`RollingDeploy ${name}: batchSize must be a whole number ≥ 1.`);
 

@@ -34,7 +34,7 @@ export interface RollingRestartArgs extends ClusterConnectionArgs {
    * server left drained. Default {@link DEFAULTS.commandTimeoutSeconds}.
    */
   commandTimeoutSeconds?: pulumi.Input<number>;
-  /** Servers out of rotation at once. Default 1. */
+  /** Servers out of rotation at once. Default {@link DEFAULTS.batchSize}. */
   batchSize?: pulumi.Input<number>;
   /** `drain` (no new sessions; persistent ones continue) or `maint` (no traffic at all) while the command runs. Default `drain`. */
   mode?: pulumi.Input<"drain" | "maint">;
