@@ -12,7 +12,7 @@ import { ClusterSnapshot } from "./cluster-snapshot";
 import type { ServerHold } from "./hold";
 import { checkNumericOptions } from "./options";
 import { setLongTimeout, sleep } from "./sleep";
-import { transitionsBetween, type Transition } from "./transitions";
+import { TransitionLog, type Transition } from "./transitions";
 
 export type Settled<T> = { ok: true; value: T } | { ok: false; error: HcError };
 
@@ -161,14 +161,13 @@ export class Cluster {
   async poll(fn: (snapshot: ClusterSnapshot, transitions: Transition[]) => unknown, options: PollOptions = {}): Promise<void> {
     checkNumericOptions("poll", options, ["intervalSeconds"]);
     const intervalMs = (options.intervalSeconds ?? DEFAULTS.intervalSeconds) * 1000;
-    let previous: ClusterSnapshot | undefined;
+    const log = new TransitionLog();
     while (!options.signal?.aborted) {
       const started = Date.now();
       const snap = await this.snapshot(options.snapshot);
       if (options.signal?.aborted) return;
-      const result = await fn(snap, previous ? transitionsBetween(previous, snap) : []);
+      const result = await fn(snap, log.next(snap));
       if (result === false) return;
-      previous = snap;
       if (!(await sleep(started + intervalMs - Date.now(), options.signal))) return;
     }
   }
@@ -193,7 +192,7 @@ export class Cluster {
     const deadline = start + timeoutMs;
     let passes = 0;
     let attempt = 0;
-    let previous: ClusterSnapshot | undefined;
+    const log = new TransitionLog();
     let progress: WaitProgress | undefined;
     // The last poll that failed: a deadline after a flap names who failed, not just "2 of 3".
     let lastFailed: WaitProgress | undefined;
@@ -207,9 +206,8 @@ export class Cluster {
       const snap = first && this.memberNames.every((m) => first.snapshots.has(m)) ? first : await this.snapshotBefore(deadline, options.snapshot);
       // A name HAProxy does not know, refused credentials or host key will not change by waiting: say so now.
       for (const error of snap.errors.values()) if (endsWait(error.code)) throw error;
-      const transitions = previous ? transitionsBetween(previous, snap) : [];
+      const transitions = log.next(snap);
       for (const t of transitions) options.onTransition?.(t);
-      previous = snap;
       // A reloaded member shows its configuration's states, not the ones we wait on: its
       // read never counts as a pass, and held state goes back on at once.
       const reloaded = new Set(transitions.filter((t) => t.reload).map((t) => t.member));

@@ -2,6 +2,7 @@
 // printed it: "lb2 sees myapp/server2 go UP -> DOWN".
 
 import { reloadBetween, type Reload } from "../model/reload";
+import type { Snapshot } from "../model/snapshot";
 import type { ClusterSnapshot } from "./cluster-snapshot";
 
 export interface Transition {
@@ -18,12 +19,17 @@ export interface Transition {
   reload?: Reload;
 }
 
-/** Server status changes, reloads, and members becoming (un)readable between `before` and `after`. */
-export function transitionsBetween(before: ClusterSnapshot, after: ClusterSnapshot): Transition[] {
+/**
+ * Server status changes, reloads, and members becoming (un)readable between `before` and
+ * `after`. A member `before` could not read is compared with its read in `lastReadable`
+ * (its last good read, when there is one): a member back after an outage may be a new
+ * process whose drains are gone, and that is exactly what must not go unsaid.
+ */
+export function transitionsBetween(before: ClusterSnapshot, after: ClusterSnapshot, lastReadable?: ReadonlyMap<string, Snapshot>): Transition[] {
   const out: Transition[] = [];
   const at = after.takenAt;
   for (const member of after.members) {
-    const was = before.snapshots.get(member);
+    let was = before.snapshots.get(member);
     const now = after.snapshots.get(member);
     if (!was && !now) continue;
     if (was && !now) {
@@ -33,7 +39,8 @@ export function transitionsBetween(before: ClusterSnapshot, after: ClusterSnapsh
     }
     if (!was && now) {
       if (before.errors.has(member)) out.push({ member, from: "unreadable", to: "readable", at, message: `${member} can be read again` });
-      continue;
+      was = lastReadable?.get(member);
+      if (!was) continue;
     }
     const reload = reloadBetween(was!, now!);
     if (reload) out.push({ member, from: String(reload.fromPid ?? "old process"), to: String(reload.toPid ?? "new process"), at, message: reload.message, reload });
@@ -56,4 +63,24 @@ export function transitionsBetween(before: ClusterSnapshot, after: ClusterSnapsh
 function describe(status: string, admin: string): string {
   const shown = status.split(" ")[0]!.toLowerCase();
   return admin !== "ready" && shown !== admin ? `${status} (${admin})` : status;
+}
+
+/**
+ * The changes between consecutive reads of a cluster, for anything that polls (watch,
+ * Cluster.poll, waits): it keeps each member's last good read across reads that failed,
+ * so a member that comes back is compared with what it showed before its outage.
+ */
+export class TransitionLog {
+  #previous?: ClusterSnapshot;
+  readonly #lastReadable = new Map<string, Snapshot>();
+
+  /** What changed since the previous read (nothing on the first). */
+  next(snapshot: ClusterSnapshot): Transition[] {
+    const out = this.#previous ? transitionsBetween(this.#previous, snapshot, this.#lastReadable) : [];
+    this.#previous = snapshot;
+    for (const [member, read] of snapshot.snapshots) this.#lastReadable.set(member, read);
+    // Old workers come and go with reloads: forget those no longer listed.
+    for (const member of this.#lastReadable.keys()) if (!snapshot.members.includes(member)) this.#lastReadable.delete(member);
+    return out;
+  }
 }

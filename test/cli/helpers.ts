@@ -31,6 +31,8 @@ export interface RunningCli {
   readonly pid: number;
   /** Resolves with the first `count` stdout lines once they are printed. */
   stdoutLines(count: number, timeoutMs?: number): Promise<string[]>;
+  /** Resolves with the match once stdout matches. */
+  stdoutMatch(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /** Resolves once stderr matches. */
   stderrMatch(pattern: RegExp, timeoutMs?: number): Promise<void>;
   readonly result: Promise<CliResult>;
@@ -72,6 +74,11 @@ export function startCli(args: string[], options: CliOptions = {}): RunningCli {
         const lines = stdout.split("\n").slice(0, -1);
         note(JSON.stringify({ stdout, stderr }));
         return lines.length >= count ? lines.slice(0, count) : undefined;
+      }, { timeoutMs: ms, intervalMs: 20 }),
+    stdoutMatch: (pattern, ms = 20_000) =>
+      waitFor(`stdout to match ${pattern}`, (note) => {
+        note(JSON.stringify({ stdout, stderr }));
+        return pattern.exec(stdout) ?? undefined;
       }, { timeoutMs: ms, intervalMs: 20 }),
     stderrMatch: (pattern, ms = 20_000) =>
       waitFor(`stderr to match ${pattern}`, (note) => {

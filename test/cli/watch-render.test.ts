@@ -13,12 +13,12 @@ const lb1 = "unix:/var/run/haproxy/lb1-admin.sock";
 const lb2 = "http://lb2.example.com:8404/stats";
 const lb3 = "tcp://10.0.0.3:9999";
 
-function view(width: number, errors = new Map<string, HcError>()) {
+function view(width: number, errors = new Map<string, HcError>(), lb1App2 = "DRAIN") {
   const members = errors.size > 0 ? [lb1, lb2, lb3] : [lb1, lb2];
   const snapshot = new ClusterSnapshot(
     members,
     new Map([
-      [lb1, Snapshot.fromTable(lb1, parseStatsCsv(csv("DRAIN"), lb1))],
+      [lb1, Snapshot.fromTable(lb1, parseStatsCsv(csv(lb1App2), lb1))],
       [lb2, Snapshot.fromTable(lb2, parseStatsCsv(csv("UP"), lb2))],
     ]),
     errors,
@@ -45,5 +45,13 @@ describe("the watch view's layout", function () {
     const lines = view(120, new Map([[lb3, new HcError("HC_MEMBER_UNREACHABLE", `${lb3}: connection refused.`, { member: lb3 })]]));
     assert.ok(lines.includes(`[3] ${lb3} UNREADABLE: ${lb3}: connection refused.`), lines.join("\n"));
     assert.ok(lines.some((l) => /^  app1\s+UP .*UNREADABLE$/.test(l)), lines.join("\n"));
+  });
+
+  it("never says the members agree while one of them cannot be read", function () {
+    const refused = new Map([[lb3, new HcError("HC_MEMBER_UNREACHABLE", `${lb3}: connection refused.`, { member: lb3 })]]);
+    const lines = view(120, refused, "UP");
+    assert.ok(!lines.includes("members agree"), lines.join("\n"));
+    assert.ok(lines.includes("agreement unknown: 1 of 3 members unreadable"), lines.join("\n"));
+    assert.ok(view(120, new Map(), "UP").includes("members agree"), "every member read and agreeing");
   });
 });

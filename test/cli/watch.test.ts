@@ -8,7 +8,10 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { waitFor } from "../support/deadline";
 import { startCluster, type Cluster } from "../support/haproxy";
-import { CLI, runtimeMembers, show, startCli } from "./helpers";
+import { LIMITS } from "../../provider/policy";
+import { CLI, runCli, runtimeMembers, show, startCli } from "./helpers";
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 
 const exec = promisify(execFile);
 const INTERVAL_SECONDS = 1;
@@ -60,6 +63,10 @@ describe("watch", function () {
         note(text);
         return /^\[2\] \S+ UNREADABLE: /m.test(text) && /^  server1\s+UP .*UNREADABLE/m.test(text) ? text : undefined;
       }, { timeoutMs: TWO_REFRESHES_MS });
+      // lb1 alone shows no disagreement, which says nothing about lb2.
+      const unknown = await screen();
+      assert.doesNotMatch(unknown, /members agree/, unknown);
+      assert.match(unknown, /agreement unknown: 1 of 2 members unreadable/, unknown);
 
       await tmux("send-keys", "-t", "watch", "q");
       const code = await waitFor("watch to exit", async () => (fs.existsSync(exitFile) ? fs.readFileSync(exitFile, "utf8").trim() : undefined), { timeoutMs: 10_000 });
@@ -70,6 +77,32 @@ describe("watch", function () {
       await tmux("kill-server").catch(() => undefined);
       await fs.promises.rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it("shows a member that comes back as a new process after an outage as reloaded, with what the restart undid", async function () {
+    const lb2 = cluster.lbs[1]!;
+    const cli = startCli(["watch", "--backend", "myapp", "--interval", "0.5", ...members]);
+    await cli.stdoutLines(3);
+    await lb2.runtime("set server myapp/server2 state drain");
+    await cli.stdoutMatch(/sees myapp\/server2 go UP -> DRAIN\n/);
+    const oldPid = lb2.pid;
+    const newPid = await lb2.restart({ whileDown: () => cli.stdoutMatch(new RegExp(`${escape(members[1]!)} cannot be read: `)).then(() => undefined) });
+    // Compared with the last read before the outage: the new process, and the drain it dropped.
+    const back = (await cli.stdoutMatch(new RegExp(`${escape(members[1]!)} can be read again\n(.*\n){0,2}.*sees myapp/server2 go DRAIN -> UP.*\n`)))[0];
+    const lines = back.trimEnd().split("\n").map((l) => l.replace(/^\d\d:\d\d:\d\d /, ""));
+    assert.equal(lines[0], `${members[1]} can be read again`);
+    assert.equal(lines[1], `${members[1]} reloaded: server states from its configuration (PID ${oldPid} -> ${newPid})`);
+    assert.match(lines.at(-1)!, new RegExp(`^${escape(members[1]!)} sees myapp/server2 go DRAIN -> UP`));
+    cli.kill("SIGTERM");
+    const r = await cli.result;
+    assert.equal(r.code, 0, show(r));
+  });
+
+  it("refuses an --interval below the waits' floor with one sentence and exit 3, reading nothing", async function () {
+    const r = await runCli(["watch", "--interval", "0.001", ...members]);
+    assert.equal(r.code, 3, show(r));
+    assert.equal(r.stderr, `--interval must be a number from ${LIMITS.minIntervalSeconds} to 3600, not "0.001".\n`);
+    assert.equal(r.stdout, "");
   });
 
   it("prints one plain line per change when stdout is not a terminal, and exits 0 on SIGTERM", async function () {

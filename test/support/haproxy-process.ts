@@ -53,6 +53,13 @@ export interface HaproxyInstance extends StatWatch {
    * the new process answers on the admin socket, with its PID.
    */
   reload(options?: ReloadOptions): Promise<number>;
+  /**
+   * A restart with an outage in between, as a crash and a `systemctl restart` give: the
+   * process now answering is stopped by its PID, `whileDown` runs, then a fresh process
+   * (no -sf: nothing carried over) starts on the same config and sockets. Resolves with
+   * its PID once it answers.
+   */
+  restart(options?: { whileDown?: () => Promise<void> }): Promise<number>;
   /** SIGTERM (hard stop) to every process still running, SIGKILL after 5 s, then removes the dir. */
   stop(): Promise<void>;
 }
@@ -139,6 +146,16 @@ async function launch(options: HaproxyOptions): Promise<HaproxyInstance> {
     return next.pid;
   };
 
+  const restart = async (restartOptions: { whileDown?: () => Promise<void> } = {}): Promise<number> => {
+    await current.stop("SIGTERM", STOP_GRACE_MS);
+    await restartOptions.whileDown?.();
+    const next = new OwnedChild(`haproxy ${options.name} (restart ${children.length})`, haproxyBinary, ["-db", "-f", places.configPath]);
+    children.push(next);
+    await waitUntilAnswering(options.name, next, runtime, adminSocket);
+    current = next;
+    return next.pid;
+  };
+
   return {
     name: options.name,
     get pid() {
@@ -157,6 +174,7 @@ async function launch(options: HaproxyOptions): Promise<HaproxyInstance> {
     runtime,
     ...statWatch(options.name, runtime),
     reload,
+    restart,
     stop,
   };
 }

@@ -3,10 +3,14 @@
 // quit, pause, pick a backend and change the interval. Elsewhere: one plain line per change.
 
 import type { ClusterSnapshot } from "../../cluster/cluster-snapshot";
+import { DEFAULTS, LIMITS } from "../../policy";
 import { numberOption, stringList, type CommandSpec } from "../args";
 import type { Context } from "../context";
-import { Exit, UsageError, type ExitCode } from "../exit";
+import { Exit, type ExitCode } from "../exit";
 import { renderWatch, type WatchView } from "../watch/render";
+
+/** A view refreshed less often than hourly is no longer live. */
+const MAX_INTERVAL_SECONDS = 3600;
 
 export const spec: CommandSpec = {
   name: "watch",
@@ -26,7 +30,7 @@ When standard output is not a terminal, prints one plain line per change instead
 
 Options:
   --backend B         the backends to show, in this order (default every backend)
-  --interval SECONDS  time between reads (default 2)
+  --interval SECONDS  time between reads, from ${LIMITS.minIntervalSeconds} to ${MAX_INTERVAL_SECONDS} (default ${DEFAULTS.intervalSeconds})
 
 Exit status: 0 when quit (q, Ctrl-C, SIGTERM); 3 bad arguments.`,
   options: { backend: { type: "string", multiple: true }, interval: { type: "string" } },
@@ -44,10 +48,13 @@ const CLEAR_BELOW = "\u001b[J";
 
 export async function run(ctx: Context): Promise<ExitCode> {
   const chosen = stringList(ctx.values, "backend");
-  let intervalSeconds = numberOption(ctx.values, "interval", { above: 0 }) ?? 2;
-  if (intervalSeconds > 3600) throw new UsageError("--interval must be at most 3600 seconds.");
+  // The waits' floor: each read is a Runtime API connection (or more) to every member.
+  let intervalSeconds = numberOption(ctx.values, "interval", { min: LIMITS.minIntervalSeconds, max: MAX_INTERVAL_SECONDS }) ?? DEFAULTS.intervalSeconds;
   const cluster = await ctx.cluster();
-  const { transitionsBetween } = await import("../../cluster/transitions");
+  const { TransitionLog } = await import("../../cluster/transitions");
+  // Compares each member with its last good read, so one back after an outage as a new
+  // process shows its reload and what the restart undid.
+  const log = new TransitionLog();
   const tty = process.stdout.isTTY === true;
   const read = chosen.length === 1 ? { backend: chosen[0] } : { types: ["backend", "server"] as const };
 
@@ -132,6 +139,7 @@ export async function run(ctx: Context): Promise<ExitCode> {
         const snap = await cluster.snapshot(read);
         if (quit) break;
         const at = stamp(snap.takenAt);
+        const transitions = log.next(snap);
         if (!last) {
           // Where things stand, once: every later line is a change from here.
           for (const member of snap.members) {
@@ -143,7 +151,7 @@ export async function run(ctx: Context): Promise<ExitCode> {
             }
           }
         } else {
-          for (const t of transitionsBetween(last, snap)) {
+          for (const t of transitions) {
             if (t.reload) reloads.set(t.member, { at: snap.takenAt, from: t.from, to: t.to });
             if (!t.backend || chosen.length === 0 || chosen.includes(t.backend)) note(`${at} ${t.message}`);
           }

@@ -108,7 +108,15 @@ export function renderWatch(view: WatchView, paint: Paint): string[] {
   }
   if (names.length === 0) lines.push(fit(view.backend ? `  no member shows backend ${view.backend}` : "  no backend to show", width).trimEnd());
   lines.push("");
-  lines.push(disagree.length > 0 ? paint("yellow", fit(`! members disagree on: ${disagree.join(", ")}`, width).trimEnd()) : paint("dim", "members agree"));
+  // Agreement is only claimed over every member: an unreadable one may well disagree.
+  const unreadable = members.filter((m) => snapshot.errors.has(m)).length;
+  const verdict =
+    disagree.length > 0
+      ? paint("yellow", fit(`! members disagree on: ${disagree.join(", ")}`, width).trimEnd())
+      : unreadable > 0
+        ? paint("red", fit(`agreement unknown: ${unreadable} of ${members.length} members unreadable`, width).trimEnd())
+        : paint("dim", "members agree");
+  lines.push(verdict);
   lines.push("");
 
   // What is left of the screen goes to the recent transitions, newest last.
