@@ -120,7 +120,9 @@ export class RuntimeApiTransport implements Transport {
       // An error no retry can cure (a refused host key or login, a name HAProxy does not
       // know) says nothing about the socket's role, and asking again would be refused again
       // (one more failed login in the server's log, which sshd's penalties and fail2ban count).
-      if (isHcError(error) && endsWait(error.code)) throw error;
+      // A socket silent until the deadline is no master refusing a bare worker command
+      // either: `show proc` would only wait as long again (a one-shot `check` took 2×).
+      if (isHcError(error) && (endsWait(error.code) || error.code === "HC_MEMBER_TIMEOUT")) throw error;
       // The master answers a bare worker command with "Unknown command" (which `show info`
       // parses as a malformed answer, not as that error): ask which socket this is.
       if ((await this.role().catch(() => undefined)) !== "master") throw error;

@@ -31,6 +31,22 @@ describe("the CLI under faults and bad input", function () {
     }
   });
 
+  it("ends a one-shot check within one --timeout when a Runtime API member accepts and never answers, saying the time it waited", async function () {
+    const hung = await startBlackhole();
+    const timeoutSeconds = 3;
+    try {
+      const member = `tcp://127.0.0.1:${hung.port}`;
+      const r = await runCli(["check", "--backend", "myapp", "--timeout", String(timeoutSeconds), members[0]!, member]);
+      assert.equal(r.code, 3, show(r));
+      assert.match(r.stdout, new RegExp(`^HAPROXY-CLUSTER UNKNOWN - ${member.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: no complete answer to \`show stat myapp 6\` within ${timeoutSeconds} s;`), show(r));
+      // One request deadline, plus Node's start-up on a loaded machine; two deadlines
+      // (a second request asking the silent socket whether it is a master) would be 6 s.
+      assert.ok(r.ms < (timeoutSeconds + 2) * 1000, show(r));
+    } finally {
+      await hung.close();
+    }
+  });
+
   it("fails at once, exit 3, on a backend name with a space", async function () {
     const r = await runCli(["wait", "--backend", "my app", "--timeout", "60", ...members]);
     assert.equal(r.code, 3, show(r));

@@ -58,6 +58,28 @@ describe("status and check on a two-member cluster", function () {
       assert.match(r.stdout, /^serving: m1 3\/3 \(100%\), m2 1\/3 \(33\.3%\)$/m);
     });
 
+    it("marks a server set to weight 0, which HAProxy still calls UP but sends no new traffic", async function () {
+      await lb2().runtime("set weight myapp/server2 0");
+      const r = await runCli(["status", "--backend", "myapp", ...members]);
+      assert.equal(r.code, 0, show(r));
+      assert.match(r.stdout, /^server2 +UP +UP \(weight 0\) +disagree$/m);
+      assert.match(r.stdout, /^serving: m1 3\/3 \(100%\), m2 2\/3 \(66\.7%\)$/m);
+    });
+
+    it("says a backend no member has is unknown there, not that the members are unreadable, and exits 3", async function () {
+      const r = await runCli(["status", "--backend", "nosuch", ...members]);
+      assert.equal(r.code, 3, show(r));
+      assert.match(r.stdout, /^serving: m1 no such backend, m2 no such backend$/m, show(r));
+      assert.doesNotMatch(r.stdout, /unreadable/, show(r));
+      const lines = r.stderr.trimEnd().split("\n");
+      assert.equal(lines.length, 2, show(r));
+      lines.forEach((line, i) => assert.ok(line.startsWith(`${members[i]}: `) && line.includes("nosuch"), show(r)));
+      const json = await runCli(["status", "--json", "--backend", "nosuch", ...members]);
+      assert.equal(json.code, 3, show(json));
+      const doc = JSON.parse(json.stdout) as { members: Array<{ ok: boolean; error?: { code: string } }> };
+      assert.deepEqual(doc.members.map((m) => m.error?.code), ["HC_UNKNOWN_BACKEND", "HC_UNKNOWN_BACKEND"]);
+    });
+
     it("prints one JSON document with --json: every member's snapshot and a summary per backend", async function () {
       await lb2().runtime("set server myapp/server3 state maint");
       const r = await runCli(["status", "--json", ...members]);

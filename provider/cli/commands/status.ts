@@ -18,8 +18,11 @@ Reads every member at once and prints, per backend, a table: one row per server,
 column per member (m1, m2… as listed at the top), and a last column that says
 "disagree" when members do not agree on whether the server serves or on its admin
 state. A cell is HAProxy's status (UP, DOWN 1/2, no check, DRAIN, MAINT…), with
-(drain) or (maint) added when the status hides the admin state; "-" when the member
-has no such server, "?" when the member could not be read. A line per backend gives
+(drain) or (maint) added when the status hides the admin state, and (weight 0) for a
+server set to weight 0 (it takes no new traffic); "-" when the member has no such
+server or backend, "?" when the member could not be read. Old workers (a master
+socket's, after a reload) get columns of their own, labelled from their member
+(m1_old1). A line per backend gives
 serving/total per member (serving: ready, health up or no check, not failing checks).
 A member whose HAProxy process started less than 5 minutes ago gets a line saying it
 was just reloaded (or restarted): runtime changes made before then (drain, maint,
@@ -84,7 +87,7 @@ export const JUST_RELOADED_SECONDS = 300;
 
 /** "m2 was reloaded or restarted 12 s ago (PID 456): …" for each member whose process is young. */
 export function reloadNotes(snap: ClusterSnapshot): string[] {
-  const labels = memberLabels(snap.members);
+  const labels = memberLabels(snap);
   const notes: string[] = [];
   for (const member of snap.members) {
     const process = snap.snapshots.get(member)?.process;
@@ -106,7 +109,7 @@ export function backendsWithServers(snap: ClusterSnapshot): string[] {
 }
 
 export function summaries(snap: ClusterSnapshot, backend: string): BackendSummaryRow[] {
-  const labels = memberLabels(snap.members);
+  const labels = memberLabels(snap);
   const rows: BackendSummaryRow[] = [];
   for (const member of snap.members) {
     const be = snap.snapshots.get(member)?.backends.get(backend);
@@ -139,15 +142,15 @@ function serverNames(snap: ClusterSnapshot, backend: string): string[] {
 }
 
 function printTables(out: Output, snap: ClusterSnapshot, backends: string[]): void {
-  const labels = memberLabels(snap.members);
-  for (const line of legend(snap.members)) out.data(line);
+  const labels = memberLabels(snap);
+  for (const line of legend(snap)) out.data(line);
   for (const backend of backends) {
     out.data("");
     const disagree = new Set(disagreements(snap, backend));
     const rows: string[][] = [[out.paint("bold", backend), ...snap.members.map((m) => out.paint("bold", labels.get(m)!)), ""]];
     for (const server of serverNames(snap, backend)) {
       const cells = snap.members.map((member) => {
-        if (!snap.snapshots.has(member)) return "?";
+        if (!snap.snapshots.has(member)) return lacksBackend(snap, member) ? "-" : "?";
         const be = snap.snapshots.get(member)!.backends.get(backend);
         const sv = be?.servers.get(server);
         return sv ? paintCell(out, sv) : "-";
@@ -157,7 +160,7 @@ function printTables(out: Output, snap: ClusterSnapshot, backends: string[]): vo
     for (const line of formatTable(rows)) out.data(line);
     const parts = snap.members.map((member) => {
       const be = snap.snapshots.get(member)?.backends.get(backend);
-      if (!snap.snapshots.has(member)) return `${labels.get(member)} unreadable`;
+      if (!snap.snapshots.has(member)) return `${labels.get(member)} ${lacksBackend(snap, member) ? "no such backend" : "unreadable"}`;
       if (!be) return `${labels.get(member)} no such backend`;
       const { serving, total, percent } = be.capacity;
       return `${labels.get(member)} ${serving}/${total} (${formatPercent(percent)}%)`;
@@ -166,16 +169,24 @@ function printTables(out: Output, snap: ClusterSnapshot, backends: string[]): vo
   }
 }
 
+/** A read of one backend fails as a whole when the member lacks it: the member answered, it is no outage. */
+function lacksBackend(snap: ClusterSnapshot, member: string): boolean {
+  return snap.errors.get(member)?.code === "HC_UNKNOWN_BACKEND";
+}
+
 /** HAProxy's status, plus the admin state when the status hides it (a drained server that is DOWN). */
 export function cellText(server: Server): string {
   const raw = server.status.raw;
   const shown = raw.split(" ")[0]!.toLowerCase();
-  return server.admin !== "ready" && shown !== server.admin ? `${raw} (${server.admin})` : raw;
+  if (server.admin !== "ready" && shown !== server.admin) return `${raw} (${server.admin})`;
+  // HAProxy still says UP for a server set to weight 0, which takes no new traffic.
+  if (server.admin === "ready" && server.weight === 0) return `${raw} (weight 0)`;
+  return raw;
 }
 
 function paintCell(out: Output, server: Server): string {
   const text = cellText(server);
   if (server.serving) return out.paint("green", text);
-  if (server.admin !== "ready") return out.paint("yellow", text);
+  if (server.admin !== "ready" || server.weight === 0) return out.paint("yellow", text);
   return out.paint("red", text);
 }
