@@ -7,6 +7,7 @@ import http from "node:http";
 import path from "node:path";
 import { startAppServer, type AppServer } from "../support/app-server";
 import { waitFor } from "../support/deadline";
+import { checkedUp, startHaproxy } from "../support/haproxy";
 import { startMasterWorker, type MasterWorkerHaproxy } from "../support/haproxy-master";
 import { makeSshKeys, startSshd, type Sshd, type SshKeys } from "../support/sshd";
 import { runCli, show, startCli } from "./helpers";
@@ -167,6 +168,40 @@ describe("members on HAProxy's master socket", function () {
       held.abort();
       await dies.stop();
       if (holder) await lb.master(`@1 set server be/${holder} state ready`);
+    }
+  });
+
+  it("keeps check's perfdata labels and member count to the members given while an old worker is alive, and labels it from its member in status", async function () {
+    const other = await startHaproxy({ name: "other", backends: [{ name: "be", servers: apps.map((a) => ({ name: a.name, port: a.port })) }] });
+    const held = new AbortController();
+    try {
+      await Promise.all(apps.map((a) => other.waitForRow("be", a.name, checkedUp, 20_000)));
+      const members = [`unix:${lb.masterSocket}`, `unix:${other.adminSocket}`];
+      const before = await Promise.all(apps.map((a) => a.state()));
+      http.get(`${lb.frontendUrl}/hold?ms=100000`, { agent: false, signal: held.signal }, (res) => res.resume()).on("error", () => undefined);
+      await waitFor("an app to hold the request", async () => {
+        const now = await Promise.all(apps.map((a) => a.state()));
+        return now.some((s, i) => s.openRequests > before[i]!.openRequests) ? true : undefined;
+      });
+      const [oldPid] = await lb.workers();
+      await lb.reload();
+      assert.ok((await lb.workers()).includes(oldPid!), "the old worker stays while it holds the request");
+
+      const check = await runCli(["check", "--backend", "be", "--verbose", ...members]);
+      assert.equal(check.code, 0, show(check));
+      const [line, legend] = check.stdout.split("\n");
+      assert.match(line!, /^HAPROXY-CLUSTER OK - be: 3\/3 serving on 2 members \| /, show(check));
+      const labels = [...line!.matchAll(/'(\w+?)_be_serving'/g)].map((m) => m[1]);
+      assert.deepEqual(labels, ["m1", "m2"], show(check));
+      assert.equal(legend, `m1=${members[0]} m2=${members[1]}`);
+
+      const status = await runCli(["status", "--backend", "be", ...members]);
+      assert.equal(status.code, 0, show(status));
+      assert.deepEqual(status.stdout.split("\n").slice(0, 3), [`m1       ${members[0]}`, `m1_old1  ${members[0]} old worker ${oldPid}`, `m2       ${members[1]}`], show(status));
+      assert.match(status.stdout, /^be +m1 +m1_old1 +m2$/m, show(status));
+    } finally {
+      held.abort();
+      await other.stop();
     }
   });
 

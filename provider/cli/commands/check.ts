@@ -6,7 +6,7 @@ import { DEFAULTS } from "../../policy";
 import { numberOption, stringList, type CommandSpec } from "../args";
 import type { Context } from "../context";
 import { Exit, STATE_NAMES, UsageError, type ExitCode } from "../exit";
-import { memberLabels } from "../members";
+import { givenMembers, memberLabels } from "../members";
 import { formatPercent } from "../output";
 import { backendsWithServers } from "./status";
 
@@ -30,7 +30,9 @@ that are serving:
   UNKNOWN   a member could not be read, or a backend is unknown on a member
 
 Members are labelled m1, m2… in the order given: the summary and the perfdata labels
-use these labels. A second line maps each label to its member ("m1=unix:/…") when the
+use these labels. Old workers (a master socket's, after a reload) take no new
+connections and come and go with reloads: they are neither judged nor graphed, so
+the labels and the graphs stay those of the members given. A second line maps each label to its member ("m1=unix:/…") when the
 state is not OK, or always with --verbose. Perfdata per backend and member:
   'mN_B_serving'=S;;;0;T           servers serving (T: capacity servers)
   'mN_B_serving_pct'=P%;W:;C:;0;100  percent serving, with the thresholds as ranges
@@ -66,14 +68,16 @@ export async function run(ctx: Context): Promise<ExitCode> {
   const cluster = await ctx.cluster();
   // One read, no process identity: a Nagios check judges this moment, not reloads.
   const snap = await cluster.snapshot(wanted.length === 1 ? { backend: wanted[0], processIdentity: false } : { types: ["backend", "server"], processIdentity: false });
-  const labels = memberLabels(snap.members);
+  const labels = memberLabels(snap);
+  const members = givenMembers(snap);
   const backends = wanted.length > 0 ? wanted : backendsWithServers(snap);
-  const perfdata = perfdataFor(snap, backends, labels, warning, critical);
+  const perfdata = perfdataFor(snap, members, backends, labels, warning, critical);
 
   const problems = [...snap.errors.values()].map((e) => e.message);
   for (const name of backends) {
-    for (const s of snap.snapshots.values()) {
-      if (s.backends.has(name)) continue;
+    for (const member of members) {
+      const s = snap.snapshots.get(member);
+      if (!s || s.backends.has(name)) continue;
       try {
         s.backend(name);
       } catch (error) {
@@ -92,7 +96,7 @@ export async function run(ctx: Context): Promise<ExitCode> {
     const parts: string[] = [];
     for (const backend of backends) {
       const groups = new Map<string, { serving: number; total: number; percent: number; members: string[] }>();
-      for (const member of snap.members) {
+      for (const member of members) {
         const { serving, total, percent } = snap.snapshots.get(member)!.backend(backend).capacity;
         let here: ExitCode = Exit.OK;
         if ((total > 0 && serving === 0) || percent < critical) here = Exit.CRITICAL;
@@ -116,16 +120,16 @@ export async function run(ctx: Context): Promise<ExitCode> {
   }
 
   ctx.out.data(statusLine(state, summary, perfdata));
-  if (state !== Exit.OK || ctx.out.verbose) ctx.out.data(snap.members.map((m) => `${labels.get(m)}=${m}`).join(" "));
+  if (state !== Exit.OK || ctx.out.verbose) ctx.out.data(members.map((m) => `${labels.get(m)}=${m}`).join(" "));
   for (const p of problems) ctx.out.error(p);
   return state;
 }
 
-function perfdataFor(snap: ClusterSnapshot, backends: string[], labels: Map<string, string>, warning: number, critical: number): string[] {
+function perfdataFor(snap: ClusterSnapshot, members: readonly string[], backends: string[], labels: Map<string, string>, warning: number, critical: number): string[] {
   const out: string[] = [];
   for (const backend of backends) {
     const safe = backend.replace(/[^A-Za-z0-9_.-]/g, "_");
-    for (const member of snap.members) {
+    for (const member of members) {
       const be = snap.snapshots.get(member)?.backends.get(backend);
       if (!be) continue;
       const prefix = `${labels.get(member)}_${safe}`;
