@@ -88,6 +88,11 @@ export interface AnalysisVerdict {
   reasons: string[];
   /** Members whose counters restarted during the window. */
   resets: string[];
+  /**
+   * Members where the server went DOWN (failed its health checks) during the window, or
+   * was DOWN at its end: always a regression, whatever the traffic.
+   */
+  down: string[];
   thresholds: ResolvedThresholds;
   /** One sentence with the verdict and the numbers on both sides. */
   message: string;
@@ -151,6 +156,8 @@ class Track {
 interface MemberTracks {
   /** The member's previous read, to tell a reload by its process (see reloadBetween). */
   previous?: Snapshot;
+  /** The server's health over the window: a server coming up (DOWN 1/2 at the start) is no failure, one that falls is. */
+  health: { seenUp: boolean; wentDown: boolean; downNow: boolean; checkStatus?: string };
   server: Track;
   peers: Map<string, Track>;
   failedReads: number;
@@ -171,7 +178,7 @@ export async function analyseServer(cluster: Cluster, backend: string, server: s
   const thresholds = resolveThresholds(options);
   const intervalMs = (options.intervalSeconds ?? ANALYSIS_DEFAULTS.intervalSeconds) * 1000;
   const members = cluster.memberNames;
-  const tracks = new Map<string, MemberTracks>(members.map((m) => [m, { server: new Track(), peers: new Map(), failedReads: 0 }]));
+  const tracks = new Map<string, MemberTracks>(members.map((m) => [m, { health: { seenUp: false, wentDown: false, downNow: false }, server: new Track(), peers: new Map(), failedReads: 0 }]));
   const peerNames = new Set<string>();
 
   const absorb = (snap: ClusterSnapshot, first: boolean): void => {
@@ -189,6 +196,7 @@ export async function analyseServer(cluster: Cluster, backend: string, server: s
       t.previous = s;
       const be = s.backend(backend);
       const target = be.server(server);
+      observeHealth(t.health, target);
       t.server.observe(readServerCounters(target), true, reloaded);
       for (const peer of peersOf(be, target)) {
         let track = t.peers.get(peer.name);
@@ -215,10 +223,22 @@ export async function analyseServer(cluster: Cluster, backend: string, server: s
     const { server: mine, peers } = totalsOf(tracks);
     options.onProgress?.({ elapsedSeconds: (Date.now() - start) / 1000, reads, server: mine, peers });
     const after = Date.now();
-    if (after >= bakeEnd && mine.requests >= thresholds.minRequests) break;
+    // A fall is a verdict already; DOWN at the end of the bake needs no more traffic to judge.
+    const health = [...tracks.values()].map((t) => t.health);
+    if (health.some((h) => h.wentDown)) break;
+    if (after >= bakeEnd && (mine.requests >= thresholds.minRequests || health.some((h) => h.downNow))) break;
     if (after >= deadline) break;
   }
   return judge({ backend, server, members, peers: [...peerNames], tracks, thresholds, reads, elapsedSeconds: (Date.now() - start) / 1000 });
+}
+
+/** DOWN: failing its health checks (maintenance is an operator's choice, not a failure). */
+function observeHealth(health: MemberTracks["health"], target: Server): void {
+  health.downNow = target.health === "down" && target.admin !== "maint";
+  if (health.downNow && health.seenUp) health.wentDown = true;
+  if (!health.downNow) health.seenUp = true;
+  // "* L7STS": HAProxy marks a check in progress with "* ".
+  health.checkStatus = target.checkStatus?.replace(/^\* /, "");
 }
 
 /** The other servers of the backend of the same kind (active or backup) that could be a control group. */
@@ -301,8 +321,19 @@ function judge(input: JudgeInput): AnalysisVerdict {
   const theirs = numbers.peers;
   const reasons: string[] = [];
   let outcome: AnalysisOutcome;
+  const down = [...input.tracks].filter(([, t]) => t.health.wentDown || t.health.downNow).map(([member]) => member);
+  if (down.length > 0) {
+    const fell = down.filter((m) => input.tracks.get(m)!.health.wentDown);
+    const stayed = down.filter((m) => !input.tracks.get(m)!.health.wentDown);
+    const checks = [...new Set(down.map((m) => input.tracks.get(m)!.health.checkStatus).filter((c) => c !== undefined))];
+    const last = checks.length > 0 ? ` (last health check: ${checks.join(", ")})` : "";
+    if (fell.length > 0) reasons.push(`it went DOWN during the window on ${fell.join(", ")}${last}`);
+    if (stayed.length > 0) reasons.push(`it was DOWN from the start to the end of the window on ${stayed.join(", ")}${fell.length > 0 ? "" : last}`);
+  }
 
-  if (mine.requests < th.minRequests) {
+  if (down.length > 0 && mine.requests < th.minRequests) {
+    outcome = "regression";
+  } else if (mine.requests < th.minRequests) {
     outcome = "not-enough-traffic";
     reasons.push(`${mine.requests} requests in ${input.elapsedSeconds.toFixed(0)} s, fewer than the ${th.minRequests} needed for a verdict`);
   } else {
@@ -341,6 +372,7 @@ function judge(input: JudgeInput): AnalysisVerdict {
     perMember,
     reasons,
     resets,
+    down,
     thresholds: th,
     message: `${head}. ${capitalise(figures)}.${resetNote}`,
   };

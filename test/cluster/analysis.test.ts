@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { Cluster as HcCluster, analyseServer, type AnalysisVerdict } from "../../provider";
 import { runtimeMembers } from "../cli/helpers";
 import { waitFor } from "../support/deadline";
-import { startCluster, type Cluster } from "../support/haproxy";
+import { checkedUp, startCluster, type Cluster } from "../support/haproxy";
 import { startTraffic, type Traffic } from "../support/traffic";
 
 /** A short bake: at ~150 requests per second through both frontends each server answers ~50 per second. */
@@ -85,6 +85,51 @@ describe("error-rate analysis on a two-member cluster under traffic", function (
     assert.equal(verdict.outcome, "not-enough-traffic", explain(verdict));
     assert.ok(seconds >= 5 && seconds < 8, `took ${seconds} s`);
     assert.match(verdict.message, /^not enough traffic to judge myapp\/server3 .*fewer than the 100 needed/);
+  });
+
+  /** Runs `body` with `app` failing its health checks, then waits for it to be UP again everywhere. */
+  async function whileFailingChecks<T>(app: number, body: () => Promise<T>): Promise<T> {
+    try {
+      return await body();
+    } finally {
+      await rig.apps[app]!.setReady(true);
+      await Promise.all(rig.lbs.map((lb) => lb.waitForRow("myapp", rig.apps[app]!.name, checkedUp, 20_000)));
+    }
+  }
+
+  it("fails a server that goes DOWN during the bake, saying so, however little traffic it had", async function () {
+    await traffic!.stop();
+    traffic = undefined;
+    const started = Date.now();
+    const verdict = await whileFailingChecks(2, () =>
+      analyseServer(cluster, "myapp", "server3", {
+        ...FAST,
+        onProgress: (p) => {
+          if (p.reads === 2) void rig.apps[2]!.setReady(false);
+        },
+      }),
+    );
+    assert.equal(verdict.outcome, "regression", explain(verdict));
+    assert.deepEqual(verdict.down, cluster.memberNames, explain(verdict));
+    assert.match(verdict.message, /^myapp\/server3 regressed on 2 members .*: it went DOWN during the window on .*\(last health check: L7STS\)/, explain(verdict));
+    // A fall is the verdict: no waiting out the 20 s deadline for traffic.
+    assert.ok(Date.now() - started < FAST.timeoutSeconds * 1000, explain(verdict));
+  });
+
+  it("fails a server that is DOWN from the start to the end of the bake, and ends with the bake", async function () {
+    await traffic!.stop();
+    traffic = undefined;
+    const verdict = await whileFailingChecks(1, async () => {
+      await rig.apps[1]!.setReady(false);
+      await Promise.all(rig.lbs.map((lb) => lb.waitForStatus("myapp", "server2", (s) => s === "DOWN")));
+      const started = Date.now();
+      const v = await analyseServer(cluster, "myapp", "server2", { ...FAST, bakeSeconds: 2, timeoutSeconds: 10 });
+      assert.ok(Date.now() - started < 6_000, `took ${Date.now() - started} ms: ${explain(v)}`);
+      return v;
+    });
+    assert.equal(verdict.outcome, "regression", explain(verdict));
+    assert.deepEqual(verdict.down, cluster.memberNames, explain(verdict));
+    assert.match(verdict.message, /: it was DOWN from the start to the end of the window on /, explain(verdict));
   });
 
   it("gives no false verdict when a member's counters restart during the window (clear counters all)", async function () {
