@@ -7,6 +7,19 @@ import type { ClusterSnapshot } from "../cluster/cluster-snapshot";
 
 type Read = Pick<ClusterSnapshot, "members" | "snapshots">;
 
+/**
+ * One warning per HAProxy given under two spellings or more (its unix and TCP sockets,
+ * `localhost` and `127.0.0.1`…): it counts once per spelling in sums and checks.
+ */
+export function sameProcessWarnings(read: Pick<ClusterSnapshot, "sameProcessGroups" | "snapshots">): string[] {
+  return read.sameProcessGroups().map((group) => {
+    const process = read.snapshots.get(group[0]!)!.process!;
+    const names = group.length === 2 ? `${group[0]} and ${group[1]} are` : `${group.slice(0, -1).join(", ")} and ${group.at(-1)} are all`;
+    const started = new Date(process.startedAtSeconds * 1000).toISOString().replace("T", " ").slice(0, 19);
+    return `${names} one HAProxy (PID ${process.pid}, started ${started} UTC${process.node !== undefined ? ` on ${process.node}` : ""}), counted ${group.length} times in sums and checks; list it once.`;
+  });
+}
+
 /** Each old worker's name in the read → the member it belongs to and its place among that member's old workers. */
 function oldWorkers(read: Read): Map<string, { member: string; index: number }> {
   const out = new Map<string, { member: string; index: number }>();

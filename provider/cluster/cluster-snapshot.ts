@@ -4,6 +4,7 @@
 
 import { HcPartialFailure, joinSentences, type HcError } from "../errors";
 import type { Backend, Capacity } from "../model/backend";
+import { sameProcess } from "../model/reload";
 import type { Snapshot } from "../model/snapshot";
 
 export class ClusterSnapshot {
@@ -102,6 +103,30 @@ export class ClusterSnapshot {
       if (be) return be.sessions;
       return snap.frontend(proxy).sessions ?? 0;
     });
+  }
+
+  /**
+   * Members answered by one and the same HAProxy process (see `sameProcess`): one
+   * HAProxy given twice, e.g. its unix socket and its TCP socket, or `localhost` and
+   * `127.0.0.1`. Each group in member order; empty when every member is its own
+   * HAProxy, or a read could not tell which process answered. Sums still count every
+   * member given: which spelling was meant is the caller's to say.
+   */
+  sameProcessGroups(): string[][] {
+    const groups: string[][] = [];
+    const placed = new Set<string>();
+    this.members.forEach((member, i) => {
+      const process = this.snapshots.get(member)?.process;
+      if (!process || placed.has(member)) return;
+      const group = [member, ...this.members.slice(i + 1).filter((other) => {
+        const theirs = this.snapshots.get(other)?.process;
+        return !placed.has(other) && theirs !== undefined && sameProcess(process, theirs);
+      })];
+      if (group.length < 2) return;
+      for (const m of group) placed.add(m);
+      groups.push(group);
+    });
+    return groups;
   }
 
   /** The per-member figure behind a sum; members that could not be read are absent. */

@@ -3,6 +3,7 @@
 // maint, weight, forced health) is gone unless the configuration loads a saved server
 // state, health verdicts start again from the configuration, and counters from zero.
 
+import type { ProcessIdentity } from "../transport/types";
 import type { Snapshot } from "./snapshot";
 
 /** Seconds the derived start time may move between two reads of one process (the stats page's uptime has 1 s steps). */
@@ -16,6 +17,16 @@ export interface Reload {
   toPid?: number;
   /** One line for people: "lb2 reloaded: server states from its configuration (PID 12 -> 34)". */
   message: string;
+}
+
+/**
+ * True when two reads were answered by one HAProxy process: the same PID, started at the
+ * same time (within the stats page's rounding), on the same node when both reads name
+ * one. Two members that answer as one process are one HAProxy under two spellings.
+ */
+export function sameProcess(a: ProcessIdentity, b: ProcessIdentity): boolean {
+  if (a.pid !== b.pid || Math.abs(a.startedAtSeconds - b.startedAtSeconds) > START_TIME_SLACK_SECONDS) return false;
+  return a.node === undefined || b.node === undefined || a.node === b.node;
 }
 
 /** The cumulative counters whose going backwards means they restarted. */

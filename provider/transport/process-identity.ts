@@ -4,7 +4,7 @@
 import { HcError } from "../errors";
 import type { ProcessIdentity } from "./types";
 
-/** `show info` lines `Pid: 123`, `Start_time_sec: 1700000000`, `Uptime_sec: 42` (2.6 and later). */
+/** `show info` lines `Pid: 123`, `Start_time_sec: 1700000000`, `Uptime_sec: 42` (2.6 and later), `node: lb1`. */
 export function parseShowInfo(member: string, reply: string, nowSeconds = Date.now() / 1000): ProcessIdentity {
   const field = (name: string): number | undefined => {
     const match = new RegExp(`^${name}: *(\\d+)\\s*$`, "m").exec(reply);
@@ -15,7 +15,8 @@ export function parseShowInfo(member: string, reply: string, nowSeconds = Date.n
   if (pid === undefined || uptimeSeconds === undefined) {
     throw new HcError("HC_BAD_STATS", `${member}: \`show info\` has no Pid or Uptime_sec; this HAProxy version may be unsupported.`, { member });
   }
-  return { pid, uptimeSeconds, startedAtSeconds: field("Start_time_sec") ?? Math.round(nowSeconds - uptimeSeconds) };
+  const node = /^node: *(\S.*?)\s*$/m.exec(reply)?.[1];
+  return { pid, uptimeSeconds, startedAtSeconds: field("Start_time_sec") ?? Math.round(nowSeconds - uptimeSeconds), ...(node !== undefined ? { node } : {}) };
 }
 
 /** The stats page's `<b>pid = </b> 123 (process #1, …)` and `<b>uptime = </b> 0d 0h00m05s`. */

@@ -103,6 +103,11 @@ export interface ProcessIdentity {
    * the uptime over the stats page (so it may move by a second between reads).
    */
   startedAtSeconds: number;
+  /**
+   * The node name HAProxy reports (`node` in `show info`: the host name unless the
+   * configuration sets one); absent over the stats page, whose header does not say it.
+   */
+  node?: string;
 }
 
 export function typeMask(types: readonly StatsRowType[] | undefined): number {

@@ -106,6 +106,39 @@ describe("status and check on a two-member cluster", function () {
     });
   });
 
+  describe("one HAProxy given under two spellings", function () {
+    const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+    /** The warning naming `a` and `b` as the PID of lb1. */
+    const warning = (a: string, b: string) =>
+      new RegExp(`^warning: ${escape(a)} and ${escape(b)} are one HAProxy \\(PID ${cluster.lbs[0]!.pid}, started \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC on \\S+\\), counted 2 times in sums and checks; list it once\\.$`, "m");
+
+    it("warns in status, check and rate, naming both spellings: its unix and TCP sockets, and localhost and 127.0.0.1", async function () {
+      const lb1 = cluster.lbs[0]!;
+      const unix = `unix:${lb1.adminSocket}`;
+      const tcp = lb1.tcpSocket;
+      const localhost = tcp.replace("127.0.0.1", "localhost");
+      const status = await runCli(["status", "--backend", "myapp", unix, tcp, members[1]!]);
+      assert.equal(status.code, 0, show(status));
+      assert.match(status.stderr, warning(unix, tcp), show(status));
+      assert.equal(status.stderr.split("\n").length, 2, show(status));
+
+      const check = await runCli(["check", "--backend", "myapp", tcp, localhost]);
+      assert.equal(check.code, 0, show(check));
+      assert.match(check.stdout, /^HAPROXY-CLUSTER OK - myapp: 3\/3 serving on 2 members \| /);
+      assert.match(check.stderr, warning(tcp, localhost), show(check));
+
+      const rate = await runCli(["sessions", "--proxy", "myapp", unix, localhost]);
+      assert.equal(rate.code, 0, show(rate));
+      assert.match(rate.stderr, warning(unix, localhost), show(rate));
+    });
+
+    it("does not warn about two HAProxy processes on one host", async function () {
+      const r = await runCli(["check", "--backend", "myapp", ...members]);
+      assert.equal(r.code, 0, show(r));
+      assert.equal(r.stderr, "");
+    });
+  });
+
   describe("check", function () {
     it("is OK with one line and perfdata when every member serves everything", async function () {
       const r = await runCli(["check", "--backend", "myapp", ...members]);

@@ -6,7 +6,7 @@ import { DEFAULTS } from "../../policy";
 import { numberOption, stringList, type CommandSpec } from "../args";
 import type { Context } from "../context";
 import { Exit, STATE_NAMES, UsageError, type ExitCode } from "../exit";
-import { givenMembers, memberLabels } from "../members";
+import { givenMembers, memberLabels, sameProcessWarnings } from "../members";
 import { formatPercent } from "../output";
 import { backendsWithServers } from "./status";
 
@@ -32,7 +32,9 @@ that are serving:
 Members are labelled m1, m2… in the order given: the summary and the perfdata labels
 use these labels. Old workers (a master socket's, after a reload) take no new
 connections and come and go with reloads: they are neither judged nor graphed, so
-the labels and the graphs stay those of the members given. A second line maps each label to its member ("m1=unix:/…") when the
+the labels and the graphs stay those of the members given. Members answered by one
+HAProxy process (its unix and TCP sockets, localhost and 127.0.0.1…) get a warning on
+stderr naming them: each still counts as a member. A second line maps each label to its member ("m1=unix:/…") when the
 state is not OK, or always with --verbose. Perfdata per backend and member:
   'mN_B_serving'=S;;;0;T           servers serving (T: capacity servers)
   'mN_B_serving_pct'=P%;W:;C:;0;100  percent serving, with the thresholds as ranges
@@ -66,8 +68,8 @@ export async function run(ctx: Context): Promise<ExitCode> {
   if (critical > warning) throw new UsageError(`--critical (${critical}) must not be above --warning (${warning}): the state gets worse as fewer servers serve.`);
   const wanted = stringList(ctx.values, "backend");
   const cluster = await ctx.cluster();
-  // One read, no process identity: a Nagios check judges this moment, not reloads.
-  const snap = await cluster.snapshot(wanted.length === 1 ? { backend: wanted[0], processIdentity: false } : { types: ["backend", "server"], processIdentity: false });
+  // One read; the process identity (a parallel `show info`) tells one HAProxy given twice.
+  const snap = await cluster.snapshot(wanted.length === 1 ? { backend: wanted[0] } : { types: ["backend", "server"] });
   const labels = memberLabels(snap);
   const members = givenMembers(snap);
   const backends = wanted.length > 0 ? wanted : backendsWithServers(snap);
@@ -122,6 +124,7 @@ export async function run(ctx: Context): Promise<ExitCode> {
   ctx.out.data(statusLine(state, summary, perfdata));
   if (state !== Exit.OK || ctx.out.verbose) ctx.out.data(members.map((m) => `${labels.get(m)}=${m}`).join(" "));
   for (const p of problems) ctx.out.error(p);
+  for (const w of sameProcessWarnings(snap)) ctx.out.warn(w);
   return state;
 }
 

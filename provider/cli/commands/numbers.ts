@@ -7,6 +7,7 @@ import type { CommandSpec, OptionSpec } from "../args";
 import { stringList } from "../args";
 import type { Context } from "../context";
 import { Exit, UsageError, type ExitCode } from "../exit";
+import { sameProcessWarnings } from "../members";
 
 type Metric = "rate" | "backlog" | "sessions";
 
@@ -21,7 +22,9 @@ const OUTPUT_HELP = `  --per-member       also print one line per member: MEMBER
   --timeout SECONDS  deadline for each request (same as --request-timeout)
 
 Prints the total on stdout. Exit status: 0, or 3 when any member could not be read
-or the name is unknown (a sum with a member missing would be wrong).`;
+or the name is unknown (a sum with a member missing would be wrong). Members answered
+by one HAProxy process (its unix and TCP sockets, localhost and 127.0.0.1…) get a
+warning on stderr naming them: the sum counts every member given, so list it once.`;
 
 export const specs: CommandSpec[] = [
   {
@@ -78,8 +81,8 @@ export async function run(ctx: Context): Promise<ExitCode> {
   // The same reads as Cluster.rate/backlog/sessions, kept per member.
   const read: SnapshotOptions =
     metric === "backlog" ? (name !== undefined ? { backend: name } : { types: ["backend", "server"] }) : name === undefined ? { types: ["frontend"] } : {};
-  // HAProxy's own rates restart with a reload and never go negative: no process identity needed.
-  const snap = await cluster.snapshot({ ...read, processIdentity: false });
+  // The process identity (a parallel `show info`) tells one HAProxy given twice, which the sum counts twice.
+  const snap = await cluster.snapshot(read);
   if (!snap.complete) {
     for (const e of snap.errors.values()) ctx.out.error(e.message);
     ctx.out.error(`no ${metric} printed: ${snap.errors.size} of ${snap.members.length} members could not be read, and a sum without them would be wrong.`);
@@ -92,6 +95,7 @@ export async function run(ctx: Context): Promise<ExitCode> {
   }
   let total = 0;
   for (const v of perMember.values()) total += v;
+  for (const w of sameProcessWarnings(snap)) ctx.out.warn(w);
 
   if (ctx.json) {
     ctx.out.data(JSON.stringify({ metric, [option]: name ?? null, total, members: Object.fromEntries(perMember) }));

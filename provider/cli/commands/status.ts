@@ -6,7 +6,7 @@ import type { Server } from "../../model/server";
 import { stringList, type CommandSpec } from "../args";
 import type { Context } from "../context";
 import { Exit, type ExitCode } from "../exit";
-import { legend, memberLabels } from "../members";
+import { legend, memberLabels, sameProcessWarnings } from "../members";
 import { formatPercent, formatTable, type Output } from "../output";
 
 export const spec: CommandSpec = {
@@ -26,7 +26,9 @@ socket's, after a reload) get columns of their own, labelled from their member
 serving/total per member (serving: ready, health up or no check, not failing checks).
 A member whose HAProxy process started less than 5 minutes ago gets a line saying it
 was just reloaded (or restarted): runtime changes made before then (drain, maint,
-weight) are gone unless its configuration loads a saved server state.
+weight) are gone unless its configuration loads a saved server state. Members answered
+by one HAProxy process (its unix and TCP sockets, localhost and 127.0.0.1…) get a
+warning on stderr naming them.
 
 Options:
   --backend B        only this backend (repeatable); default every backend with servers
@@ -79,6 +81,7 @@ export async function run(ctx: Context): Promise<ExitCode> {
     for (const line of reloadNotes(snap)) ctx.out.data(line);
   }
   for (const p of problems) ctx.out.error(p);
+  for (const w of sameProcessWarnings(snap)) ctx.out.warn(w);
   return problems.length === 0 ? Exit.OK : Exit.UNKNOWN;
 }
 
