@@ -30,12 +30,13 @@ that are serving:
   UNKNOWN   a member could not be read, or a backend is unknown on a member
 
 Members are labelled m1, m2… in the order given: the summary and the perfdata labels
-use these labels. Old workers (a master socket's, after a reload) take no new
-connections and come and go with reloads: they are neither judged nor graphed, so
-the labels and the graphs stay those of the members given. Members answered by one
-HAProxy process (its unix and TCP sockets, localhost and 127.0.0.1…) get a warning on
-stderr naming them: each still counts as a member. A second line maps each label to its member ("m1=unix:/…") when the
-state is not OK, or always with --verbose. Perfdata per backend and member:
+use these labels. A second line maps each label to its member ("m1=unix:/…") when the
+state is not OK, or always with --verbose. Old workers (a master socket's, after a
+reload) take no new connections and come and go with reloads: they are neither judged
+nor graphed, so labels and graphs stay those of the members given. Members answered
+by one HAProxy process (its unix and TCP sockets, localhost and 127.0.0.1…) get a
+warning on stderr naming them; each still counts as a member. Perfdata per backend
+and member:
   'mN_B_serving'=S;;;0;T           servers serving (T: capacity servers)
   'mN_B_serving_pct'=P%;W:;C:;0;100  percent serving, with the thresholds as ranges
   'mN_B_sessions'=N;;;0            current sessions

@@ -22,8 +22,8 @@ state. A cell is HAProxy's status (UP, DOWN 1/2, no check, DRAIN, MAINT…), wit
 server set to weight 0 (it takes no new traffic); "-" when the member has no such
 server or backend, "?" when the member could not be read. Old workers (a master
 socket's, after a reload) get columns of their own, labelled from their member
-(m1_old1). A line per backend gives
-serving/total per member (serving: ready, health up or no check, not failing checks).
+(m1_old1). A line per backend gives serving/total per member (serving: ready, health
+up or no check, not failing checks, weight above 0).
 A member whose HAProxy process started less than 5 minutes ago gets a line saying it
 was just reloaded (or restarted): runtime changes made before then (drain, maint,
 weight) are gone unless its configuration loads a saved server state. Members answered
