@@ -156,7 +156,8 @@ export class Cluster {
 
   /**
    * Reads the cluster every `intervalSeconds` and hands each read (and what changed since
-   * the previous one) to `fn`, until the signal aborts or `fn` returns false.
+   * the previous one; a member back after failed reads is compared with its last good
+   * read) to `fn`, until the signal aborts or `fn` returns false.
    */
   async poll(fn: (snapshot: ClusterSnapshot, transitions: Transition[]) => unknown, options: PollOptions = {}): Promise<void> {
     checkNumericOptions("poll", options, ["intervalSeconds"]);

@@ -145,6 +145,36 @@ describe("the cluster framework", function () {
     assert.ok(!transitions.some((x) => x.member === lb2.name && x.server === "server3"), "lb2 saw no change");
   });
 
+  it("compares a member back after failed reads with its last good read: a restart shows as a reload, with what it undid", async function () {
+    const transitions: Transition[] = [];
+    const controller = new AbortController();
+    let unreadable = false;
+    let drainedSeen = false;
+    await lb2.drain("myapp", "server2");
+    const polling = cluster.poll(
+      (snap, changes) => {
+        if (snap.snapshots.get(lb2.name)?.backend("myapp").server("server2").admin === "drain") drainedSeen = true;
+        if (snap.errors.has(lb2.name)) unreadable = true;
+        transitions.push(...changes);
+      },
+      { intervalSeconds: 0.1, signal: controller.signal, snapshot: { backend: "myapp" } },
+    );
+    await waitFor("a poll to read the drain on lb2", () => (drainedSeen ? true : undefined));
+    const oldPid = rig.lbs[1]!.pid;
+    const newPid = await rig.lbs[1]!.restart({ whileDown: () => waitFor("a poll to find lb2 unreadable", () => (unreadable ? true : undefined)).then(() => undefined) });
+    await waitFor("the undone drain to be logged", (note) => {
+      note(transitions.map((t) => t.message).join("\n"));
+      return transitions.find((t) => t.member === lb2.name && t.server === "server2");
+    }, { timeoutMs: 10_000 });
+    controller.abort();
+    await polling;
+    const mine = transitions.filter((t) => t.member === lb2.name).map((t) => t.message);
+    const back = mine.indexOf(`${lb2.name} can be read again`);
+    assert.ok(back >= 0, mine.join("\n"));
+    assert.equal(mine[back + 1], `${lb2.name} reloaded: server states from its configuration (PID ${oldPid} -> ${newPid})`, mine.join("\n"));
+    assert.ok(mine.slice(back + 2).some((m) => /sees myapp\/server2 go DRAIN -> UP/.test(m)), mine.join("\n"));
+  });
+
   it("sums rates and sessions over members", async function () {
     const held = rig.lbs.map((lb) => fetch(`${lb.frontendUrl}/hold?ms=1500`).then((r) => r.text()));
     const snap = await waitFor("both members to count a held session", async () => {
