@@ -186,6 +186,8 @@ describe("members on HAProxy's master socket", function () {
       const [oldPid] = await lb.workers();
       await lb.reload();
       assert.ok((await lb.workers()).includes(oldPid!), "the old worker stays while it holds the request");
+      // The new worker's servers start on their first checks.
+      await Promise.all(apps.map((a) => lb.waitForRow("be", a.name, checkedUp, 20_000)));
 
       const check = await runCli(["check", "--backend", "be", "--verbose", ...members]);
       assert.equal(check.code, 0, show(check));
