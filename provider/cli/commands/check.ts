@@ -46,7 +46,8 @@ Options:
   --backend B        check this backend (repeatable); default every backend with servers
   --warning P        percent serving below which the state is WARNING (default ${DEFAULTS.thresholdPercent})
   --critical P       percent serving below which the state is CRITICAL (default ${DEFAULTS.criticalPercent})
-  --timeout SECONDS  deadline for each request (same as --request-timeout)
+  --timeout SECONDS  deadline of the whole command (default ${DEFAULTS.requestTimeoutSeconds}, as
+                     --request-timeout): each member is read once, all at once
 
 Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.`,
   options: {

@@ -1,6 +1,7 @@
 // `rate`, `backlog`, `sessions`: one number summed over every member, for scripts and
 // graphs. A sum with a member missing would be wrong, so any unreadable member is an error.
 
+import { DEFAULTS } from "../../policy";
 import type { SnapshotOptions } from "../../model/member";
 import type { ClusterSnapshot } from "../../cluster/cluster-snapshot";
 import type { CommandSpec, OptionSpec } from "../args";
@@ -19,7 +20,8 @@ const COMMON: OptionSpec = {
 
 const OUTPUT_HELP = `  --per-member       also print one line per member: MEMBER<TAB>VALUE
   --json             {"total":…, "members":{…}} on stdout instead
-  --timeout SECONDS  deadline for each request (same as --request-timeout)
+  --timeout SECONDS  deadline of the whole command (default ${DEFAULTS.requestTimeoutSeconds}, as
+                     --request-timeout): each member is read once, all at once
 
 Prints the total on stdout. Exit status: 0, or 3 when any member could not be read
 or the name is unknown (a sum with a member missing would be wrong). Members answered

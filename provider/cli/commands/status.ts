@@ -1,6 +1,7 @@
 // `status`: every server on every member, one table per backend, with the places where
 // members disagree flagged. For people by default, one JSON document with --json.
 
+import { DEFAULTS } from "../../policy";
 import type { ClusterSnapshot } from "../../cluster/cluster-snapshot";
 import type { Server } from "../../model/server";
 import { stringList, type CommandSpec } from "../args";
@@ -34,7 +35,8 @@ Options:
   --backend B        only this backend (repeatable); default every backend with servers
   --json             one JSON document on stdout: the snapshot of every member plus a
                      summary per backend
-  --timeout SECONDS  deadline for each request (same as --request-timeout)
+  --timeout SECONDS  deadline of the whole command (default ${DEFAULTS.requestTimeoutSeconds}, as
+                     --request-timeout): each member is read once, all at once
 
 Exit status: 0 when every member was read, 3 when any could not be (what was read is
 still printed; the errors go to stderr).`,
