@@ -1,0 +1,162 @@
+// add-server, remove-server and set-address through the CLI on a real two-member cluster:
+// a new server enters rotation only on passing checks, removal is guarded, drains first
+// and leaves no trace, a new address is taken on fresh checks, and a failure names the member.
+import assert from "node:assert/strict";
+import http from "node:http";
+import { startAppServer, type AppServer } from "../support/app-server";
+import { waitFor } from "../support/deadline";
+import { refusedPort } from "../support/fake-members";
+import type { Cluster } from "../support/haproxy";
+import { runCli, show, useTwoMemberCluster } from "./helpers";
+
+/** A GET /hold?ms=… on its own connection; resolves with its status when it ends. */
+function hold(url: string, ms: number): Promise<number | string> {
+  return new Promise((resolve) => {
+    const req = http.get(`${url}/hold?ms=${ms}`, { agent: false }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? "no status"));
+    });
+    req.on("error", (e) => resolve(e.message));
+  });
+}
+
+describe("servers that come and go, on a two-member cluster", function () {
+  let cluster: Cluster;
+  let members: string[];
+  let extra: AppServer[] = [];
+  useTwoMemberCluster((started, specs) => {
+    cluster = started;
+    members = specs;
+  });
+
+  /** Every member's `show servers state` lines for the server (none once it is gone). */
+  const stateLines = async (server: string) =>
+    (await Promise.all(cluster.lbs.map((lb) => lb.runtime("show servers state myapp")))).flatMap((out) => out.split("\n").filter((l) => l.split(" ")[3] === server));
+  const statusOn = (server: string) => Promise.all(cluster.lbs.map(async (lb) => (await lb.stat("myapp", server)).status));
+
+  async function app(name: string): Promise<AppServer> {
+    const started = await startAppServer({ name });
+    extra.push(started);
+    return started;
+  }
+
+  afterEach(async function () {
+    // Servers a test added: out of every member, whatever state the test left them in.
+    for (const lb of cluster.lbs) {
+      for (const line of (await lb.runtime("show servers state myapp")).split("\n")) {
+        const name = line.split(" ")[3];
+        if (!name || !/^new/.test(name)) continue;
+        await lb.runtime(`set server myapp/${name} state maint`);
+        await lb.runtime(`del server myapp/${name}`);
+      }
+    }
+    await Promise.all(extra.map((a) => a.stop()));
+    extra = [];
+  });
+
+  it("adds a server whose app fails its checks without putting it in rotation, and it serves once the app passes", async function () {
+    const failing = await app("new1");
+    await failing.setReady(false);
+    const seen = new Set<string>();
+    const watching = { on: true };
+    const watch = (async () => {
+      while (watching.on) {
+        for (const lb of cluster.lbs) {
+          const row = await lb.stat("myapp", "new1").catch(() => undefined);
+          if (row) seen.add(row.status);
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const r = await runCli(["add-server", "--backend", "myapp", "--server", "new1", "--address", `127.0.0.1:${failing.port}`, "--check-interval", "200", "--wait", "--timeout", "2", ...members]);
+    watching.on = false;
+    await watch;
+    assert.equal(r.code, 2, show(r));
+    assert.match(r.stderr, /myapp\/new1 added at 127\.0\.0\.1:\d+ \(check inter 200 rise 2 fall 2 weight 1\)/);
+    assert.ok(![...seen].some((s) => s.startsWith("UP")), `new1 was in rotation: ${[...seen].join(", ")}\n${show(r)}`);
+    for (const status of await statusOn("new1")) assert.match(status, /^DOWN/);
+    // Checks like the backend's own: rise and fall copied from its servers.
+    const row = await cluster.lbs[0]!.stat("myapp", "new1");
+    assert.equal(row.check_rise, "2");
+    assert.equal(row.check_fall, "2");
+
+    await failing.setReady(true);
+    await Promise.all(cluster.lbs.map((lb) => lb.waitForRow("myapp", "new1", (s) => s.status === "UP" && /L7OK/.test(s.check_status), 10_000)));
+  });
+
+  it("refuses a name taken on the members, naming each, and changes nothing", async function () {
+    const other = await app("new2");
+    const r = await runCli(["add-server", "--backend", "myapp", "--server", "server1", "--address", `127.0.0.1:${other.port}`, ...members]);
+    assert.equal(r.code, 3, show(r));
+    for (const m of members) assert.ok(r.stderr.includes(`${m}: myapp already has a server server1`), show(r));
+    assert.match(r.stderr, /Nothing changed on any member\./);
+    assert.deepEqual(await statusOn("server1"), ["UP", "UP"]);
+  });
+
+  it("refuses before any change when a member cannot be reached, naming it", async function () {
+    const other = await app("new3");
+    const dead = `tcp://127.0.0.1:${await refusedPort()}`;
+    const r = await runCli(["add-server", "--backend", "myapp", "--server", "new3", "--address", `127.0.0.1:${other.port}`, members[0]!, dead]);
+    assert.equal(r.code, 3, show(r));
+    assert.ok(r.stderr.includes(dead), show(r));
+    assert.match(r.stderr, /Nothing changed on any member\./);
+    assert.deepEqual(await stateLines("new3"), []);
+  });
+
+  it("remove-server refuses to remove the last serving server and changes nothing", async function () {
+    for (const lb of cluster.lbs) for (const s of ["server2", "server3"]) await lb.runtime(`set server myapp/${s} state maint`);
+    const r = await runCli(["remove-server", "--backend", "myapp", "--server", "server1", ...members]);
+    assert.equal(r.code, 2, show(r));
+    assert.match(r.stderr, /capacity|serving/i);
+    assert.deepEqual(await statusOn("server1"), ["UP", "UP"]);
+  });
+
+  it("remove-server drains the server, waits for its sessions, and leaves no trace on any member", async function () {
+    const added = await app("new4");
+    const a = await runCli(["add-server", "--backend", "myapp", "--server", "new4", "--address", `127.0.0.1:${added.port}`, "--check-interval", "200", "--wait", "--timeout", "10", ...members]);
+    assert.equal(a.code, 0, show(a));
+    // Only new4 takes new traffic on lb1 while a long request is held on it.
+    const lb1 = cluster.lbs[0]!;
+    for (const s of ["server1", "server2", "server3"]) await lb1.runtime(`set server myapp/${s} state drain`);
+    const held = hold(lb1.frontendUrl, 1500);
+    await lb1.waitForRow("myapp", "new4", (row) => Number(row.scur) >= 1, 5_000);
+    for (const s of ["server1", "server2", "server3"]) await lb1.runtime(`set server myapp/${s} state ready`);
+
+    const seen = new Set<string>();
+    const watching = { on: true };
+    const watch = (async () => {
+      while (watching.on) {
+        const row = await lb1.stat("myapp", "new4").catch(() => undefined);
+        if (row) seen.add(row.status);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const r = await runCli(["remove-server", "--backend", "myapp", "--server", "new4", "--sessions-timeout", "10", ...members]);
+    watching.on = false;
+    await watch;
+    assert.equal(r.code, 0, show(r));
+    assert.equal(await held, 200, "the held request finished");
+    assert.ok(seen.has("DRAIN"), `new4 was never seen draining: ${[...seen].join(", ")}`);
+    assert.deepEqual(await stateLines("new4"), []);
+    await assert.rejects(lb1.stat("myapp", "new4"));
+    assert.match(r.stderr, /myapp\/new4 removed on /);
+  });
+
+  it("set-address moves a server to a new address and serves there only on fresh checks", async function () {
+    const first = await app("new5");
+    const second = await app("new5b");
+    const a = await runCli(["add-server", "--backend", "myapp", "--server", "new5", "--address", `127.0.0.1:${first.port}`, "--check-interval", "200", "--wait", "--timeout", "10", ...members]);
+    assert.equal(a.code, 0, show(a));
+    await second.setReady(false);
+    const r = await runCli(["set-address", "--backend", "myapp", "--server", "new5", "--address", `127.0.0.1:${second.port}`, "--wait", "--timeout", "2", ...members]);
+    assert.equal(r.code, 2, show(r));
+    for (const lb of cluster.lbs) {
+      const row = await lb.stat("myapp", "new5");
+      assert.equal(row.addr, `127.0.0.1:${second.port}`);
+      assert.ok(!row.status.startsWith("UP"), `new5 serves at an address that fails its checks: ${row.status}`);
+    }
+    await second.setReady(true);
+    await Promise.all(cluster.lbs.map((lb) => lb.waitForRow("myapp", "new5", (s) => s.status === "UP", 10_000)));
+    await waitFor("the new address to answer checks", async () => ((await second.state()).ready ? true : undefined));
+  });
+});
