@@ -2,6 +2,7 @@
 // the action pipeline of server-actions.ts (guard, drain, sessions, fresh checks). What
 // HAProxy does with such servers, per release, is measured in docs/servers-at-run-time.md.
 
+import { randomBytes } from "node:crypto";
 import { HcError, HcPartialFailure, joinSentences } from "../errors";
 import { checkName } from "../names";
 import type { Member } from "../model/member";
@@ -147,6 +148,11 @@ export interface RemoveServerOptions extends CapacityGuardOptions {
   sessionsTimeoutSeconds?: number;
   /** What happens at that deadline (as for drain): `fail` (default; the server stays drained), `proceed`, `shutdown`. */
   onSessionsTimeout?: SessionsTimeoutPolicy;
+  /**
+   * Remove it even where it is in the configuration file (not added at run time): it
+   * comes back at that member's next reload. Default false: such a server is refused.
+   */
+  configuredToo?: boolean;
   /** Deadline of `wait … srv-removable` (HAProxy 3.0 and later) and of the removal, seconds. Default {@link DEFAULTS.actionTimeoutSeconds}. */
   timeoutSeconds?: number;
   onProgress?: WaitOptions["onProgress"];
@@ -173,6 +179,7 @@ export interface RemoveServerReport {
 export async function removeServer(cluster: Cluster, backend: string, server: string, options: RemoveServerOptions = {}): Promise<RemoveServerReport> {
   checkName(backend, "backend");
   checkName(server, "server");
+  if (!options.configuredToo) await refuseConfigured(cluster, backend, server);
   const drain = await applyServerAction(cluster, backend, server, "drain", { force: options.force, minOtherServing: options.minOtherServing, onWarning: options.onWarning, signal: options.signal });
   const sessions = await waitForSessions(cluster, backend, server, {
     timeoutSeconds: options.sessionsTimeoutSeconds,
@@ -249,6 +256,50 @@ export async function setServerAddress(cluster: Cluster, backend: string, server
   }
   const ready = await applyServerAction(cluster, backend, server, "ready", pick(options));
   return { backend, server, address: formatAddress(where), drain, sessions, ready };
+}
+
+/** Refuses, before any change, a server that some member has from its configuration file. */
+async function refuseConfigured(cluster: Cluster, backend: string, server: string): Promise<void> {
+  const settled = await cluster.mapSettled((member) => addedAtRunTime(member, backend, server));
+  const errors = [...settled.values()].flatMap((r) => (r.ok ? [] : [r.error]));
+  if (errors.length > 0) throw new HcError(errors[0]!.code, `${joinSentences(errors.map((e) => e.message))}. Nothing changed on any member.`, { members: errors.map((e) => e.details.member) });
+  const configured = [...settled].flatMap(([m, r]) => (r.ok && !r.value ? [m] : []));
+  if (configured.length === 0) return;
+  throw new HcError(
+    "HC_ACTION_REFUSED",
+    `${backend}/${server} is in the configuration file of ${configured.join(", ")}, not added at run time: deleting it there lasts only until the next reload. Remove it from the configuration, or set configuredToo (--configured-too) to delete it anyway. Nothing changed on any member.`,
+    { members: configured, backend, server },
+  );
+}
+
+/**
+ * Whether `server` was added at run time on this member. HAProxy shows no marker (see
+ * docs/servers-at-run-time.md), but refuses to let a new server track a dynamic one
+ * ("unable to use B/S for tracking as it is a dynamic server", 2.6 to 3.4), and checks
+ * that before anything else: a probe server tracking it answers the question. The probe
+ * starts in maintenance, never serves, and is deleted at once when HAProxy takes it.
+ */
+async function addedAtRunTime(member: Member, backend: string, server: string): Promise<boolean> {
+  const target = `${backend}/${server}`;
+  const probe = `hc-probe-${randomBytes(4).toString("hex")}`;
+  const reply = await member.runtimeCommand(`add server ${backend}/${probe} 127.0.0.1:1 track ${target}`);
+  if (/is a dynamic server/i.test(reply)) return true;
+  if (/^No such backend/im.test(reply)) {
+    throw new HcError("HC_UNKNOWN_BACKEND", `${member.name}: no backend ${backend}; check the name.`, { member: member.name, backend });
+  }
+  if (/unable to find required server/i.test(reply)) {
+    throw new HcError("HC_UNKNOWN_SERVER", `${member.name}: ${backend} has no server ${server} (a reload forgets servers added at run time); leave ${member.name} out to remove it from the other members.`, { member: member.name, backend, server });
+  }
+  if (/New server registered/i.test(reply)) {
+    try {
+      await deleteServer(member, backend, probe, 0);
+    } catch (error) {
+      throw new HcError("HC_ACTION_REFUSED", `${member.name}: the probe server ${backend}/${probe} (in maintenance, tracking ${server}) could not be deleted: ${(error as Error).message} Delete it with \`del server ${backend}/${probe}\`.`, { member: member.name, backend, server });
+    }
+  }
+  // Taken as a tracker, or refused for another reason (no checks, a static algorithm):
+  // HAProxy only gives those answers for a server from the configuration.
+  return false;
 }
 
 /** The options of the closing `ready`. */

@@ -104,11 +104,37 @@ describe("servers that come and go, on a two-member cluster", function () {
   });
 
   it("remove-server refuses to remove the last serving server and changes nothing", async function () {
-    for (const lb of cluster.lbs) for (const s of ["server2", "server3"]) await lb.runtime(`set server myapp/${s} state maint`);
-    const r = await runCli(["remove-server", "--backend", "myapp", "--server", "server1", ...members]);
+    const added = await app("new6");
+    const a = await runCli(["add-server", "--backend", "myapp", "--server", "new6", "--address", `127.0.0.1:${added.port}`, "--check-interval", "200", "--wait", "--timeout", "10", ...members]);
+    assert.equal(a.code, 0, show(a));
+    for (const lb of cluster.lbs) for (const s of ["server1", "server2", "server3"]) await lb.runtime(`set server myapp/${s} state maint`);
+    const r = await runCli(["remove-server", "--backend", "myapp", "--server", "new6", ...members]);
     assert.equal(r.code, 2, show(r));
-    assert.match(r.stderr, /capacity|serving/i);
+    assert.match(r.stderr, /--force/);
+    assert.deepEqual(await statusOn("new6"), ["UP", "UP"]);
+  });
+
+  it("remove-server refuses a server from the configuration file, naming the members, and leaves no probe behind", async function () {
+    const r = await runCli(["remove-server", "--backend", "myapp", "--server", "server1", ...members]);
+    assert.equal(r.code, 3, show(r));
+    assert.ok(r.stderr.includes(`myapp/server1 is in the configuration file of ${members.join(", ")}`), show(r));
+    assert.match(r.stderr, /--configured-too/);
     assert.deepEqual(await statusOn("server1"), ["UP", "UP"]);
+    for (const lb of cluster.lbs) assert.doesNotMatch(await lb.runtime("show servers state myapp"), /hc-probe-/);
+  });
+
+  it("remove-server names a member that lost the server and changes nothing", async function () {
+    const added = await app("new7");
+    const a = await runCli(["add-server", "--backend", "myapp", "--server", "new7", "--address", `127.0.0.1:${added.port}`, "--check-interval", "200", "--wait", "--timeout", "10", ...members]);
+    assert.equal(a.code, 0, show(a));
+    // As a reload of lb2 would: the server is gone there.
+    await cluster.lbs[1]!.runtime("set server myapp/new7 state maint");
+    assert.match(await cluster.lbs[1]!.runtime("del server myapp/new7"), /Server deleted/);
+    const r = await runCli(["remove-server", "--backend", "myapp", "--server", "new7", ...members]);
+    assert.equal(r.code, 3, show(r));
+    assert.ok(r.stderr.includes(`${members[1]}: myapp has no server new7`), show(r));
+    assert.ok(r.stderr.includes(`leave ${members[1]} out`), show(r));
+    assert.equal((await cluster.lbs[0]!.stat("myapp", "new7")).status, "UP");
   });
 
   it("remove-server drains the server, waits for its sessions, and leaves no trace on any member", async function () {

@@ -75,7 +75,7 @@ ${EXIT}`,
     name: "remove-server",
     summary: "drain a server on every member, wait for its sessions, and delete it",
     timeoutIsDeadline: true,
-    usage: `Usage: haproxy-cluster remove-server --backend B --server S [--force] [--min-other-serving N]
+    usage: `Usage: haproxy-cluster remove-server --backend B --server S [--configured-too] [--force] [--min-other-serving N]
                                      [--sessions-timeout SECONDS] [--shutdown-sessions | --proceed]
                                      [--timeout SECONDS] [--json] MEMBER...
 
@@ -83,12 +83,16 @@ Removes the server from every member: the capacity guard, drain, a wait for its
 sessions and queued requests to end, maintenance, then HAProxy's \`del server\` (after
 \`wait … srv-removable\` on 3.0 and later), and a read back that it is gone.
 
-HAProxy deletes a server from the configuration file as readily as one added at run
-time and shows no difference between them: such a server comes back at the next reload.
+A server from a member's configuration file is refused: HAProxy deletes it as readily,
+but it comes back at that member's next reload. HAProxy shows no marker of a server
+added at run time; it refuses only to let a new server track one, so a probe server
+(\`hc-probe-…\`, in maintenance, tracking it) tells them apart on each member and is
+deleted at once.
 
 Options:
   --backend B          the backend
   --server S           the server
+  --configured-too     remove it even where it is in the configuration file
 ${GUARD}
 ${SESSIONS}
   --timeout SECONDS    how long HAProxy may take to make the server removable (3.0 and
@@ -99,6 +103,7 @@ ${EXIT}`,
     options: {
       backend: { type: "string" },
       server: { type: "string" },
+      "configured-too": { type: "boolean" },
       force: { type: "boolean" },
       "min-other-serving": { type: "string" },
       "sessions-timeout": { type: "string" },
@@ -179,7 +184,7 @@ export async function run(ctx: Context): Promise<ExitCode> {
     json = { backend, server, address: report.address, settings: report.settings, members: cluster.memberNames, waited: report.ready.waited };
   } else if (name === "remove-server") {
     const sessionsTimeoutSeconds = numberOption(ctx.values, "sessions-timeout", { above: 0 });
-    const report = await lifecycle.removeServer(cluster, backend, server, { ...guard, ...common, sessionsTimeoutSeconds, onSessionsTimeout });
+    const report = await lifecycle.removeServer(cluster, backend, server, { ...guard, ...common, sessionsTimeoutSeconds, onSessionsTimeout, configuredToo: ctx.flag("configured-too") });
     if (report.sessions.deadlineAction === "proceed") ctx.out.warn(`${subject} still had sessions at the deadline; removed as asked (--proceed).`);
     ctx.out.info(`${subject} removed on ${report.removed.join(", ")}.`);
     json = { backend, server, removed: report.removed, sessions: report.sessions };
