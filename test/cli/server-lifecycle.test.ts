@@ -6,7 +6,7 @@ import http from "node:http";
 import { startAppServer, type AppServer } from "../support/app-server";
 import { waitFor } from "../support/deadline";
 import { refusedPort } from "../support/fake-members";
-import type { Cluster } from "../support/haproxy";
+import { startHaproxy, type Cluster } from "../support/haproxy";
 import { runCli, show, useTwoMemberCluster } from "./helpers";
 
 /** A GET /hold?ms=… on its own connection; resolves with its status when it ends. */
@@ -101,6 +101,23 @@ describe("servers that come and go, on a two-member cluster", function () {
     assert.ok(r.stderr.includes(dead), show(r));
     assert.match(r.stderr, /Nothing changed on any member\./);
     assert.deepEqual(await stateLines("new3"), []);
+  });
+
+  it("passes on HAProxy's reason when one member's backend cannot take the server, and deletes it again where it was added", async function () {
+    const other = await app("new8");
+    // The same backend with a static algorithm, which HAProxy refuses dynamic servers in.
+    const servers = cluster.apps.map((a) => ({ name: a.name, port: a.port }));
+    const hashed = await startHaproxy({ name: "lb3", backends: [{ name: "myapp", servers }], extraDefaults: ["balance source", "hash-type map-based"] });
+    try {
+      const r = await runCli(["add-server", "--backend", "myapp", "--server", "new8", "--address", `127.0.0.1:${other.port}`, members[0]!, hashed.tcpSocket]);
+      assert.equal(r.code, 3, show(r));
+      assert.match(r.stderr, new RegExp(`${hashed.tcpSocket}: HAProxy refused to add myapp/new8: Backend (must use a dynamic load balancing|does not support dynamic servers)`));
+      assert.ok(r.stderr.includes(`It was deleted again on ${members[0]}`), show(r));
+      assert.match(r.stderr, /nothing changed on any member\./);
+      assert.deepEqual(await stateLines("new8"), []);
+    } finally {
+      await hashed.stop();
+    }
   });
 
   it("remove-server refuses to remove the last serving server and changes nothing", async function () {
