@@ -174,7 +174,7 @@ describe("servers that come and go, on a two-member cluster", function () {
         await new Promise((r) => setTimeout(r, 50));
       }
     })();
-    const r = await runCli(["remove-server", "--backend", "myapp", "--server", "new4", "--sessions-timeout", "10", ...members]);
+    const r = await runCli(["remove-server", "--backend", "myapp", "--server", "new4", "--sessions-timeout", "10", "--json", ...members]);
     watching.on = false;
     await watch;
     assert.equal(r.code, 0, show(r));
@@ -182,7 +182,10 @@ describe("servers that come and go, on a two-member cluster", function () {
     assert.ok(seen.has("DRAIN"), `new4 was never seen draining: ${[...seen].join(", ")}`);
     assert.deepEqual(await stateLines("new4"), []);
     await assert.rejects(lb1.stat("myapp", "new4"));
-    assert.match(r.stderr, /myapp\/new4 removed on /);
+    assert.ok(r.stderr.includes(`myapp/new4 removed on ${members.join(", ")}; to go back: haproxy-cluster add-server --backend myapp --server new4 --address HOST:PORT`), show(r));
+    const json = JSON.parse(r.stdout) as { removed: string[]; sessions: { drained: boolean } };
+    assert.deepEqual(json.removed, members);
+    assert.equal(json.sessions.drained, true);
   });
 
   it("set-address moves a server to a new address and serves there only on fresh checks", async function () {

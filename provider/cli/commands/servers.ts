@@ -2,6 +2,7 @@
 // (the library's server-lifecycle.ts). Errors go to main's handler: one sentence naming
 // the members, exit status from the HC_* table.
 
+import { SERVER_CHANGES, type ServerChangeName } from "../../action-table";
 import { DEFAULTS } from "../../policy";
 import type { SessionsTimeoutPolicy } from "../../cluster/server-actions";
 import { numberOption, requireOne, type CommandSpec } from "../args";
@@ -172,6 +173,8 @@ export async function run(ctx: Context): Promise<ExitCode> {
     onWarning: (message: string) => ctx.out.warn(message),
   };
   const subject = `${backend}/${server}`;
+  const row = SERVER_CHANGES[name as ServerChangeName];
+  const where = (members: readonly string[]) => `${subject} ${row.done} on ${members.join(", ")}`;
   let json: object;
   if (name === "add-server") {
     const report = await lifecycle.addServer(cluster, backend, server, address!, {
@@ -186,12 +189,12 @@ export async function run(ctx: Context): Promise<ExitCode> {
     const sessionsTimeoutSeconds = numberOption(ctx.values, "sessions-timeout", { above: 0 });
     const report = await lifecycle.removeServer(cluster, backend, server, { ...guard, ...common, sessionsTimeoutSeconds, onSessionsTimeout, configuredToo: ctx.flag("configured-too") });
     if (report.sessions.deadlineAction === "proceed") ctx.out.warn(`${subject} still had sessions at the deadline; removed as asked (--proceed).`);
-    ctx.out.info(`${subject} removed on ${report.removed.join(", ")}.`);
+    ctx.out.info(`${where(report.removed)}; to go back: haproxy-cluster ${row.undo.replace("TARGET", `--backend ${backend} --server ${server}`)}.`);
     json = { backend, server, removed: report.removed, sessions: report.sessions };
   } else {
     const sessionsTimeoutSeconds = numberOption(ctx.values, "sessions-timeout", { above: 0 });
     const report = await lifecycle.setServerAddress(cluster, backend, server, address!, { ...guard, ...common, sessionsTimeoutSeconds, onSessionsTimeout });
-    ctx.out.info(`${subject} moved to ${report.address} on ${cluster.memberNames.join(", ")}.`);
+    ctx.out.info(`${where(cluster.memberNames)} (now ${report.address}).`);
     printResults(ctx, report.ready);
     json = { backend, server, address: report.address, members: cluster.memberNames, waited: report.ready.waited, ...(report.sessions ? { sessions: report.sessions } : {}) };
   }
