@@ -9,6 +9,7 @@ import type { Member } from "../model/member";
 import { DEFAULTS, MIN_DYNAMIC_SERVER_VERSION } from "../policy";
 import type { CapacityGuardOptions } from "./capacity-guard";
 import { Cluster, type WaitOptions } from "./cluster";
+import { checkNumericOptions } from "./options";
 import { applyServerAction, waitForSessions, type DrainSessionsResult, type ServerActionReport, type SessionsTimeoutPolicy } from "./server-actions";
 
 /** A server's address as `add server` and `set server … addr … port` take it. */
@@ -85,6 +86,8 @@ export interface AddServerReport {
 export async function addServer(cluster: Cluster, backend: string, server: string, address: string, options: AddServerOptions = {}): Promise<AddServerReport> {
   checkName(backend, "backend");
   checkName(server, "server");
+  // Every option checked here: the wait's options reach ready only after the server was added.
+  checkNumericOptions("add-server", options, ["timeoutSeconds", "intervalSeconds"]);
   const where = parseServerAddress(address);
   const interMs = options.checkIntervalMs ?? DEFAULTS.addedServerCheckIntervalMs;
   if (!Number.isInteger(interMs) || interMs < 1) throw new HcError("HC_BAD_SPEC", `checkIntervalMs must be a whole number of milliseconds above 0, not ${String(interMs)}.`);
@@ -179,16 +182,20 @@ export interface RemoveServerReport {
 export async function removeServer(cluster: Cluster, backend: string, server: string, options: RemoveServerOptions = {}): Promise<RemoveServerReport> {
   checkName(backend, "backend");
   checkName(server, "server");
+  checkNumericOptions("remove-server", options, ["timeoutSeconds"]);
+  checkNumericOptions("remove-server", { timeoutSeconds: options.sessionsTimeoutSeconds }, ["timeoutSeconds"]);
   if (!options.configuredToo) await refuseConfigured(cluster, backend, server);
   const drain = await applyServerAction(cluster, backend, server, "drain", { force: options.force, minOtherServing: options.minOtherServing, onWarning: options.onWarning, signal: options.signal });
-  const sessions = await waitForSessions(cluster, backend, server, {
-    timeoutSeconds: options.sessionsTimeoutSeconds,
-    onSessionsTimeout: options.onSessionsTimeout,
-    onProgress: options.onProgress,
-    hold: drain.hold,
-    firstRead: drain.readBack,
-    signal: options.signal,
-  });
+  const sessions = await stillDrained(backend, server, () =>
+    waitForSessions(cluster, backend, server, {
+      timeoutSeconds: options.sessionsTimeoutSeconds,
+      onSessionsTimeout: options.onSessionsTimeout,
+      onProgress: options.onProgress,
+      hold: drain.hold,
+      firstRead: drain.readBack,
+      signal: options.signal,
+    }),
+  );
   // The guard ran before the drain; a drained server no longer counts as serving, so a
   // second guard could only refuse for servers this removal does not touch.
   await applyServerAction(cluster, backend, server, "maint", { force: true, onWarning: options.onWarning, signal: options.signal });
@@ -227,12 +234,16 @@ export interface SetAddressReport {
 export async function setServerAddress(cluster: Cluster, backend: string, server: string, address: string, options: SetAddressOptions = {}): Promise<SetAddressReport> {
   checkName(backend, "backend");
   checkName(server, "server");
+  checkNumericOptions("set-address", options, ["timeoutSeconds", "intervalSeconds"]);
+  checkNumericOptions("set-address", { timeoutSeconds: options.sessionsTimeoutSeconds }, ["timeoutSeconds"]);
   const where = parseServerAddress(address);
   const drain = await applyServerAction(cluster, backend, server, "drain", { force: options.force, minOtherServing: options.minOtherServing, onWarning: options.onWarning, signal: options.signal });
   const sessions =
     options.sessionsTimeoutSeconds === undefined
       ? undefined
-      : await waitForSessions(cluster, backend, server, { timeoutSeconds: options.sessionsTimeoutSeconds, onSessionsTimeout: options.onSessionsTimeout, hold: drain.hold, firstRead: drain.readBack, signal: options.signal });
+      : await stillDrained(backend, server, () =>
+          waitForSessions(cluster, backend, server, { timeoutSeconds: options.sessionsTimeoutSeconds, onSessionsTimeout: options.onSessionsTimeout, hold: drain.hold, firstRead: drain.readBack, signal: options.signal }),
+        );
   const settled = await cluster.mapSettled(async (member) => {
     const reply = await member.runtimeCommand(`set server ${backend}/${server} addr ${where.host} port ${where.port}`);
     if (!/changed|no need to change/i.test(reply)) {
@@ -300,6 +311,17 @@ async function addedAtRunTime(member: Member, backend: string, server: string): 
   // Taken as a tracker, or refused for another reason (no checks, a static algorithm):
   // HAProxy only gives those answers for a server from the configuration.
   return false;
+}
+
+/** A failed sessions wait, told with what it leaves: the server drained, and the ways on. */
+async function stillDrained<T>(backend: string, server: string, wait: () => Promise<T>): Promise<T> {
+  try {
+    return await wait();
+  } catch (error) {
+    if (!(error instanceof HcError) || error.code !== "HC_WAIT_DEADLINE") throw error;
+    const message = `${error.message.replace(/\.$/, "")}. ${backend}/${server} stays drained on every member read, and nothing else changed: put it back with ready, or go on at the deadline with onSessionsTimeout "shutdown" or "proceed" (--shutdown-sessions, --proceed).`;
+    throw new HcError(error.code, message, error.details, { cause: error });
+  }
 }
 
 /** The options of the closing `ready`. */

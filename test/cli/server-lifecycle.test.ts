@@ -188,6 +188,22 @@ describe("servers that come and go, on a two-member cluster", function () {
     assert.equal(json.sessions.drained, true);
   });
 
+  it("remove-server whose sessions outlast their deadline leaves the server drained, says so, and removes nothing", async function () {
+    const added = await app("new9");
+    const a = await runCli(["add-server", "--backend", "myapp", "--server", "new9", "--address", `127.0.0.1:${added.port}`, "--check-interval", "200", "--wait", "--timeout", "10", ...members]);
+    assert.equal(a.code, 0, show(a));
+    const lb1 = cluster.lbs[0]!;
+    for (const s of ["server1", "server2", "server3"]) await lb1.runtime(`set server myapp/${s} state drain`);
+    const held = hold(lb1.frontendUrl, 4000);
+    await lb1.waitForRow("myapp", "new9", (row) => Number(row.scur) >= 1, 5_000);
+    for (const s of ["server1", "server2", "server3"]) await lb1.runtime(`set server myapp/${s} state ready`);
+    const r = await runCli(["remove-server", "--backend", "myapp", "--server", "new9", "--sessions-timeout", "1", ...members]);
+    assert.equal(r.code, 2, show(r));
+    assert.ok(r.stderr.includes("myapp/new9 stays drained on every member read, and nothing else changed"), show(r));
+    assert.deepEqual(await statusOn("new9"), ["DRAIN", "DRAIN"]);
+    assert.equal(await held, 200);
+  });
+
   it("set-address moves a server to a new address and serves there only on fresh checks", async function () {
     const first = await app("new5");
     const second = await app("new5b");
