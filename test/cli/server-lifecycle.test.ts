@@ -40,6 +40,25 @@ describe("servers that come and go, on a two-member cluster", function () {
     return started;
   }
 
+  /** An app and a server for it added on every member, serving (add-server --wait). */
+  async function addServing(name: string): Promise<AppServer> {
+    const started = await app(name);
+    const r = await runCli(["add-server", "--backend", "myapp", "--server", name, "--address", `127.0.0.1:${started.port}`, "--check-interval", "200", "--wait", "--timeout", "10", ...members]);
+    assert.equal(r.code, 0, show(r));
+    return started;
+  }
+
+  /** A request of `ms` held on `name` through lb1 (the only server taking new traffic there meanwhile), once lb1 counts it. */
+  async function holdOn(name: string, ms: number): Promise<{ held: Promise<number | string> }> {
+    const lb1 = cluster.lbs[0]!;
+    const others = ["server1", "server2", "server3"];
+    for (const s of others) await lb1.runtime(`set server myapp/${s} state drain`);
+    const held = hold(lb1.frontendUrl, ms);
+    await lb1.waitForRow("myapp", name, (row) => Number(row.scur) >= 1, 5_000);
+    for (const s of others) await lb1.runtime(`set server myapp/${s} state ready`);
+    return { held };
+  }
+
   afterEach(async function () {
     // Servers a test added: out of every member, whatever state the test left them in.
     for (const lb of cluster.lbs) {
@@ -121,9 +140,7 @@ describe("servers that come and go, on a two-member cluster", function () {
   });
 
   it("remove-server refuses to remove the last serving server and changes nothing", async function () {
-    const added = await app("new6");
-    const a = await runCli(["add-server", "--backend", "myapp", "--server", "new6", "--address", `127.0.0.1:${added.port}`, "--check-interval", "200", "--wait", "--timeout", "10", ...members]);
-    assert.equal(a.code, 0, show(a));
+    await addServing("new6");
     for (const lb of cluster.lbs) for (const s of ["server1", "server2", "server3"]) await lb.runtime(`set server myapp/${s} state maint`);
     const r = await runCli(["remove-server", "--backend", "myapp", "--server", "new6", ...members]);
     assert.equal(r.code, 2, show(r));
@@ -141,9 +158,7 @@ describe("servers that come and go, on a two-member cluster", function () {
   });
 
   it("remove-server names a member that lost the server and changes nothing", async function () {
-    const added = await app("new7");
-    const a = await runCli(["add-server", "--backend", "myapp", "--server", "new7", "--address", `127.0.0.1:${added.port}`, "--check-interval", "200", "--wait", "--timeout", "10", ...members]);
-    assert.equal(a.code, 0, show(a));
+    await addServing("new7");
     // As a reload of lb2 would: the server is gone there.
     await cluster.lbs[1]!.runtime("set server myapp/new7 state maint");
     assert.match(await cluster.lbs[1]!.runtime("del server myapp/new7"), /Server deleted/);
@@ -155,15 +170,9 @@ describe("servers that come and go, on a two-member cluster", function () {
   });
 
   it("remove-server drains the server, waits for its sessions, and leaves no trace on any member", async function () {
-    const added = await app("new4");
-    const a = await runCli(["add-server", "--backend", "myapp", "--server", "new4", "--address", `127.0.0.1:${added.port}`, "--check-interval", "200", "--wait", "--timeout", "10", ...members]);
-    assert.equal(a.code, 0, show(a));
-    // Only new4 takes new traffic on lb1 while a long request is held on it.
+    await addServing("new4");
+    const { held } = await holdOn("new4", 1500);
     const lb1 = cluster.lbs[0]!;
-    for (const s of ["server1", "server2", "server3"]) await lb1.runtime(`set server myapp/${s} state drain`);
-    const held = hold(lb1.frontendUrl, 1500);
-    await lb1.waitForRow("myapp", "new4", (row) => Number(row.scur) >= 1, 5_000);
-    for (const s of ["server1", "server2", "server3"]) await lb1.runtime(`set server myapp/${s} state ready`);
 
     const seen = new Set<string>();
     const watching = { on: true };
@@ -189,14 +198,8 @@ describe("servers that come and go, on a two-member cluster", function () {
   });
 
   it("remove-server whose sessions outlast their deadline leaves the server drained, says so, and removes nothing", async function () {
-    const added = await app("new9");
-    const a = await runCli(["add-server", "--backend", "myapp", "--server", "new9", "--address", `127.0.0.1:${added.port}`, "--check-interval", "200", "--wait", "--timeout", "10", ...members]);
-    assert.equal(a.code, 0, show(a));
-    const lb1 = cluster.lbs[0]!;
-    for (const s of ["server1", "server2", "server3"]) await lb1.runtime(`set server myapp/${s} state drain`);
-    const held = hold(lb1.frontendUrl, 4000);
-    await lb1.waitForRow("myapp", "new9", (row) => Number(row.scur) >= 1, 5_000);
-    for (const s of ["server1", "server2", "server3"]) await lb1.runtime(`set server myapp/${s} state ready`);
+    await addServing("new9");
+    const { held } = await holdOn("new9", 4000);
     const r = await runCli(["remove-server", "--backend", "myapp", "--server", "new9", "--sessions-timeout", "1", ...members]);
     assert.equal(r.code, 2, show(r));
     assert.ok(r.stderr.includes("myapp/new9 stays drained on every member read, and nothing else changed"), show(r));
@@ -205,10 +208,8 @@ describe("servers that come and go, on a two-member cluster", function () {
   });
 
   it("set-address moves a server to a new address and serves there only on fresh checks", async function () {
-    const first = await app("new5");
+    await addServing("new5");
     const second = await app("new5b");
-    const a = await runCli(["add-server", "--backend", "myapp", "--server", "new5", "--address", `127.0.0.1:${first.port}`, "--check-interval", "200", "--wait", "--timeout", "10", ...members]);
-    assert.equal(a.code, 0, show(a));
     await second.setReady(false);
     const r = await runCli(["set-address", "--backend", "myapp", "--server", "new5", "--address", `127.0.0.1:${second.port}`, "--wait", "--timeout", "2", ...members]);
     assert.equal(r.code, 2, show(r));
