@@ -131,15 +131,24 @@ export async function addServer(cluster: Cluster, backend: string, server: strin
   const failures = new Map([...added].flatMap(([m, r]) => (r.ok ? [] : [[m, r.error] as const])));
   if (failures.size > 0) {
     const addedOn = [...added].flatMap(([m, r]) => (r.ok ? [m] : []));
-    const undone = await cluster.mapSettled(async (member) => (addedOn.includes(member.name) ? deleteServer(member, backend, server, 0) : undefined));
-    const left = addedOn.filter((m) => !undone.get(m)!.ok);
+    // Deleted again wherever it may be: where it was added, and where the answer was lost
+    // (deleteServer takes "No such server" and reads back). Never where the name turned
+    // out taken: that server is someone else's.
+    const undo = cluster.memberNames.filter((m) => failures.get(m)?.code !== "HC_SERVER_EXISTS");
+    const undone = await cluster.mapSettled(async (member) => (undo.includes(member.name) ? deleteServer(member, backend, server, 0) : undefined));
+    const left = [...undone].flatMap(([m, r]) => (r.ok ? [] : [[m, r.error] as const]));
     const why = joinSentences([...failures.values()].map((e) => e.message));
     if (left.length === 0) {
       const first = [...failures.values()][0]!;
       const back = addedOn.length > 0 ? ` It was deleted again on ${addedOn.join(", ")}, where it had been added in maintenance:` : "";
       throw new HcError(first.code, `${why}.${back} nothing changed on any member.`, { members: [...failures.keys()] });
     }
-    throw new HcPartialFailure(`add-server ${backend}/${server} failed on ${failures.size} of ${cluster.members.length} members: ${why}. It stays in maintenance on ${left.join(", ")}, where deleting it again failed; remove it there with haproxy-cluster remove-server.`, failures, left);
+    const where = left.map(([m]) => m);
+    throw new HcPartialFailure(
+      `add-server ${backend}/${server} failed on ${failures.size} of ${cluster.members.length} members: ${why}. Deleting it again failed on ${where.join(", ")} (${joinSentences(left.map(([, e]) => e.message))}), where it may remain, in maintenance: check with haproxy-cluster status --backend ${backend} ${where.join(" ")}, and remove it with haproxy-cluster remove-server --backend ${backend} --server ${server} ${where.join(" ")}.`,
+      failures,
+      addedOn.filter((m) => where.includes(m)),
+    );
   }
   options.onAdded?.(formatAddress(where), settings);
   const ready = await applyServerAction(cluster, backend, server, "ready", pick(options));
