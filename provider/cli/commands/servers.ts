@@ -192,7 +192,9 @@ export async function run(ctx: Context): Promise<ExitCode> {
     ctx.out.info(`${where(report.removed)}; to go back: haproxy-cluster ${row.undo.replace("TARGET", `--backend ${backend} --server ${server}`)}.`);
     json = { backend, server, removed: report.removed, sessions: report.sessions };
   } else {
-    const sessionsTimeoutSeconds = numberOption(ctx.values, "sessions-timeout", { above: 0 });
+    // --shutdown-sessions or --proceed alone ask for the sessions wait at its default deadline.
+    const policyGiven = onSessionsTimeout !== "fail";
+    const sessionsTimeoutSeconds = numberOption(ctx.values, "sessions-timeout", { above: 0 }) ?? (policyGiven ? DEFAULTS.sessionsTimeoutSeconds : undefined);
     const report = await lifecycle.setServerAddress(cluster, backend, server, address!, { ...guard, ...common, sessionsTimeoutSeconds, onSessionsTimeout });
     ctx.out.info(`${where(cluster.memberNames)} (now ${report.address}).`);
     printResults(ctx, report.ready);
