@@ -44,3 +44,17 @@ export type ActionName = keyof typeof ACTIONS;
 export function actionRow(action: ActionName): ActionRow {
   return ACTIONS[action];
 }
+
+/**
+ * Changes that add, remove or move a server (cluster/server-lifecycle.ts): the same row
+ * shape, so that their words, whether they pass the capacity guard and the way back live
+ * beside the admin actions'. They set no admin state of their own: each ends in one of
+ * the actions above (`ready` on fresh checks, or `maint` before the delete).
+ */
+export const SERVER_CHANGES = {
+  "add-server": { takesOut: false, goal: "serving on fresh health checks", done: "added", undo: "remove-server TARGET" },
+  "remove-server": { takesOut: true, done: "removed", undo: "add-server TARGET --address HOST:PORT (and add it to the configuration, if it was there)" },
+  "set-address": { takesOut: true, goal: "serving on fresh health checks", done: "moved", undo: "set-address TARGET --address <the previous address>" },
+} as const satisfies Record<string, ActionRow>;
+
+export type ServerChangeName = keyof typeof SERVER_CHANGES;

@@ -122,6 +122,20 @@ export const ERROR_CODES: Readonly<Record<HcErrorCode, ErrorCodeInfo>> = {
     duringWait: "final",
     exitStatus: 3,
   },
+  HC_SERVER_EXISTS: {
+    meaning: "A server of that name is already in the backend on some member; nothing was added anywhere.",
+    whatToDo: "choose another name, or remove the old server first (`haproxy-cluster remove-server`)",
+    kind: "request",
+    duringWait: "final",
+    exitStatus: 3,
+  },
+  HC_HAPROXY_TOO_OLD: {
+    meaning: "A member's HAProxy is older than the operation needs (servers added at run time with health checks need 2.5); nothing changed anywhere.",
+    whatToDo: "upgrade that member, or leave it out of the members to act on",
+    kind: "request",
+    duringWait: "final",
+    exitStatus: 3,
+  },
   HC_ACTION_REFUSED: {
     meaning: "HAProxy answered an action with anything but success, or accepted it and still shows the old state.",
     whatToDo: "read HAProxy's reply in the message; for `weight` use a Runtime API member",

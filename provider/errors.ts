@@ -14,6 +14,8 @@ export type HcErrorCode =
   | "HC_TOO_LARGE" // the answer exceeded the configured size limit
   | "HC_UNKNOWN_BACKEND"
   | "HC_UNKNOWN_SERVER"
+  | "HC_SERVER_EXISTS" // add-server: the name is taken on a member
+  | "HC_HAPROXY_TOO_OLD" // a member's HAProxy lacks what the operation needs (add server with checks: 2.5)
   | "HC_ACTION_REFUSED" // HAProxy answered an action with anything but success
   | "HC_READ_ONLY" // an action on a member that cannot change (file:)
   | "HC_WAIT_DEADLINE" // a wait ran out of time

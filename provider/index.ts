@@ -39,6 +39,8 @@ export type { HostPlan, HostActionOptions } from "./cluster/host-actions";
 export { checkCapacity, DEFAULT_MIN_OTHER_SERVING } from "./cluster/capacity-guard";
 export type { CapacityGuardOptions, Removal } from "./cluster/capacity-guard";
 export type { ActionTarget } from "./cluster/server-actions";
+export { addServer, removeServer, setServerAddress, parseServerAddress } from "./cluster/server-lifecycle";
+export type { AddServerOptions, AddServerReport, RemoveServerOptions, RemoveServerReport, SetAddressOptions, SetAddressReport, ServerAddress } from "./cluster/server-lifecycle";
 export { ServerDrain, ClusterReadinessGate, RollingDeploy, RollingRestart, getClusterHealth, serverDrainProvider, readinessGateProvider, rollingRestartProvider } from "./pulumi-lazy";
 export type {
   ServerDrainArgs,

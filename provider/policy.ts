@@ -37,7 +37,16 @@ export const DEFAULTS = {
   commandTimeoutSeconds: 300,
   /** After SIGTERM at a command's deadline, its process group gets this long to exit before SIGKILL, in seconds. */
   commandKillGraceSeconds: 5,
+  /**
+   * Health-check interval of a server added at run time, in milliseconds: HAProxy's own
+   * default `inter`. `add server` ignores `default-server`, and the Runtime API shows no
+   * server's interval, so it cannot be copied from the backend (docs/servers-at-run-time.md).
+   */
+  addedServerCheckIntervalMs: 2000,
 } as const;
+
+/** The oldest HAProxy that adds servers at run time with health checks (`add server … check`, 2.5). */
+export const MIN_DYNAMIC_SERVER_VERSION = [2, 5] as const;
 
 /** Limits that inputs are checked against where they enter. */
 export const LIMITS = {
