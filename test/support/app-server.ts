@@ -3,6 +3,7 @@
 import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { OwnedChild } from "./child";
+import { freePort } from "./ports";
 import { trackStop } from "./registry";
 
 const MAIN = path.join(__dirname, "app-server-main.js");
@@ -38,7 +39,7 @@ export interface AppServerOptions extends AppBehaviour {
   name: string;
   /** Default "1.0.0". */
   version?: string;
-  /** Default: a free port chosen by the kernel. */
+  /** Default: a free port claimed by test/support/ports.ts. */
   port?: number;
   /** Loopback address to listen on, so that servers can differ by address. Default 127.0.0.1. */
   host?: string;
@@ -140,7 +141,9 @@ class ChildAppServer implements AppServer {
 export async function startAppServer(options: AppServerOptions): Promise<AppServer> {
   const version = options.version ?? "1.0.0";
   const host = options.host ?? "127.0.0.1";
-  const started = await launch(options.name, version, options.port ?? 0, options.warmupMs ?? 0, host, options);
+  // A claimed port rather than the kernel's pick: restart() binds it again, and a port in the
+  // ephemeral range could meanwhile be some connection's source port.
+  const started = await launch(options.name, version, options.port ?? (await freePort()), options.warmupMs ?? 0, host, options);
   const app = new ChildAppServer(options.name, version, started.port, started.child, host);
   app.register();
   return app;
