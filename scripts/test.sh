@@ -33,17 +33,20 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mocha=node_modules/mocha/bin/mocha.js
 # .mocharc.json's settings without its spec (mocha adds the config's spec to any given).
 mocharc=(--timeout 60000 --slow 5000 --exit --recursive --require dist/test/support/pulumi-sdk.js --require dist/test/support/hooks.js)
-per_node=(dist/test/stats dist/test/model dist/test/cluster dist/test/cli dist/test/pulumi dist/test/reload)
+# Test files only (a folder given to mocha would load every .js in it, and some run on import).
+tests_in() { for dir in "$@"; do printf '%s\n' "dist/test/$dir"/*.test.js; done; }
+mapfile -t per_node < <(tests_in stats model cluster cli pulumi reload)
 # Tests of parsing, fixtures and rendering: they start no HAProxy, so one run per Node covers them.
 NODE_ONLY=(dist/test/cli/basics.test.js dist/test/cli/eval.test.js dist/test/cli/watch-render.test.js dist/test/model/root-exports.test.js dist/test/cluster/server-counters.test.js)
 # The quick tier (`npm run test:quick`, `test.sh --quick`): no HAProxy, no Pulumi CLI, under 2 minutes.
-QUICK=(dist/test/stats "${NODE_ONLY[@]}" dist/test/examples/demo.test.js)
+mapfile -t QUICK < <(tests_in stats)
+QUICK+=("${NODE_ONLY[@]}" dist/test/examples/demo.test.js)
 if [ "${1:-}" = "--quick" ]; then
   shift
   exec node "$mocha" --no-config "${mocharc[@]}" "${QUICK[@]}" "$@"
 fi
 per_haproxy=()
-for file in dist/test/model/*.test.js dist/test/cluster/*.test.js dist/test/cli/*.test.js dist/test/reload/*.test.js; do
+for file in $(tests_in model cluster cli reload); do
   [[ " ${NODE_ONLY[*]} " == *" $file "* ]] || per_haproxy+=("$file")
 done
 
@@ -80,6 +83,11 @@ cell() {
   set +m
 }
 
+# The Pulumi CLI is built from source on a cold machine (minutes of both cores): it builds
+# while the cells start, and a test that needs it waits for it (pulumi-cli.sh's lock).
+bash scripts/pulumi-cli.sh >"$logs/pulumi-cli" 2>&1 &
+pulumi_cli=$!
+
 # "haproxy-3.2 3.2.26-1 /path/to/wrapper" per line; a release that cannot be fetched has
 # already said which and why.
 releases="$(bash scripts/ensure-haproxy-versions.sh)" || status=1
@@ -93,9 +101,10 @@ export HC_TEST_EXAMPLES_PREPARED=1
 
 node20="Node $(node --version), @pulumi/pulumi 3.248"
 haproxy26="HAProxy $(haproxy -v 2>/dev/null | awk 'NR==1 { print $3 }')"
-base=(dist/test/stats dist/test/model dist/test/cluster dist/test/cli dist/test/pulumi dist/test/reload dist/test/support dist/test/examples)
-cell "$node20, $haproxy26: ${base[*]}" node "$mocha" --no-config "${mocharc[@]}" "${base[@]}" "$@"
-cell "$node20, $haproxy26: dist/test/e2e dist/test/bench" node "$mocha" --no-config "${mocharc[@]}" dist/test/e2e dist/test/bench "$@"
+mapfile -t base < <(tests_in stats model cluster cli pulumi reload support examples)
+mapfile -t e2e < <(tests_in e2e bench)
+cell "$node20, $haproxy26: stats model cluster cli pulumi reload support examples" node "$mocha" --no-config "${mocharc[@]}" "${base[@]}" "$@"
+cell "$node20, $haproxy26: e2e bench" node "$mocha" --no-config "${mocharc[@]}" "${e2e[@]}" "$@"
 
 for pair in 22:3.2 24:3.4; do
   major="${pair%%:*}"
@@ -104,21 +113,27 @@ for pair in 22:3.2 24:3.4; do
   haproxy="$(haproxy_bin "$branch")"
   [ -n "$haproxy" ] || { echo "HAProxy $branch is missing (see above): the Node $major cell needs it." >&2; status=1; continue; }
   specs=("${per_node[@]}" dist/test/e2e/lifecycle.test.js)
-  [ "$major" = 22 ] && specs+=(dist/test/e2e/packed.test.js)
-  cell "Node $major, newest @pulumi/pulumi, HAProxy $(haproxy_version "$branch"): ${specs[*]}" \
+  what="stats model cluster cli pulumi reload, e2e/lifecycle"
+  [ "$major" = 22 ] && specs+=(dist/test/e2e/packed.test.js) && what+=" e2e/packed"
+  cell "Node $major, newest @pulumi/pulumi, HAProxy $(haproxy_version "$branch"): $what" \
     env PATH="$bin:$PATH" HC_TEST_PULUMI_SDK=newest HC_HAPROXY_BIN="$haproxy" \
     "$bin/node" "$mocha" --no-config "${mocharc[@]}" "${specs[@]}" "$@"
 done
 
 haproxy="$(haproxy_bin 3.0)"
 if [ -n "$haproxy" ]; then
-  cell "$node20, HAProxy $(haproxy_version 3.0): ${per_haproxy[*]}" \
+  cell "$node20, HAProxy $(haproxy_version 3.0): model cluster cli reload (less the Node-only files)" \
     env HC_HAPROXY_BIN="$haproxy" node "$mocha" --no-config "${mocharc[@]}" "${per_haproxy[@]}" "$@"
 else
   echo "HAProxy 3.0 is missing (see above): its cell cannot go ahead." >&2
   status=1
 fi
 
+if ! wait "$pulumi_cli"; then
+  echo "scripts/pulumi-cli.sh could not provide the Pulumi CLI:" >&2
+  cat "$logs/pulumi-cli" >&2
+  status=1
+fi
 wait
 
 # The end of the log (all a CI page may show) repeats, for every cell, its counts and its failures.
