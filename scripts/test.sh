@@ -98,6 +98,7 @@ node_bin() { bash scripts/ensure-node.sh "$1" | tail -n 1; }
 # Installed here, once: cells would otherwise install or refresh them while others load them.
 node dist/test/support/prepare-examples.js || status=1
 export HC_TEST_EXAMPLES_PREPARED=1
+echo "=== set-up before the cells: $SECONDS s" >&2
 
 node20="Node $(node --version), @pulumi/pulumi 3.248"
 haproxy26="HAProxy $(haproxy -v 2>/dev/null | awk 'NR==1 { print $3 }')"

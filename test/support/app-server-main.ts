@@ -31,7 +31,9 @@ if (!name || !Number.isInteger(port) || port < 0 || !(warmupMs >= 0) || !validBe
   process.exit(2);
 }
 
-const warmUntil = Date.now() + warmupMs;
+// POST /__control/warmup ends the warm-up early: a test that must act while the app still
+// warms up gives it a long warm-up and ends it when it is done, rather than racing a timer.
+let warmUntil = Date.now() + warmupMs;
 let ready = true;
 let stopping = false;
 let openRequests = 0;
@@ -65,6 +67,14 @@ function control(req: http.IncomingMessage, res: http.ServerResponse, path: stri
     req.on("end", () => {
       if (body.trim() !== "1" && body.trim() !== "0") return send(res, 400, "body must be 1 or 0\n");
       ready = body.trim() === "1";
+      send(res, 200, JSON.stringify(state()), { "content-type": "application/json" });
+    });
+    return;
+  }
+  if (path === "/__control/warmup" && req.method === "POST") {
+    req.resume();
+    req.on("end", () => {
+      warmUntil = 0;
       send(res, 200, JSON.stringify(state()), { "content-type": "application/json" });
     });
     return;

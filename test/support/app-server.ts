@@ -70,6 +70,8 @@ export interface AppServer {
   /** Changes failPercent/slowMs of the running process. */
   setBehaviour(behaviour: AppBehaviour): Promise<void>;
   state(): Promise<AppServerState>;
+  /** Ends the current process's warm-up now (it serves from then on, if ready). */
+  endWarmup(): Promise<void>;
   /** Stops gracefully, waits downMs, starts again on the same port. */
   restart(options?: RestartOptions): Promise<void>;
   /** Graceful stop (SIGTERM, in-flight requests finish); SIGKILL after 15 s. */
@@ -114,6 +116,11 @@ class ChildAppServer implements AppServer {
   async setBehaviour(behaviour: AppBehaviour): Promise<void> {
     const res = await fetch(`${this.url}/__control/behaviour`, { method: "POST", body: JSON.stringify(behaviour), signal: AbortSignal.timeout(CONTROL_TIMEOUT_MS) });
     if (res.status !== 200) throw new Error(`app ${this.name}: setBehaviour answered ${res.status}: ${await res.text()}`);
+  }
+
+  async endWarmup(): Promise<void> {
+    const res = await fetch(`${this.url}/__control/warmup`, { method: "POST", signal: AbortSignal.timeout(CONTROL_TIMEOUT_MS) });
+    if (res.status !== 200) throw new Error(`app ${this.name}: endWarmup answered ${res.status}: ${await res.text()}`);
   }
 
   async state(): Promise<AppServerState> {
