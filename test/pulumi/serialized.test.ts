@@ -192,6 +192,8 @@ describe("the providers as the engine runs them: serialized, then loaded in a fr
     let gateText: string;
 
     before(async function () {
+      // npm pack (60 s at most) and npm install (100 s at most) each have their own deadline.
+      this.timeout(240_000);
       const packDir = fs.mkdtempSync(path.join(work, "pack-"));
       const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", packDir], { cwd: CHECKOUT, timeout: 60_000 });
       const tarball = path.join(packDir, (JSON.parse(stdout) as Array<{ filename: string }>)[0]!.filename);
