@@ -4,11 +4,12 @@
 # promises runs once, and nothing runs twice where nothing differs:
 #
 #   cell  Node  @pulumi/pulumi  HAProxy  tests
-#   1     20    3.248           2.6      stats, model, cluster, cli, pulumi, reload, support (the rig), examples
-#   2     20    3.248           2.6      e2e (every real `pulumi up`, packed project included), bench (short form)
-#   3     22    newest          3.2      stats, model, cluster, cli, pulumi, reload; e2e lifecycle and packed project
-#   4     24    newest          3.4      stats, model, cluster, cli, pulumi, reload; e2e lifecycle
-#   5     20    3.248           3.0      model, cluster, cli, reload, less the files that start no HAProxy
+#   1     20    3.248           2.6      stats, model, cluster, cli, pulumi, reload
+#   2     20    3.248           2.6      e2e: cluster-health, interrupted-up, maintenance-window, secrets, ssh
+#   3     20    3.248           2.6      e2e: lifecycle, packed, previews, rolling-deploy; bench (short form)
+#   4     22    newest          3.2      stats, model, cluster, cli, pulumi, reload; e2e lifecycle and packed project
+#   5     24    newest          3.4      stats, model, cluster, cli, pulumi, reload; e2e lifecycle
+#   6     20    3.248           3.0      model, cluster, cli, reload (less the Node-only files); support (the rig), examples
 #
 # So each Node runs the parsing, CLI and provider tests and a real `pulumi up`; each
 # @pulumi/pulumi end the provider and end-to-end tests; each HAProxy release the model,
@@ -102,10 +103,16 @@ echo "=== set-up before the cells: $SECONDS s" >&2
 
 node20="Node $(node --version), @pulumi/pulumi 3.248"
 haproxy26="HAProxy $(haproxy -v 2>/dev/null | awk 'NR==1 { print $3 }')"
-mapfile -t base < <(tests_in stats model cluster cli pulumi reload support examples)
-mapfile -t e2e < <(tests_in e2e bench)
-cell "$node20, $haproxy26: stats model cluster cli pulumi reload support examples" node "$mocha" --no-config "${mocharc[@]}" "${base[@]}" "$@"
-cell "$node20, $haproxy26: e2e bench" node "$mocha" --no-config "${mocharc[@]}" "${e2e[@]}" "$@"
+# The real `pulumi up`s take most of the time: they are split in two cells of similar length.
+# The second takes every e2e file the first does not name, so a new one runs there.
+e2e_a=(dist/test/e2e/{cluster-health,interrupted-up,maintenance-window,secrets,ssh}.test.js)
+e2e_b=()
+for file in $(tests_in e2e); do
+  [[ " ${e2e_a[*]} " == *" $file "* ]] || e2e_b+=("$file")
+done
+cell "$node20, $haproxy26: stats model cluster cli pulumi reload" node "$mocha" --no-config "${mocharc[@]}" "${per_node[@]}" "$@"
+cell "$node20, $haproxy26: ${e2e_a[*]#dist/test/}" node "$mocha" --no-config "${mocharc[@]}" "${e2e_a[@]}" "$@"
+cell "$node20, $haproxy26: ${e2e_b[*]#dist/test/}, bench" node "$mocha" --no-config "${mocharc[@]}" "${e2e_b[@]}" $(tests_in bench) "$@"
 
 for pair in 22:3.2 24:3.4; do
   major="${pair%%:*}"
@@ -123,8 +130,8 @@ done
 
 haproxy="$(haproxy_bin 3.0)"
 if [ -n "$haproxy" ]; then
-  cell "$node20, HAProxy $(haproxy_version 3.0): model cluster cli reload (less the Node-only files)" \
-    env HC_HAPROXY_BIN="$haproxy" node "$mocha" --no-config "${mocharc[@]}" "${per_haproxy[@]}" "$@"
+  cell "$node20, HAProxy $(haproxy_version 3.0): model cluster cli reload (less the Node-only files), support, examples" \
+    env HC_HAPROXY_BIN="$haproxy" node "$mocha" --no-config "${mocharc[@]}" "${per_haproxy[@]}" $(tests_in support examples) "$@"
 else
   echo "HAProxy 3.0 is missing (see above): its cell cannot go ahead." >&2
   status=1
