@@ -38,6 +38,9 @@ let ready = true;
 let stopping = false;
 let openRequests = 0;
 let realRequests = 0;
+// Requests being held (/hold, slowMs): POST /__control/release answers them all now, so a
+// test can hold a session for as long as it needs one instead of guessing a duration.
+const held = new Set<() => void>();
 
 /** Fails exactly failPercent of real requests, spread evenly: the n-th fails when the running quota steps up. */
 function failsNow(): boolean {
@@ -68,6 +71,15 @@ function control(req: http.IncomingMessage, res: http.ServerResponse, path: stri
       if (body.trim() !== "1" && body.trim() !== "0") return send(res, 400, "body must be 1 or 0\n");
       ready = body.trim() === "1";
       send(res, 200, JSON.stringify(state()), { "content-type": "application/json" });
+    });
+    return;
+  }
+  if (path === "/__control/release" && req.method === "POST") {
+    req.resume();
+    req.on("end", () => {
+      const released = held.size;
+      for (const finish of [...held]) finish();
+      send(res, 200, JSON.stringify({ released }), { "content-type": "application/json" });
     });
     return;
   }
@@ -108,8 +120,17 @@ function app(req: http.IncomingMessage, res: http.ServerResponse, url: URL): voi
   if (failsNow()) return send(res, 500, `${name} ${version} failed\n`, servedBy);
   const holdMs = (url.pathname === "/hold" ? Number(url.searchParams.get("ms") ?? "1000") : 0) + slowMs;
   if (holdMs === 0) return send(res, 200, `${name} ${version}`, servedBy);
-  const timer = setTimeout(() => send(res, 200, `${name} ${version}`, servedBy), holdMs);
-  res.once("close", () => clearTimeout(timer));
+  const finish = (): void => {
+    clearTimeout(timer);
+    held.delete(finish);
+    if (!res.headersSent) send(res, 200, `${name} ${version}`, servedBy);
+  };
+  const timer = setTimeout(finish, holdMs);
+  held.add(finish);
+  res.once("close", () => {
+    clearTimeout(timer);
+    held.delete(finish);
+  });
 }
 
 const server = http.createServer((req, res) => {

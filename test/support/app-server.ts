@@ -72,6 +72,8 @@ export interface AppServer {
   state(): Promise<AppServerState>;
   /** Ends the current process's warm-up now (it serves from then on, if ready). */
   endWarmup(): Promise<void>;
+  /** Answers every request the current process holds (GET /hold) now; resolves with how many. */
+  releaseHeld(): Promise<number>;
   /** Stops gracefully, waits downMs, starts again on the same port. */
   restart(options?: RestartOptions): Promise<void>;
   /** Graceful stop (SIGTERM, in-flight requests finish); SIGKILL after 15 s. */
@@ -121,6 +123,12 @@ class ChildAppServer implements AppServer {
   async endWarmup(): Promise<void> {
     const res = await fetch(`${this.url}/__control/warmup`, { method: "POST", signal: AbortSignal.timeout(CONTROL_TIMEOUT_MS) });
     if (res.status !== 200) throw new Error(`app ${this.name}: endWarmup answered ${res.status}: ${await res.text()}`);
+  }
+
+  async releaseHeld(): Promise<number> {
+    const res = await fetch(`${this.url}/__control/release`, { method: "POST", signal: AbortSignal.timeout(CONTROL_TIMEOUT_MS) });
+    if (res.status !== 200) throw new Error(`app ${this.name}: releaseHeld answered ${res.status}: ${await res.text()}`);
+    return ((await res.json()) as { released: number }).released;
   }
 
   async state(): Promise<AppServerState> {
