@@ -6,7 +6,7 @@ import { waitFor } from "../support/deadline";
 import { refusedPort } from "../support/fake-members";
 import type { Cluster } from "../support/haproxy";
 import type { AppServer } from "../support/app-server";
-import { httpMemberWithPassword, runCli, show, useTwoMemberCluster } from "./helpers";
+import { httpMemberWithPassword, runCli, show, startCli, useTwoMemberCluster } from "./helpers";
 
 interface Held {
   /** Resolves when the request ends, with its status or the error that ended it. */
@@ -154,20 +154,25 @@ describe("server actions on a two-member cluster", function () {
     it("waits out an app restarted faster than HAProxy's checks notice, until its warm-up ends", async function () {
       const app = cluster.apps[1]!;
       await runCli(["drain", "--backend", "myapp", "--server", app.name, ...members]);
-      await app.restart({ warmupMs: 5_000 });
+      // The warm-up lasts until the test ends it (endWarmup), once the second ready --wait is
+      // seen waiting: a timed warm-up could end before a slow CLI start on a loaded machine.
+      await app.restart({ warmupMs: 600_000 });
       // Watch the app itself: when did /check first answer 200?
       let warmedAt = 0;
       const watcher = waitFor("the restarted app to finish warming up", async () => {
         const res = await fetch(`${app.url}/check`);
         if (res.status === 200) warmedAt = Date.now();
         return res.status === 200 ? true : undefined;
-      }, { timeoutMs: 20_000, intervalMs: 20 });
+      }, { timeoutMs: 120_000, intervalMs: 20 });
 
       const early = await runCli(["ready", "--backend", "myapp", "--server", app.name, "--wait", "--timeout", "2", ...members]);
       assert.equal(early.code, 2, show(early));
       assert.equal((await app.state()).warming, true, "the deadline came while the app was still warming up");
 
-      const r = await runCli(["ready", "--backend", "myapp", "--server", app.name, "--wait", "--timeout", "15", ...members]);
+      const waiting = startCli(["ready", "--backend", "myapp", "--server", app.name, "--wait", "--timeout", "30", ...members]);
+      await waiting.stderrMatch(/^poll 2 .*not yet serving on fresh health checks/m, 30_000);
+      await app.endWarmup();
+      const r = await waiting.result;
       await watcher;
       assert.equal(r.code, 0, show(r));
       assert.ok(r.endedAt >= warmedAt, `ready --wait returned ${warmedAt - r.endedAt} ms before the app answered its check`);

@@ -25,9 +25,11 @@ describe("rate, backlog and sessions on a two-member cluster", function () {
   });
 
   it("prints the current sessions of a backend summed over members, and per member with --per-member", async function () {
-    const held = get(`${cluster.lbs[0]!.frontendUrl}/hold?ms=1500`);
+    // Held until the CLI has read it (a timed hold could end before a slow CLI start).
+    const held = get(`${cluster.lbs[0]!.frontendUrl}/hold?ms=600000`);
     await waitFor("lb1 to count the held session", async () => (Number((await cluster.lbs[0]!.stat("myapp", "BACKEND")).scur) === 1 ? true : undefined));
     const r = await runCli(["sessions", "--proxy", "myapp", "--per-member", ...members]);
+    assert.equal((await Promise.all(cluster.apps.map((app) => app.releaseHeld()))).reduce((a, b) => a + b, 0), 1, "one request was held");
     assert.equal(r.code, 0, show(r));
     assert.equal(r.stdout, `1\n${members[0]}\t1\n${members[1]}\t0\n`);
     assert.equal(r.stderr, "");

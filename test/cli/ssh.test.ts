@@ -73,8 +73,10 @@ describe("members over SSH", function () {
   it("logs in with an encrypted key whose passphrase comes from a file, and goes through a jump host", async function () {
     const passphraseFile = path.join(keys.dir, "passphrase");
     fs.writeFileSync(passphraseFile, `${keys.passphrase}\n`, { mode: 0o600 });
-    const env = { env: { SSH_AUTH_SOCK: "", HAPROXY_CLUSTER_SSH_PASSPHRASE_FILE: passphraseFile } };
-    const r = await runCli(["check", "--backend", "myapp", "--ssh-identity", keys.encryptedKey, "--ssh-known-hosts", knownHosts, "--ssh-jump", `${keys.user}@127.0.0.1:${sshd.port}`, "--request-timeout", "20", ...sshMembers()], env);
+    // Two logins per member with a key to decrypt (bcrypt) are slow on a loaded machine: a
+    // generous request deadline (20 s ran out with the whole matrix running side by side).
+    const env = { env: { SSH_AUTH_SOCK: "", HAPROXY_CLUSTER_SSH_PASSPHRASE_FILE: passphraseFile }, timeoutMs: 90_000 };
+    const r = await runCli(["check", "--backend", "myapp", "--ssh-identity", keys.encryptedKey, "--ssh-known-hosts", knownHosts, "--ssh-jump", `${keys.user}@127.0.0.1:${sshd.port}`, "--request-timeout", "40", ...sshMembers()], env);
     assert.equal(r.code, 0, show(r));
     assert.doesNotMatch(r.stdout + r.stderr, new RegExp(keys.passphrase));
   });

@@ -192,6 +192,8 @@ describe("the providers as the engine runs them: serialized, then loaded in a fr
     let gateText: string;
 
     before(async function () {
+      // npm pack (60 s at most) and npm install (240 s at most) each have their own deadline.
+      this.timeout(360_000);
       const packDir = fs.mkdtempSync(path.join(work, "pack-"));
       const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", packDir], { cwd: CHECKOUT, timeout: 60_000 });
       const tarball = path.join(packDir, (JSON.parse(stdout) as Array<{ filename: string }>)[0]!.filename);
@@ -199,7 +201,13 @@ describe("the providers as the engine runs them: serialized, then loaded in a fr
       fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "user-project", version: "1.0.0", private: true }));
       // The registry is reachable; the cache usually answers without it.
       // The SDK is the project's (a peer dependency): the one this run tests.
-      await run("npm", ["install", tarball, `@pulumi/pulumi@${sdkVersion()}`, "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], { cwd: project, timeout: 100_000 });
+      // Several cells of npm test install at once on two cores: a deadline that allows for it,
+      // and npm's own words (or the signal that ended it) when it fails.
+      await run("npm", ["install", tarball, `@pulumi/pulumi@${sdkVersion()}`, "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], { cwd: project, timeout: 240_000 }).catch(
+        (error: Error & { signal?: string; stderr?: string }) => {
+          throw new Error(`npm install in ${project} failed${error.signal ? ` (ended by ${error.signal} at the deadline)` : ""}: ${error.message}\n${error.stderr ?? ""}`);
+        },
+      );
       requireFromString = require.resolve("require-from-string", { paths: [path.join(project, "node_modules/@pulumi/pulumi")] });
       assert.ok(requireFromString.startsWith(project), requireFromString);
 

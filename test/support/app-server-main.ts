@@ -31,11 +31,16 @@ if (!name || !Number.isInteger(port) || port < 0 || !(warmupMs >= 0) || !validBe
   process.exit(2);
 }
 
-const warmUntil = Date.now() + warmupMs;
+// POST /__control/warmup ends the warm-up early: a test that must act while the app still
+// warms up gives it a long warm-up and ends it when it is done, rather than racing a timer.
+let warmUntil = Date.now() + warmupMs;
 let ready = true;
 let stopping = false;
 let openRequests = 0;
 let realRequests = 0;
+// Requests being held (/hold, slowMs): POST /__control/release answers them all now, so a
+// test can hold a session for as long as it needs one instead of guessing a duration.
+const held = new Set<() => void>();
 
 /** Fails exactly failPercent of real requests, spread evenly: the n-th fails when the running quota steps up. */
 function failsNow(): boolean {
@@ -69,6 +74,23 @@ function control(req: http.IncomingMessage, res: http.ServerResponse, path: stri
     });
     return;
   }
+  if (path === "/__control/release" && req.method === "POST") {
+    req.resume();
+    req.on("end", () => {
+      const released = held.size;
+      for (const finish of [...held]) finish();
+      send(res, 200, JSON.stringify({ released }), { "content-type": "application/json" });
+    });
+    return;
+  }
+  if (path === "/__control/warmup" && req.method === "POST") {
+    req.resume();
+    req.on("end", () => {
+      warmUntil = 0;
+      send(res, 200, JSON.stringify(state()), { "content-type": "application/json" });
+    });
+    return;
+  }
   if (path === "/__control/behaviour" && req.method === "POST") {
     let body = "";
     req.on("data", (chunk: Buffer) => (body += chunk.toString()));
@@ -98,8 +120,17 @@ function app(req: http.IncomingMessage, res: http.ServerResponse, url: URL): voi
   if (failsNow()) return send(res, 500, `${name} ${version} failed\n`, servedBy);
   const holdMs = (url.pathname === "/hold" ? Number(url.searchParams.get("ms") ?? "1000") : 0) + slowMs;
   if (holdMs === 0) return send(res, 200, `${name} ${version}`, servedBy);
-  const timer = setTimeout(() => send(res, 200, `${name} ${version}`, servedBy), holdMs);
-  res.once("close", () => clearTimeout(timer));
+  const finish = (): void => {
+    clearTimeout(timer);
+    held.delete(finish);
+    if (!res.headersSent) send(res, 200, `${name} ${version}`, servedBy);
+  };
+  const timer = setTimeout(finish, holdMs);
+  held.add(finish);
+  res.once("close", () => {
+    clearTimeout(timer);
+    held.delete(finish);
+  });
 }
 
 const server = http.createServer((req, res) => {

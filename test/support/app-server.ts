@@ -3,6 +3,7 @@
 import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { OwnedChild } from "./child";
+import { freePort } from "./ports";
 import { trackStop } from "./registry";
 
 const MAIN = path.join(__dirname, "app-server-main.js");
@@ -38,7 +39,7 @@ export interface AppServerOptions extends AppBehaviour {
   name: string;
   /** Default "1.0.0". */
   version?: string;
-  /** Default: a free port chosen by the kernel. */
+  /** Default: a free port claimed by test/support/ports.ts. */
   port?: number;
   /** Loopback address to listen on, so that servers can differ by address. Default 127.0.0.1. */
   host?: string;
@@ -69,6 +70,10 @@ export interface AppServer {
   /** Changes failPercent/slowMs of the running process. */
   setBehaviour(behaviour: AppBehaviour): Promise<void>;
   state(): Promise<AppServerState>;
+  /** Ends the current process's warm-up now (it serves from then on, if ready). */
+  endWarmup(): Promise<void>;
+  /** Answers every request the current process holds (GET /hold) now; resolves with how many. */
+  releaseHeld(): Promise<number>;
   /** Stops gracefully, waits downMs, starts again on the same port. */
   restart(options?: RestartOptions): Promise<void>;
   /** Graceful stop (SIGTERM, in-flight requests finish); SIGKILL after 15 s. */
@@ -115,6 +120,17 @@ class ChildAppServer implements AppServer {
     if (res.status !== 200) throw new Error(`app ${this.name}: setBehaviour answered ${res.status}: ${await res.text()}`);
   }
 
+  async endWarmup(): Promise<void> {
+    const res = await fetch(`${this.url}/__control/warmup`, { method: "POST", signal: AbortSignal.timeout(CONTROL_TIMEOUT_MS) });
+    if (res.status !== 200) throw new Error(`app ${this.name}: endWarmup answered ${res.status}: ${await res.text()}`);
+  }
+
+  async releaseHeld(): Promise<number> {
+    const res = await fetch(`${this.url}/__control/release`, { method: "POST", signal: AbortSignal.timeout(CONTROL_TIMEOUT_MS) });
+    if (res.status !== 200) throw new Error(`app ${this.name}: releaseHeld answered ${res.status}: ${await res.text()}`);
+    return ((await res.json()) as { released: number }).released;
+  }
+
   async state(): Promise<AppServerState> {
     const res = await fetch(`${this.url}/__control/state`, { signal: AbortSignal.timeout(CONTROL_TIMEOUT_MS) });
     if (res.status !== 200) throw new Error(`app ${this.name}: state answered ${res.status}`);
@@ -140,7 +156,9 @@ class ChildAppServer implements AppServer {
 export async function startAppServer(options: AppServerOptions): Promise<AppServer> {
   const version = options.version ?? "1.0.0";
   const host = options.host ?? "127.0.0.1";
-  const started = await launch(options.name, version, options.port ?? 0, options.warmupMs ?? 0, host, options);
+  // A claimed port rather than the kernel's pick: restart() binds it again, and a port in the
+  // ephemeral range could meanwhile be some connection's source port.
+  const started = await launch(options.name, version, options.port ?? (await freePort()), options.warmupMs ?? 0, host, options);
   const app = new ChildAppServer(options.name, version, started.port, started.child, host);
   app.register();
   return app;

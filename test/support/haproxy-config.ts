@@ -112,6 +112,10 @@ export function renderConfig(options: HaproxyOptions, places: ConfigPlaces): str
     "defaults",
     "    mode http",
     "    timeout connect 1s",
+    // Without it a check must complete within `inter` (200 ms in fast rigs): on a loaded
+    // machine a healthy app then fails checks and flaps (seen as "UP 1/2" after ready --wait).
+    // Refused connections and 503s, which the tests use to fail checks, still fail at once.
+    "    timeout check 5s",
     "    timeout client 30s",
     "    timeout server 30s",
     "    option redispatch",

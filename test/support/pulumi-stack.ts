@@ -50,6 +50,9 @@ export function pulumiBinDir(): Promise<string> {
   return binDir;
 }
 
+/** Set by scripts/test.sh once every example project is installed and holds this checkout's files. */
+export const EXAMPLES_PREPARED_ENV = "HC_TEST_EXAMPLES_PREPARED";
+
 const installs = new Map<string, Promise<void>>();
 
 /**
@@ -77,6 +80,10 @@ export async function installProject(dir: string): Promise<void> {
  * project's one @pulumi/pulumi): after a rebuild, the copy gets this checkout's files again.
  */
 export async function refreshInstalledCopy(dir: string): Promise<void> {
+  // npm test installs and refreshes every example once before its cells run side by side
+  // (scripts/test.sh, prepare-examples.ts): a cell rewriting a copy that another cell is
+  // loading would break that cell.
+  if (process.env[EXAMPLES_PREPARED_ENV] === "1") return;
   const copy = path.join(dir, "node_modules", "haproxy-cluster");
   if ((await fs.promises.lstat(copy)).isSymbolicLink()) return;
   const { files } = JSON.parse(await fs.promises.readFile(path.join(REPO_ROOT, "package.json"), "utf8")) as { files: string[] };
