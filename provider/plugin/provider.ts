@@ -93,7 +93,10 @@ export class HaproxyClusterProvider implements provider.Provider {
   async read(id: string, urn: string, props?: ProviderProps): Promise<provider.ReadResult> {
     const { plain, secretKeys } = unwrapProps(props);
     const result = await resourceOf(urn).impl.read(id, plain);
-    return { id: result.id, props: forEngine(result.props, secretKeys) };
+    // A record moved over from the dynamic resource (an alias) still carries its serialized
+    // provider; the plugin has no use for it, so a refresh leaves it out of state.
+    const { __provider: _dynamicOnly, ...record } = result.props;
+    return { id: result.id, props: forEngine(record, secretKeys) };
   }
 
   async invoke(token: string, inputs: ProviderProps): Promise<provider.InvokeResult> {

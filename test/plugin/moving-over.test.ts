@@ -3,7 +3,8 @@
 // with an alias from the dynamic type. Real `pulumi up` with both programs against two
 // HAProxy members: the move is no delete (the dynamic provider's delete would put the server
 // back), server2 stays out of rotation on both members throughout, and the plugin then owns
-// the record: refresh reads it, removing the resource puts the server back.
+// the record: refresh reads it (and drops the dynamic provider from it), removing the resource
+// puts the server back.
 import { strict as assert } from "node:assert";
 import fs from "node:fs";
 import path from "node:path";
@@ -106,8 +107,12 @@ describe("plugin e2e: moving a Node.js stack from the dynamic ServerDrain to the
     assert.deepEqual((await stack.outputs()).drainedOn, pair.members);
     assert.ok(!JSON.stringify(await stack.exportEncrypted()).includes(password), "the password is in plaintext state");
 
+    const outputsOfWindow = async (): Promise<Record<string, unknown>> =>
+      ((await stack.stack.exportStack()).deployment.resources as Array<{ urn: string; outputs: Record<string, unknown> }>).find((r) => r.urn.endsWith("::window"))!.outputs;
+    assert.ok("__provider" in (await outputsOfWindow()), "the moved record still holds the dynamic provider");
     const refresh = await stack.refresh();
     assert.equal(refresh.summary.resourceChanges?.delete, undefined, JSON.stringify(refresh.summary.resourceChanges));
+    assert.ok(!("__provider" in (await outputsOfWindow())), "refresh leaves the dynamic provider out of the plugin's record");
     assert.deepEqual(await statuses(pair, "server2"), ["DRAIN", "DRAIN"]);
     const again = await stack.up();
     assert.deepEqual(operationsByResource(again.record.events), { window: ["same"] }, "the plugin's record is settled");
