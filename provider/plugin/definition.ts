@@ -6,15 +6,19 @@
 import type { z } from "zod";
 import type { CheckFailure } from "../pulumi/impl/inputs";
 import type { DiffResult, ProviderProps } from "../pulumi/impl/results";
+import type { HostOptions } from "../pulumi/impl/rolling-restart";
 
 export const PACKAGE_NAME = "haproxy-cluster";
 
-/** The verbs of a resource, as provider/pulumi/impl implements them for the dynamic providers. */
+/**
+ * The verbs of a resource, as provider/pulumi/impl implements them for the dynamic providers.
+ * `host` carries what only the plugin has (the engine's log); resources without use for it ignore it.
+ */
 export interface ResourceImplementation {
   check(olds: ProviderProps, news: ProviderProps): { inputs: ProviderProps; failures: CheckFailure[] };
   diff(id: string, olds: ProviderProps, news: ProviderProps): DiffResult;
-  create(props: ProviderProps): Promise<{ id: string; outs: ProviderProps }>;
-  update(id: string, olds: ProviderProps, news: ProviderProps): Promise<{ outs: ProviderProps }>;
+  create(props: ProviderProps, host?: HostOptions): Promise<{ id: string; outs: ProviderProps }>;
+  update(id: string, olds: ProviderProps, news: ProviderProps, host?: HostOptions): Promise<{ outs: ProviderProps }>;
   remove(id: string, props: ProviderProps): Promise<void>;
   read(id: string, props: ProviderProps): Promise<{ id: string; props: ProviderProps }>;
 }

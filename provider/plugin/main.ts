@@ -16,4 +16,19 @@ setInterval(() => {
   }
 }, 1000).unref();
 
-void main(new HaproxyClusterProvider(version), process.argv.slice(2));
+// The SDK's runtime reads the engine's address from here when `pulumi.log` first runs: a
+// resource's log lines (engine-log.ts) then reach the engine's diagnostics, not our stderr.
+const args = process.argv.slice(2);
+const engineAddress = engineAddressOf(args);
+if (engineAddress) process.env.PULUMI_NODEJS_ENGINE = engineAddress;
+
+void main(new HaproxyClusterProvider(version), args);
+
+/** The engine passes `[--logtostderr] [-v=N] [--tracing <endpoint>] <engine address>`, as the SDK's main reads it. */
+function engineAddressOf(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--tracing") i += 1;
+    else if (argv[i] !== "--logtostderr" && !argv[i].startsWith("-v=")) return argv[i];
+  }
+  return undefined;
+}

@@ -2,12 +2,14 @@
 // function by its token) in tokens.ts and hands plain inputs to the implementation in
 // provider/pulumi/impl, the same code that serves the Node dynamic resources, so inputs,
 // defaults, outputs, errors and guarantees are the same. This layer only translates:
-// secrets in and out (secrets.ts), and partial failures into the engine's init errors.
+// secrets in and out (secrets.ts), partial failures into the engine's init errors, and a
+// resource's log lines into the engine's diagnostics (engine-log.ts).
 
 import type * as provider from "@pulumi/pulumi/provider";
 import { HcError } from "../errors";
 import type { PartialFailureError, ProviderProps } from "../pulumi/impl/results";
 import { PACKAGE_NAME, type ResourceDefinition } from "./definition";
+import { engineLog } from "./engine-log";
 import { pulumiSchema } from "./schema";
 import { forEngine, unwrapProps } from "./secrets";
 import { FUNCTIONS, RESOURCES } from "./tokens";
@@ -59,22 +61,28 @@ export class HaproxyClusterProvider implements provider.Provider {
   async create(urn: string, inputs: ProviderProps): Promise<provider.CreateResult> {
     const { impl } = resourceOf(urn);
     const { plain, secretKeys } = unwrapProps(inputs);
+    const host = engineLog(urn);
     try {
-      const { id, outs } = await impl.create(plain);
+      const { id, outs } = await impl.create(plain, host);
       return { id, outs: forEngine(outs, secretKeys) };
     } catch (error) {
       throw withSecretRecord(error, secretKeys);
+    } finally {
+      await host.flushed();
     }
   }
 
   async update(id: string, urn: string, olds: ProviderProps, news: ProviderProps): Promise<provider.UpdateResult> {
     const { impl } = resourceOf(urn);
     const { plain, secretKeys } = unwrapProps(news);
+    const host = engineLog(urn);
     try {
-      const { outs } = await impl.update(id, unwrapProps(olds).plain, plain);
+      const { outs } = await impl.update(id, unwrapProps(olds).plain, plain, host);
       return { outs: forEngine(outs, secretKeys) };
     } catch (error) {
       throw withSecretRecord(error, secretKeys);
+    } finally {
+      await host.flushed();
     }
   }
 
@@ -85,7 +93,10 @@ export class HaproxyClusterProvider implements provider.Provider {
   async read(id: string, urn: string, props?: ProviderProps): Promise<provider.ReadResult> {
     const { plain, secretKeys } = unwrapProps(props);
     const result = await resourceOf(urn).impl.read(id, plain);
-    return { id: result.id, props: forEngine(result.props, secretKeys) };
+    // A record moved over from the dynamic resource (an alias) still carries its serialized
+    // provider; the plugin has no use for it, so a refresh leaves it out of state.
+    const { __provider: _dynamicOnly, ...record } = result.props;
+    return { id: result.id, props: forEngine(record, secretKeys) };
   }
 
   async invoke(token: string, inputs: ProviderProps): Promise<provider.InvokeResult> {
