@@ -52,6 +52,8 @@ export const MIN_DYNAMIC_SERVER_VERSION = [2, 5] as const;
 export const LIMITS = {
   /** Polling faster than this only loads HAProxy: 20 reads a second per member at most. */
   minIntervalSeconds: 0.05,
+  /** The slowest `watch` redraws: a view refreshed less often than hourly is no longer live. */
+  maxWatchIntervalSeconds: 3600,
   /** The longest request deadline accepted, in seconds. */
   maxRequestTimeoutSeconds: 3600,
 } as const;

@@ -9,9 +9,6 @@ import type { Context } from "../context";
 import { Exit, type ExitCode } from "../exit";
 import { renderWatch, type WatchView } from "../watch/render";
 
-/** A view refreshed less often than hourly is no longer live. */
-const MAX_INTERVAL_SECONDS = 3600;
-
 export const spec: CommandSpec = {
   name: "watch",
   summary: "live view of backends across every member (plain lines when not a terminal)",
@@ -30,7 +27,7 @@ When standard output is not a terminal, prints one plain line per change instead
 
 Options:
   --backend B         the backends to show, in this order (default every backend)
-  --interval SECONDS  time between reads, from ${LIMITS.minIntervalSeconds} to ${MAX_INTERVAL_SECONDS} (default ${DEFAULTS.intervalSeconds})
+  --interval SECONDS  time between reads, from ${LIMITS.minIntervalSeconds} to ${LIMITS.maxWatchIntervalSeconds} (default ${DEFAULTS.intervalSeconds})
 
 Exit status: 0 when quit (q, Ctrl-C, SIGTERM); 3 bad arguments.`,
   options: { backend: { type: "string", multiple: true }, interval: { type: "string" } },
@@ -49,7 +46,7 @@ const CLEAR_BELOW = "\u001b[J";
 export async function run(ctx: Context): Promise<ExitCode> {
   const chosen = stringList(ctx.values, "backend");
   // The waits' floor: each read is a Runtime API connection (or more) to every member.
-  let intervalSeconds = numberOption(ctx.values, "interval", { min: LIMITS.minIntervalSeconds, max: MAX_INTERVAL_SECONDS }) ?? DEFAULTS.intervalSeconds;
+  let intervalSeconds = numberOption(ctx.values, "interval", { min: LIMITS.minIntervalSeconds, max: LIMITS.maxWatchIntervalSeconds }) ?? DEFAULTS.intervalSeconds;
   const cluster = await ctx.cluster();
   const { TransitionLog } = await import("../../cluster/transitions");
   // Compares each member with its last good read, so one back after an outage as a new
