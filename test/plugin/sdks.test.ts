@@ -1,13 +1,16 @@
 // The SDKs in sdk/, written by Pulumi's code generators from schema.json (npm run sdks): the
 // committed files are what the generator writes today, the Go SDK builds against
 // github.com/pulumi/pulumi/sdk/v3 with its committed go.sum, and the Python SDK byte-compiles
-// (Python's `pulumi` package cannot be installed here, so it is not imported).
+// (Python's `pulumi` package cannot be installed here, so it is not imported), and the Node.js SDK
+// type-checks against the newest @pulumi/pulumi the tests install (it needs >= 3.269, newer
+// than the root's 3.248).
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { REPO_ROOT } from "../support/pulumi-stack";
+import { NEWEST_SDK } from "../support/pulumi-sdk";
 import { go } from "./go";
 import { removeTemp, tempDir } from "./helpers";
 
@@ -66,5 +69,20 @@ describe("plugin: the generated SDKs (sdk/)", function () {
     const plugin = JSON.parse(await fs.promises.readFile(path.join(dir, "pulumi_haproxy_cluster", "pulumi-plugin.json"), "utf8")) as { name: string; version: string };
     const { version } = JSON.parse(await fs.promises.readFile(path.join(REPO_ROOT, "package.json"), "utf8")) as { version: string };
     assert.deepEqual(plugin, { resource: true, name: "haproxy-cluster", version });
+  });
+
+  it("the Node.js SDK type-checks with its own tsconfig against the newest @pulumi/pulumi", async function () {
+    const config = path.join(scratch, "tsconfig.json");
+    const newest = path.join(REPO_ROOT, "node_modules", NEWEST_SDK);
+    const compilerOptions = {
+      noEmit: true,
+      typeRoots: [path.join(REPO_ROOT, "node_modules", "@types")],
+      paths: { "@pulumi/pulumi": [newest], "@pulumi/pulumi/*": [`${newest}/*`] },
+    };
+    await fs.promises.writeFile(config, JSON.stringify({ extends: path.join(SDK_DIR, "nodejs", "tsconfig.json"), compilerOptions }));
+    const tsc = path.join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
+    await promisify(execFile)(process.execPath, [tsc, "-p", config], { cwd: REPO_ROOT, timeout: 120_000 }).catch((error: Error & { stdout?: string }) => {
+      throw new Error(`the Node.js SDK does not type-check: ${error.stdout ?? error.message}`);
+    });
   });
 });
