@@ -90,6 +90,16 @@ function sortKeys<T>(record: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
 }
 
+/**
+ * Names of the generated SDKs (sdk/, written by `npm run sdks`). The Go module path has no
+ * host: the SDK is used from this repository with a `replace` line, as no Go proxy serves it.
+ */
+export const SDK_LANGUAGES = {
+  go: { importBasePath: "haproxy-cluster/sdk/go/haproxycluster" },
+  nodejs: { packageName: "@haproxy-cluster/pulumi" },
+  python: { packageName: "pulumi_haproxy_cluster" },
+} as const;
+
 /** The package schema for `version` (left out when not given: the committed file has none). */
 export function pulumiSchema(version?: string, definitions: readonly Definition[] = DEFINITIONS): Json {
   const convert = new Converter();
@@ -118,7 +128,10 @@ export function pulumiSchema(version?: string, definitions: readonly Definition[
     ...(version ? { version } : {}),
     license: "MIT",
     keywords: ["haproxy", "load balancer", "rolling restart"],
-    meta: { moduleFormat: "(.*)" },
+    // supportPack: the SDKs carry the package's version (the plugin they ask the engine for)
+    // and the Go SDK gets its own go.mod.
+    meta: { moduleFormat: "(.*)", supportPack: true },
+    language: SDK_LANGUAGES,
     config: {},
     provider: { description: `The ${PACKAGE_NAME} provider; it takes no configuration (each resource names its members).` },
     resources: sortKeys(resources),
