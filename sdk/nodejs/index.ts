@@ -20,6 +20,11 @@ export type Provider = import("./provider").Provider;
 export const Provider: typeof import("./provider").Provider = null as any;
 utilities.lazyLoad(exports, ["Provider"], () => require("./provider"));
 
+export { RollingRestartArgs } from "./rollingRestart";
+export type RollingRestart = import("./rollingRestart").RollingRestart;
+export const RollingRestart: typeof import("./rollingRestart").RollingRestart = null as any;
+utilities.lazyLoad(exports, ["RollingRestart"], () => require("./rollingRestart"));
+
 export { ServerDrainArgs } from "./serverDrain";
 export type ServerDrain = import("./serverDrain").ServerDrain;
 export const ServerDrain: typeof import("./serverDrain").ServerDrain = null as any;
@@ -39,6 +44,8 @@ const _module = {
         switch (type) {
             case "haproxy-cluster:index:ClusterReadinessGate":
                 return new ClusterReadinessGate(name, <any>undefined, { urn })
+            case "haproxy-cluster:index:RollingRestart":
+                return new RollingRestart(name, <any>undefined, { urn })
             case "haproxy-cluster:index:ServerDrain":
                 return new ServerDrain(name, <any>undefined, { urn })
             default:

@@ -23,6 +23,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 	switch typ {
 	case "haproxy-cluster:index:ClusterReadinessGate":
 		r = &ClusterReadinessGate{}
+	case "haproxy-cluster:index:RollingRestart":
+		r = &RollingRestart{}
 	case "haproxy-cluster:index:ServerDrain":
 		r = &ServerDrain{}
 	default:

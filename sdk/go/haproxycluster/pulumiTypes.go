@@ -631,6 +631,150 @@ func (o ServerHealthArrayOutput) Index(i pulumi.IntInput) ServerHealthOutput {
 	}).(ServerHealthOutput)
 }
 
+// What a RollingRestart did to one server in its last run.
+type ServerRestart struct {
+	// Its batch, counting from 1.
+	Batch int `pulumi:"batch"`
+	// The command's exit status; absent when a signal ended it.
+	CommandExitCode *int `pulumi:"commandExitCode"`
+	// How long the command ran, in seconds.
+	CommandSeconds *float64 `pulumi:"commandSeconds"`
+	// The signal that ended the command (SIGTERM, SIGKILL at the deadline).
+	CommandSignal *string `pulumi:"commandSignal"`
+	// True when the command overran `commandTimeoutSeconds`.
+	CommandTimedOut *bool `pulumi:"commandTimedOut"`
+	// When it was taken out of rotation (ISO 8601).
+	DrainedAt *string `pulumi:"drainedAt"`
+	// Members on which it was taken out.
+	DrainedOn []string `pulumi:"drainedOn"`
+	// Why it failed, one sentence.
+	Error *string `pulumi:"error"`
+	// True when this run left it out of rotation (see `drainedServers`).
+	LeftDrained bool `pulumi:"leftDrained"`
+	// `restarted`: drained, the command passed, serving again on fresh checks on every member (and judged good, with analysis). `failed`: see `error`.
+	Outcome string `pulumi:"outcome"`
+	// Reloads that undid its drain while the command ran, one sentence each (the drain was applied again).
+	ReloadWarnings []string `pulumi:"reloadWarnings"`
+	// When it was serving again on fresh checks on every member (ISO 8601).
+	RestartedAt *string `pulumi:"restartedAt"`
+	// Sessions left per member at the sessions deadline (`onSessionsTimeout` proceed or shutdown), summed over its batch.
+	SessionsAtDeadline map[string]float64 `pulumi:"sessionsAtDeadline"`
+	// What happened at the sessions deadline, if it was reached.
+	SessionsDeadlineAction *string `pulumi:"sessionsDeadlineAction"`
+	// With `analysis`: the verdict on it once back (outcome, the numbers of the server and of its peers, per member).
+	Verdict map[string]interface{} `pulumi:"verdict"`
+}
+
+// What a RollingRestart did to one server in its last run.
+type ServerRestartOutput struct{ *pulumi.OutputState }
+
+func (ServerRestartOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ServerRestart)(nil)).Elem()
+}
+
+func (o ServerRestartOutput) ToServerRestartOutput() ServerRestartOutput {
+	return o
+}
+
+func (o ServerRestartOutput) ToServerRestartOutputWithContext(ctx context.Context) ServerRestartOutput {
+	return o
+}
+
+// Its batch, counting from 1.
+func (o ServerRestartOutput) Batch() pulumi.IntOutput {
+	return o.ApplyT(func(v ServerRestart) int { return v.Batch }).(pulumi.IntOutput)
+}
+
+// The command's exit status; absent when a signal ended it.
+func (o ServerRestartOutput) CommandExitCode() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v ServerRestart) *int { return v.CommandExitCode }).(pulumi.IntPtrOutput)
+}
+
+// How long the command ran, in seconds.
+func (o ServerRestartOutput) CommandSeconds() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v ServerRestart) *float64 { return v.CommandSeconds }).(pulumi.Float64PtrOutput)
+}
+
+// The signal that ended the command (SIGTERM, SIGKILL at the deadline).
+func (o ServerRestartOutput) CommandSignal() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ServerRestart) *string { return v.CommandSignal }).(pulumi.StringPtrOutput)
+}
+
+// True when the command overran `commandTimeoutSeconds`.
+func (o ServerRestartOutput) CommandTimedOut() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v ServerRestart) *bool { return v.CommandTimedOut }).(pulumi.BoolPtrOutput)
+}
+
+// When it was taken out of rotation (ISO 8601).
+func (o ServerRestartOutput) DrainedAt() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ServerRestart) *string { return v.DrainedAt }).(pulumi.StringPtrOutput)
+}
+
+// Members on which it was taken out.
+func (o ServerRestartOutput) DrainedOn() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v ServerRestart) []string { return v.DrainedOn }).(pulumi.StringArrayOutput)
+}
+
+// Why it failed, one sentence.
+func (o ServerRestartOutput) Error() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ServerRestart) *string { return v.Error }).(pulumi.StringPtrOutput)
+}
+
+// True when this run left it out of rotation (see `drainedServers`).
+func (o ServerRestartOutput) LeftDrained() pulumi.BoolOutput {
+	return o.ApplyT(func(v ServerRestart) bool { return v.LeftDrained }).(pulumi.BoolOutput)
+}
+
+// `restarted`: drained, the command passed, serving again on fresh checks on every member (and judged good, with analysis). `failed`: see `error`.
+func (o ServerRestartOutput) Outcome() pulumi.StringOutput {
+	return o.ApplyT(func(v ServerRestart) string { return v.Outcome }).(pulumi.StringOutput)
+}
+
+// Reloads that undid its drain while the command ran, one sentence each (the drain was applied again).
+func (o ServerRestartOutput) ReloadWarnings() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v ServerRestart) []string { return v.ReloadWarnings }).(pulumi.StringArrayOutput)
+}
+
+// When it was serving again on fresh checks on every member (ISO 8601).
+func (o ServerRestartOutput) RestartedAt() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ServerRestart) *string { return v.RestartedAt }).(pulumi.StringPtrOutput)
+}
+
+// Sessions left per member at the sessions deadline (`onSessionsTimeout` proceed or shutdown), summed over its batch.
+func (o ServerRestartOutput) SessionsAtDeadline() pulumi.Float64MapOutput {
+	return o.ApplyT(func(v ServerRestart) map[string]float64 { return v.SessionsAtDeadline }).(pulumi.Float64MapOutput)
+}
+
+// What happened at the sessions deadline, if it was reached.
+func (o ServerRestartOutput) SessionsDeadlineAction() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ServerRestart) *string { return v.SessionsDeadlineAction }).(pulumi.StringPtrOutput)
+}
+
+// With `analysis`: the verdict on it once back (outcome, the numbers of the server and of its peers, per member).
+func (o ServerRestartOutput) Verdict() pulumi.MapOutput {
+	return o.ApplyT(func(v ServerRestart) map[string]interface{} { return v.Verdict }).(pulumi.MapOutput)
+}
+
+type ServerRestartMapOutput struct{ *pulumi.OutputState }
+
+func (ServerRestartMapOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]ServerRestart)(nil)).Elem()
+}
+
+func (o ServerRestartMapOutput) ToServerRestartMapOutput() ServerRestartMapOutput {
+	return o
+}
+
+func (o ServerRestartMapOutput) ToServerRestartMapOutputWithContext(ctx context.Context) ServerRestartMapOutput {
+	return o
+}
+
+func (o ServerRestartMapOutput) MapIndex(k pulumi.StringInput) ServerRestartOutput {
+	return pulumi.All(o, k).ApplyT(func(vs []interface{}) ServerRestart {
+		return vs[0].(map[string]ServerRestart)[vs[1].(string)]
+	}).(ServerRestartOutput)
+}
+
 func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*GateAnalysisInput)(nil)).Elem(), GateAnalysisArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*GateAnalysisPtrInput)(nil)).Elem(), GateAnalysisArgs{})
@@ -643,4 +787,6 @@ func init() {
 	pulumi.RegisterOutputType(MemberHealthArrayOutput{})
 	pulumi.RegisterOutputType(ServerHealthOutput{})
 	pulumi.RegisterOutputType(ServerHealthArrayOutput{})
+	pulumi.RegisterOutputType(ServerRestartOutput{})
+	pulumi.RegisterOutputType(ServerRestartMapOutput{})
 }

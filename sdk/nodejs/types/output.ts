@@ -167,3 +167,69 @@ export interface ServerHealth {
     status: string;
 }
 
+/**
+ * What a RollingRestart did to one server in its last run.
+ */
+export interface ServerRestart {
+    /**
+     * Its batch, counting from 1.
+     */
+    batch: number;
+    /**
+     * The command's exit status; absent when a signal ended it.
+     */
+    commandExitCode?: number;
+    /**
+     * How long the command ran, in seconds.
+     */
+    commandSeconds?: number;
+    /**
+     * The signal that ended the command (SIGTERM, SIGKILL at the deadline).
+     */
+    commandSignal?: string;
+    /**
+     * True when the command overran `commandTimeoutSeconds`.
+     */
+    commandTimedOut?: boolean;
+    /**
+     * When it was taken out of rotation (ISO 8601).
+     */
+    drainedAt?: string;
+    /**
+     * Members on which it was taken out.
+     */
+    drainedOn?: string[];
+    /**
+     * Why it failed, one sentence.
+     */
+    error?: string;
+    /**
+     * True when this run left it out of rotation (see `drainedServers`).
+     */
+    leftDrained: boolean;
+    /**
+     * `restarted`: drained, the command passed, serving again on fresh checks on every member (and judged good, with analysis). `failed`: see `error`.
+     */
+    outcome: string;
+    /**
+     * Reloads that undid its drain while the command ran, one sentence each (the drain was applied again).
+     */
+    reloadWarnings?: string[];
+    /**
+     * When it was serving again on fresh checks on every member (ISO 8601).
+     */
+    restartedAt?: string;
+    /**
+     * Sessions left per member at the sessions deadline (`onSessionsTimeout` proceed or shutdown), summed over its batch.
+     */
+    sessionsAtDeadline?: {[key: string]: number};
+    /**
+     * What happened at the sessions deadline, if it was reached.
+     */
+    sessionsDeadlineAction?: string;
+    /**
+     * With `analysis`: the verdict on it once back (outcome, the numbers of the server and of its peers, per member).
+     */
+    verdict?: {[key: string]: any};
+}
+

@@ -9,6 +9,7 @@ import typing
 from .cluster_readiness_gate import *
 from .get_cluster_health import *
 from .provider import *
+from .rolling_restart import *
 from .server_drain import *
 from ._inputs import *
 from . import outputs
@@ -21,6 +22,7 @@ _utilities.register(
   "fqn": "pulumi_haproxy_cluster",
   "classes": {
    "haproxy-cluster:index:ClusterReadinessGate": "ClusterReadinessGate",
+   "haproxy-cluster:index:RollingRestart": "RollingRestart",
    "haproxy-cluster:index:ServerDrain": "ServerDrain"
   }
  }

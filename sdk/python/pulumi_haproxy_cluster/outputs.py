@@ -21,6 +21,7 @@ __all__ = [
     'GateAnalysis',
     'MemberHealth',
     'ServerHealth',
+    'ServerRestart',
 ]
 
 @pulumi.output_type
@@ -495,5 +496,231 @@ class ServerHealth(dict):
         HAProxy's status, as `show stat` gives it (UP, DOWN, DRAIN, MAINT, UP 1/2 ...).
         """
         return pulumi.get(self, "status")
+
+
+@pulumi.output_type
+class ServerRestart(dict):
+    """
+    What a RollingRestart did to one server in its last run.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "leftDrained":
+            suggest = "left_drained"
+        elif key == "commandExitCode":
+            suggest = "command_exit_code"
+        elif key == "commandSeconds":
+            suggest = "command_seconds"
+        elif key == "commandSignal":
+            suggest = "command_signal"
+        elif key == "commandTimedOut":
+            suggest = "command_timed_out"
+        elif key == "drainedAt":
+            suggest = "drained_at"
+        elif key == "drainedOn":
+            suggest = "drained_on"
+        elif key == "reloadWarnings":
+            suggest = "reload_warnings"
+        elif key == "restartedAt":
+            suggest = "restarted_at"
+        elif key == "sessionsAtDeadline":
+            suggest = "sessions_at_deadline"
+        elif key == "sessionsDeadlineAction":
+            suggest = "sessions_deadline_action"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in ServerRestart. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        ServerRestart.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        ServerRestart.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 batch: _builtins.int,
+                 left_drained: _builtins.bool,
+                 outcome: _builtins.str,
+                 command_exit_code: Optional[_builtins.int] = None,
+                 command_seconds: Optional[_builtins.float] = None,
+                 command_signal: Optional[_builtins.str] = None,
+                 command_timed_out: Optional[_builtins.bool] = None,
+                 drained_at: Optional[_builtins.str] = None,
+                 drained_on: Optional[Sequence[_builtins.str]] = None,
+                 error: Optional[_builtins.str] = None,
+                 reload_warnings: Optional[Sequence[_builtins.str]] = None,
+                 restarted_at: Optional[_builtins.str] = None,
+                 sessions_at_deadline: Optional[Mapping[str, _builtins.float]] = None,
+                 sessions_deadline_action: Optional[_builtins.str] = None,
+                 verdict: Optional[Mapping[str, Any]] = None):
+        """
+        What a RollingRestart did to one server in its last run.
+
+        :param _builtins.int batch: Its batch, counting from 1.
+        :param _builtins.bool left_drained: True when this run left it out of rotation (see `drainedServers`).
+        :param _builtins.str outcome: `restarted`: drained, the command passed, serving again on fresh checks on every member (and judged good, with analysis). `failed`: see `error`.
+        :param _builtins.int command_exit_code: The command's exit status; absent when a signal ended it.
+        :param _builtins.float command_seconds: How long the command ran, in seconds.
+        :param _builtins.str command_signal: The signal that ended the command (SIGTERM, SIGKILL at the deadline).
+        :param _builtins.bool command_timed_out: True when the command overran `commandTimeoutSeconds`.
+        :param _builtins.str drained_at: When it was taken out of rotation (ISO 8601).
+        :param Sequence[_builtins.str] drained_on: Members on which it was taken out.
+        :param _builtins.str error: Why it failed, one sentence.
+        :param Sequence[_builtins.str] reload_warnings: Reloads that undid its drain while the command ran, one sentence each (the drain was applied again).
+        :param _builtins.str restarted_at: When it was serving again on fresh checks on every member (ISO 8601).
+        :param Mapping[str, _builtins.float] sessions_at_deadline: Sessions left per member at the sessions deadline (`onSessionsTimeout` proceed or shutdown), summed over its batch.
+        :param _builtins.str sessions_deadline_action: What happened at the sessions deadline, if it was reached.
+        :param Mapping[str, Any] verdict: With `analysis`: the verdict on it once back (outcome, the numbers of the server and of its peers, per member).
+        """
+        pulumi.set(__self__, "batch", batch)
+        pulumi.set(__self__, "left_drained", left_drained)
+        pulumi.set(__self__, "outcome", outcome)
+        if command_exit_code is not None:
+            pulumi.set(__self__, "command_exit_code", command_exit_code)
+        if command_seconds is not None:
+            pulumi.set(__self__, "command_seconds", command_seconds)
+        if command_signal is not None:
+            pulumi.set(__self__, "command_signal", command_signal)
+        if command_timed_out is not None:
+            pulumi.set(__self__, "command_timed_out", command_timed_out)
+        if drained_at is not None:
+            pulumi.set(__self__, "drained_at", drained_at)
+        if drained_on is not None:
+            pulumi.set(__self__, "drained_on", drained_on)
+        if error is not None:
+            pulumi.set(__self__, "error", error)
+        if reload_warnings is not None:
+            pulumi.set(__self__, "reload_warnings", reload_warnings)
+        if restarted_at is not None:
+            pulumi.set(__self__, "restarted_at", restarted_at)
+        if sessions_at_deadline is not None:
+            pulumi.set(__self__, "sessions_at_deadline", sessions_at_deadline)
+        if sessions_deadline_action is not None:
+            pulumi.set(__self__, "sessions_deadline_action", sessions_deadline_action)
+        if verdict is not None:
+            pulumi.set(__self__, "verdict", verdict)
+
+    @_builtins.property
+    @pulumi.getter
+    def batch(self) -> _builtins.int:
+        """
+        Its batch, counting from 1.
+        """
+        return pulumi.get(self, "batch")
+
+    @_builtins.property
+    @pulumi.getter(name="leftDrained")
+    def left_drained(self) -> _builtins.bool:
+        """
+        True when this run left it out of rotation (see `drainedServers`).
+        """
+        return pulumi.get(self, "left_drained")
+
+    @_builtins.property
+    @pulumi.getter
+    def outcome(self) -> _builtins.str:
+        """
+        `restarted`: drained, the command passed, serving again on fresh checks on every member (and judged good, with analysis). `failed`: see `error`.
+        """
+        return pulumi.get(self, "outcome")
+
+    @_builtins.property
+    @pulumi.getter(name="commandExitCode")
+    def command_exit_code(self) -> Optional[_builtins.int]:
+        """
+        The command's exit status; absent when a signal ended it.
+        """
+        return pulumi.get(self, "command_exit_code")
+
+    @_builtins.property
+    @pulumi.getter(name="commandSeconds")
+    def command_seconds(self) -> Optional[_builtins.float]:
+        """
+        How long the command ran, in seconds.
+        """
+        return pulumi.get(self, "command_seconds")
+
+    @_builtins.property
+    @pulumi.getter(name="commandSignal")
+    def command_signal(self) -> Optional[_builtins.str]:
+        """
+        The signal that ended the command (SIGTERM, SIGKILL at the deadline).
+        """
+        return pulumi.get(self, "command_signal")
+
+    @_builtins.property
+    @pulumi.getter(name="commandTimedOut")
+    def command_timed_out(self) -> Optional[_builtins.bool]:
+        """
+        True when the command overran `commandTimeoutSeconds`.
+        """
+        return pulumi.get(self, "command_timed_out")
+
+    @_builtins.property
+    @pulumi.getter(name="drainedAt")
+    def drained_at(self) -> Optional[_builtins.str]:
+        """
+        When it was taken out of rotation (ISO 8601).
+        """
+        return pulumi.get(self, "drained_at")
+
+    @_builtins.property
+    @pulumi.getter(name="drainedOn")
+    def drained_on(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        Members on which it was taken out.
+        """
+        return pulumi.get(self, "drained_on")
+
+    @_builtins.property
+    @pulumi.getter
+    def error(self) -> Optional[_builtins.str]:
+        """
+        Why it failed, one sentence.
+        """
+        return pulumi.get(self, "error")
+
+    @_builtins.property
+    @pulumi.getter(name="reloadWarnings")
+    def reload_warnings(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        Reloads that undid its drain while the command ran, one sentence each (the drain was applied again).
+        """
+        return pulumi.get(self, "reload_warnings")
+
+    @_builtins.property
+    @pulumi.getter(name="restartedAt")
+    def restarted_at(self) -> Optional[_builtins.str]:
+        """
+        When it was serving again on fresh checks on every member (ISO 8601).
+        """
+        return pulumi.get(self, "restarted_at")
+
+    @_builtins.property
+    @pulumi.getter(name="sessionsAtDeadline")
+    def sessions_at_deadline(self) -> Optional[Mapping[str, _builtins.float]]:
+        """
+        Sessions left per member at the sessions deadline (`onSessionsTimeout` proceed or shutdown), summed over its batch.
+        """
+        return pulumi.get(self, "sessions_at_deadline")
+
+    @_builtins.property
+    @pulumi.getter(name="sessionsDeadlineAction")
+    def sessions_deadline_action(self) -> Optional[_builtins.str]:
+        """
+        What happened at the sessions deadline, if it was reached.
+        """
+        return pulumi.get(self, "sessions_deadline_action")
+
+    @_builtins.property
+    @pulumi.getter
+    def verdict(self) -> Optional[Mapping[str, Any]]:
+        """
+        With `analysis`: the verdict on it once back (outcome, the numbers of the server and of its peers, per member).
+        """
+        return pulumi.get(self, "verdict")
 
 
