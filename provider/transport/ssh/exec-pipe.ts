@@ -15,7 +15,12 @@ export async function collect(channel: ClientChannel): Promise<{ code: number | 
   channel.on("data", (d: Buffer) => (stdout += d.toString()));
   channel.stderr.resume();
   channel.end(); // nothing to send: without EOF on stdin the command may wait for input
-  await new Promise<void>((resolve) => channel.on("exit", (c: number | null) => resolve(void (code = c))));
+  // A channel that closes without an exit status (sshd ended the session) must not hang us:
+  // the code is then unknown (null), which callers treat as a failure.
+  await new Promise<void>((resolve) => {
+    channel.on("exit", (c: number | null) => resolve(void (code = c)));
+    channel.on("close", () => resolve());
+  });
   return { code, stdout };
 }
 
@@ -40,8 +45,10 @@ export class ExecPipe extends Duplex {
     // The stream may end before the exit status arrives: settle once both are in.
     let ended = false;
     let exited = false;
+    let settled = false;
     const settle = (): void => {
-      if (!ended || !exited) return;
+      if (!ended || !exited || settled) return;
+      settled = true;
       if (this.exitCode === 0) this.push(null);
       else this.destroy(this.failure());
     };
@@ -52,6 +59,11 @@ export class ExecPipe extends Duplex {
     channel.on("exit", (code: number | null) => {
       this.exitCode = code;
       exited = true;
+      settle();
+    });
+    // Closed without an end or an exit status: settle with what is known (a failure).
+    channel.on("close", () => {
+      ended = exited = true;
       settle();
     });
   }

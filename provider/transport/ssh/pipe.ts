@@ -149,7 +149,8 @@ export class SshPipe implements BytePipe {
       }
     }
     if (!this.#socatChecked) {
-      const found = await this.exec(connection, "command -v socat", timeoutMs).then(collect);
+      // Bounded as a whole: a session that never reports its end would otherwise hold the command.
+      const found = await withDeadline(this.exec(connection, "command -v socat", timeoutMs).then(collect), timeoutMs, () => this.commandTimeout(timeoutMs));
       if (found.code !== 0) {
         throw new HcError("HC_MEMBER_UNREACHABLE", `${this.member}: sshd on ${this.target.host} did not forward to ${socketPath} (${this.#streamLocalRefusal}: streamlocal forwarding is off, or no socket is there) and socat is not installed there to try another way; check the path, and install socat on the load balancer (apt-get install socat) or allow AllowStreamLocalForwarding for ${this.target.user}.`, { member: this.member });
       }
