@@ -36,7 +36,7 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 mocha=node_modules/mocha/bin/mocha.js
-# .mocharc.json's settings without its spec (mocha adds the config's spec to any given).
+# .mocharc.json's settings, spelt out so that each cell says all it runs with.
 mocharc=(--timeout 60000 --slow 5000 --exit --recursive --require dist/test/support/pulumi-sdk.js --require dist/test/support/hooks.js)
 # Test files only (a folder given to mocha would load every .js in it, and some run on import).
 tests_in() { for dir in "$@"; do printf '%s\n' "dist/test/$dir"/*.test.js; done; }
