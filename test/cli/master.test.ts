@@ -140,6 +140,8 @@ describe("members on HAProxy's master socket", function () {
     const held = new AbortController();
     let holder: string | undefined;
     try {
+      // The guard counts serving servers: a fresh worker's must have passed their first checks (on both members).
+      await Promise.all(apps.flatMap((a) => [dies.waitForRow("be", a.name, checkedUp, 20_000), lb.waitForRow("be", a.name, checkedUp, 20_000)]));
       const before = await Promise.all(apps.map((a) => a.state()));
       http.get(`${dies.frontendUrl}/hold?ms=100000`, { agent: false, signal: held.signal }, (res) => res.resume()).on("error", () => undefined);
       holder = await waitFor("an app to hold the request", async () => {
