@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { waitFor } from "../support/deadline";
+import { SETUP_TIMEOUT_MS } from "./helpers";
 import { pulumiBinDir, REPO_ROOT } from "../support/pulumi-stack";
 import { selectedSdk, sdkVersion } from "../support/pulumi-sdk";
 import { removeDir, trackDir, trackPid, untrackPid } from "../support/registry";
@@ -86,6 +87,13 @@ const alive = (pid: number): boolean => {
 describe(`e2e: the Pulumi CLI around a program (Node ${process.versions.node}, @pulumi/pulumi ${sdkVersion()})`, function () {
   this.timeout(10 * 60_000);
   const dirs: string[] = [];
+
+  // On a cold machine the Pulumi CLI is still building when this file starts (npm test
+  // builds it beside the cells): wait for it here, not inside a test's own deadline.
+  before(async function () {
+    this.timeout(SETUP_TIMEOUT_MS);
+    await pulumiBinDir();
+  });
 
   after(async function () {
     for (const dir of dirs) await removeDir(dir);
