@@ -3,8 +3,9 @@
 
 export { ServerDrain } from "./server-drain";
 export type { ServerDrainArgs } from "./server-drain";
+export type { DrainArgs } from "./drain-args";
 export { ClusterReadinessGate } from "./readiness-gate";
-export type { ClusterReadinessGateArgs, GateAnalysisArgs } from "./readiness-gate";
+export type { ClusterReadinessGateArgs, GateAnalysisArgs, GateCheckArgs } from "./readiness-gate";
 export { RollingDeploy } from "./rolling-deploy";
 export type { RollingDeployArgs } from "./rolling-deploy";
 export { RollingRestart } from "./rolling-restart";

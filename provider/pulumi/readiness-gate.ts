@@ -38,15 +38,19 @@ export interface GateAnalysisArgs {
   onNotEnoughTraffic?: pulumi.Input<"fail" | "pass">;
 }
 
-export interface ClusterReadinessGateArgs extends ClusterConnectionArgs {
+/** What a gate checks and how often (ClusterReadinessGate; RollingRestart's gate before each batch). */
+export interface GateCheckArgs {
+  /** Share of the backend's active servers that must be serving on every member for the gate to pass, in percent. Default {@link DEFAULTS.thresholdPercent}. */
+  thresholdPercent?: pulumi.Input<number>;
+  /** Consecutive passing checks the gate requires. Default {@link DEFAULTS.minChecks}. */
+  minChecks?: pulumi.Input<number>;
+  /** Seconds between the gate's checks. Default {@link DEFAULTS.intervalSeconds}. */
+  intervalSeconds?: pulumi.Input<number>;
+}
+
+export interface ClusterReadinessGateArgs extends ClusterConnectionArgs, GateCheckArgs {
   /** The backend that must be rolling-restart safe. */
   backend: pulumi.Input<string>;
-  /** Share of the backend's active servers that must be serving on every member, in percent. Default {@link DEFAULTS.thresholdPercent}. */
-  thresholdPercent?: pulumi.Input<number>;
-  /** Consecutive passing checks required. Default {@link DEFAULTS.minChecks}. */
-  minChecks?: pulumi.Input<number>;
-  /** Seconds between checks. Default {@link DEFAULTS.intervalSeconds}. */
-  intervalSeconds?: pulumi.Input<number>;
   /** Hard deadline of the whole gate (putting servers back included), in seconds. Default {@link DEFAULTS.waitTimeoutSeconds}. */
   timeoutSeconds?: pulumi.Input<number>;
   /**

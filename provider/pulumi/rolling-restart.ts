@@ -8,10 +8,12 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DEFAULTS } from "../policy";
 import { connectionProps, withSecretPassword, type ClusterConnectionArgs } from "./connection";
 import type { ServerRestart } from "./impl/rolling-restart";
+import type { DrainArgs } from "./drain-args";
 import { rollingRestartProvider } from "./providers";
-import type { GateAnalysisArgs } from "./readiness-gate";
+import type { GateAnalysisArgs, GateCheckArgs } from "./readiness-gate";
 
-export interface RollingRestartArgs extends ClusterConnectionArgs {
+/** Each batch is taken out as {@link DrainArgs} say, after a gate that checks as {@link GateCheckArgs} say. */
+export interface RollingRestartArgs extends ClusterConnectionArgs, DrainArgs, GateCheckArgs {
   /** The backend whose servers are restarted. A change runs the restart again. */
   backend: pulumi.Input<string>;
   /** The servers, in the order they are restarted. Default: every server of the backend, in the order the first member lists them. A change runs the restart again. */
@@ -36,32 +38,6 @@ export interface RollingRestartArgs extends ClusterConnectionArgs {
   commandTimeoutSeconds?: pulumi.Input<number>;
   /** Servers out of rotation at once. Default {@link DEFAULTS.batchSize}. */
   batchSize?: pulumi.Input<number>;
-  /** `drain` (no new sessions; persistent ones continue) or `maint` (no traffic at all) while the command runs. Default `drain`. */
-  mode?: pulumi.Input<"drain" | "maint">;
-  /** Deadline for the drain of a batch to be seen on every member, in seconds. Default {@link DEFAULTS.actionTimeoutSeconds}. */
-  drainTimeoutSeconds?: pulumi.Input<number>;
-  /** After taking a batch out, wait until it has no session and no queued request on any member. Default false. */
-  waitForSessions?: pulumi.Input<boolean>;
-  /** Deadline of that wait, in seconds. Default {@link DEFAULTS.sessionsTimeoutSeconds}. */
-  sessionsTimeoutSeconds?: pulumi.Input<number>;
-  /** What happens at the sessions deadline: `fail` (the run stops, the batch left drained and recorded), `proceed`, or `shutdown` (kill the remaining sessions). Default `fail`. */
-  onSessionsTimeout?: pulumi.Input<"fail" | "proceed" | "shutdown">;
-  /**
-   * Deadline for a batch to be serving again on fresh checks on every member after its
-   * command, in seconds (also for delete putting back a server a stopped run left
-   * drained). Default {@link DEFAULTS.actionTimeoutSeconds}.
-   */
-  restoreTimeoutSeconds?: pulumi.Input<number>;
-  /** Capacity guard: refuse to take a batch out unless at least this many other servers keep serving on every member. Default {@link DEFAULTS.minOtherServing}. */
-  minOtherServing?: pulumi.Input<number>;
-  /** Skip the capacity guard. Default false. */
-  force?: pulumi.Input<boolean>;
-  /** The gate before each batch: share of the backend's active servers that must be serving on every member, in percent. Default {@link DEFAULTS.thresholdPercent}. */
-  thresholdPercent?: pulumi.Input<number>;
-  /** The gate: consecutive passing checks required. Default {@link DEFAULTS.minChecks}. */
-  minChecks?: pulumi.Input<number>;
-  /** The gate: seconds between checks. Default {@link DEFAULTS.intervalSeconds}. */
-  intervalSeconds?: pulumi.Input<number>;
   /** Deadline of the gate before each batch, in seconds. Default {@link DEFAULTS.waitTimeoutSeconds}. */
   gateTimeoutSeconds?: pulumi.Input<number>;
   /**

@@ -2,42 +2,16 @@
 // on every member. Deleting it puts the server back, on fresh health checks.
 
 import * as pulumi from "@pulumi/pulumi";
-import type { DEFAULTS } from "../policy";
 import { connectionProps, withSecretPassword, type ClusterConnectionArgs } from "./connection";
+import type { DrainArgs } from "./drain-args";
 import { serverDrainProvider } from "./providers";
 
-export interface ServerDrainArgs extends ClusterConnectionArgs {
+/** The drain's own inputs beside the connection and {@link DrainArgs} (how it is taken out and put back). */
+export interface ServerDrainArgs extends ClusterConnectionArgs, DrainArgs {
   /** The backend holding the server. A change replaces the resource. */
   backend: pulumi.Input<string>;
   /** The server to take out. A change replaces the resource (the old one is put back first). */
   server: pulumi.Input<string>;
-  /** `drain` (no new sessions; persistent ones continue) or `maint` (no traffic at all). Default `drain`. */
-  mode?: pulumi.Input<"drain" | "maint">;
-  /**
-   * Deadline for the drain (or maint) to be seen on every member, in seconds. Default
-   * {@link DEFAULTS.actionTimeoutSeconds}, as the CLI's `drain --wait` and the library.
-   */
-  drainTimeoutSeconds?: pulumi.Input<number>;
-  /** After taking it out, wait until the server has no session and no queued request on any member. Default false. */
-  waitForSessions?: pulumi.Input<boolean>;
-  /** Deadline of that wait, in seconds. Default {@link DEFAULTS.sessionsTimeoutSeconds}. */
-  sessionsTimeoutSeconds?: pulumi.Input<number>;
-  /**
-   * What happens at the sessions deadline: `fail` (the create fails; the server stays out
-   * and the state records where), `proceed` (succeed, recording the sessions left), or
-   * `shutdown` (kill the remaining sessions, then succeed). Default `fail`.
-   */
-  onSessionsTimeout?: pulumi.Input<"fail" | "proceed" | "shutdown">;
-  /** On delete: deadline for the server to be serving again on fresh checks on every member, in seconds. Default {@link DEFAULTS.actionTimeoutSeconds}. */
-  restoreTimeoutSeconds?: pulumi.Input<number>;
-  /**
-   * Capacity guard: refuse to take the server out unless at least this many OTHER
-   * servers of the backend keep serving on every member. It looks at the backend after
-   * the removal, so a minimum of 1 lets a healthy 3-server backend lose one. Default {@link DEFAULTS.minOtherServing}.
-   */
-  minOtherServing?: pulumi.Input<number>;
-  /** Skip the capacity guard. Default false. */
-  force?: pulumi.Input<boolean>;
   /**
    * The way out when a member is gone for good (decommissioned, its address reused):
    * delete, update and refresh then drop a member that cannot be reached (unreachable

@@ -15,6 +15,7 @@ import { banner, code, table } from "./markdown";
 
 const SOURCES = [
   "provider/pulumi/connection.ts",
+  "provider/pulumi/drain-args.ts",
   "provider/pulumi/server-drain.ts",
   "provider/pulumi/readiness-gate.ts",
   "provider/pulumi/rolling-deploy.ts",
@@ -159,10 +160,31 @@ function inputRows(decl: Declarations, set: InputSet, own: Field[]): string[][] 
 const INPUT_HEADER = ["input", "type", "unit", "default", "secret", "description"];
 const OUTPUT_HEADER = ["output", "type", "unit", "secret", "description"];
 
+/** Interfaces an Args interface extends that get a table of their own (every resource shares them). */
+const OWN_TABLE = new Set(["ClusterConnectionArgs"]);
+
+/**
+ * Every input of an Args interface: its own fields and those of the interfaces it extends
+ * (DrainArgs, GateCheckArgs: inputs written once for several resources), the required
+ * ones first, then the shared ones, then its other own fields (the order the
+ * interfaces had before the shared ones moved out). The connection has its own table.
+ */
+function inputFields(decl: Declarations, name: string): Field[] {
+  const iface = decl.interfaces.get(name);
+  if (!iface) throw new Error(`interface ${name} not found in ${SOURCES.join(", ")}: add its file to SOURCES in scripts/docs/pulumi-pages.ts`);
+  const shared = iface.extends.filter((e) => !OWN_TABLE.has(e)).flatMap((e) => inputFields(decl, e));
+  return [...iface.fields.filter((f) => !f.optional), ...shared, ...iface.fields.filter((f) => f.optional)];
+}
+
+/** The files an Args interface's inputs come from (for the page's banner), its own first. */
+function inputFiles(decl: Declarations, name: string): string[] {
+  const iface = decl.interfaces.get(name);
+  if (!iface) return [];
+  return [...new Set([iface.file, ...iface.extends.filter((e) => !OWN_TABLE.has(e)).flatMap((e) => inputFiles(decl, e))])];
+}
+
 function inputsTable(decl: Declarations, set: InputSet): string {
-  const iface = decl.interfaces.get(set.name);
-  if (!iface) throw new Error(`interface ${set.name} not found in ${SOURCES.join(", ")}`);
-  return table(INPUT_HEADER, inputRows(decl, set, iface.fields));
+  return table(INPUT_HEADER, inputRows(decl, set, inputFields(decl, set.name)));
 }
 
 function outputsTable(fields: Field[]): string {
@@ -273,7 +295,12 @@ function pulumiPage(decl: Declarations, page: PageSpec): string {
   const extends_ = decl.interfaces.get(page.inputs.name)?.extends ?? [];
   const extras = (page.extraInputs ?? []).flatMap(([heading, set]) => [`### ${heading}`, "", decl.interfaces.get(set.name)!.doc, "", inputsTable(decl, set), ""]);
   return [
-    banner([page.source, ...SOURCES.filter((s) => s !== page.source && (s.endsWith("connection.ts") || (page.kind === "function" && s.endsWith("health.ts")))), "provider/pulumi/impl/inputs.ts", `scripts/docs/fragments/pulumi-${page.file}`]),
+    banner([
+      ...new Set([page.source, ...inputFiles(decl, page.inputs.name)]),
+      ...SOURCES.filter((s) => s !== page.source && (s.endsWith("connection.ts") || (page.kind === "function" && s.endsWith("health.ts")))),
+      "provider/pulumi/impl/inputs.ts",
+      `scripts/docs/fragments/pulumi-${page.file}`,
+    ]),
     "",
     `# ${page.title}`,
     "",
@@ -309,7 +336,7 @@ export function pulumiFieldsByPage(): Map<string, { inputs: string[]; outputs: s
   for (const page of PAGES) {
     const sets = [page.inputs, ...(page.extraInputs ?? []).map(([, s]) => s)];
     if (decl.interfaces.get(page.inputs.name)!.extends.includes("ClusterConnectionArgs")) sets.push(CONNECTION);
-    const inputs = sets.flatMap((s) => decl.interfaces.get(s.name)!.fields.map((f) => f.name));
+    const inputs = sets.flatMap((s) => inputFields(decl, s.name).map((f) => f.name));
     const schemaKeys = sets.flatMap((s) => (s.schema ? Object.keys(s.schema.shape) : []));
     const outputs =
       page.kind === "function"

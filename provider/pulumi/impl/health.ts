@@ -15,7 +15,7 @@ export interface BackendHealth {
   total: number;
   /** serving / total, in percent. */
   percent: number;
-  /** At least the threshold (default 80%) serving, or none (a restart cannot make it worse). */
+  /** At least the threshold (default {@link DEFAULTS.thresholdPercent}%) serving, or none (a restart cannot make it worse). */
   rollingRestartable: boolean;
   /** Sessions per second. */
   rate: number;

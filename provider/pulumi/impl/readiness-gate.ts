@@ -9,6 +9,7 @@ import { analyseServer, type AnalysisVerdict } from "../../cluster/analysis";
 import type { Cluster } from "../../cluster/cluster";
 import { applyServerAction } from "../../cluster/server-actions";
 import { HcError } from "../../errors";
+import { DEFAULTS } from "../../policy";
 import { changedInputs, checkInputs, clusterFrom, parseInputs, readinessGateSchema, type AnalysisInputs } from "./inputs";
 import { healthOf, type ClusterHealth } from "./health";
 import type { DiffResult, ProviderProps } from "./results";
@@ -72,7 +73,7 @@ async function pass(props: ProviderProps): Promise<ReadinessGateOutputs> {
       await applyServerAction(cluster, inputs.backend, inputs.readyServers, "ready", {
         wait: true,
         timeoutSeconds: inputs.timeoutSeconds,
-        intervalSeconds: Math.min(inputs.intervalSeconds, 0.5),
+        intervalSeconds: Math.min(inputs.intervalSeconds, DEFAULTS.actionIntervalSeconds),
       });
     }
     const analyses = inputs.analysis && inputs.readyServers.length > 0 ? await analyse(cluster, inputs.backend, inputs.readyServers, inputs.analysis) : undefined;
