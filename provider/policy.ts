@@ -17,6 +17,11 @@ export const DEFAULTS = {
   waitTimeoutSeconds: 300,
   /** Deadline of an action's wait (the new state seen on every member; back on fresh checks), in seconds. */
   actionTimeoutSeconds: 120,
+  /**
+   * Time between two reads of an action's wait (and of the sessions wait), in seconds:
+   * shorter than a wait's, since a server put back serves on its first passing check.
+   */
+  actionIntervalSeconds: 0.5,
   /** Deadline of the wait for a drained server's sessions and queue to reach 0, in seconds. */
   sessionsTimeoutSeconds: 60,
   /** Deadline of one request to a member (connect, headers and whole body), in seconds. */

@@ -10,7 +10,7 @@ import { DEFAULTS, MIN_DYNAMIC_SERVER_VERSION } from "../policy";
 import type { CapacityGuardOptions } from "./capacity-guard";
 import { Cluster, type WaitOptions } from "./cluster";
 import { checkNumericOptions } from "./options";
-import { applyServerAction, waitForSessions, type DrainSessionsResult, type ServerActionReport, type SessionsTimeoutPolicy } from "./server-actions";
+import { applyServerAction, waitForSessions, type DrainSessionsResult, type ServerActionOptions, type ServerActionReport, type SessionsTimeoutPolicy } from "./server-actions";
 
 /** A server's address as `add server` and `set server … addr … port` take it. */
 export interface ServerAddress {
@@ -33,19 +33,8 @@ function formatAddress(a: ServerAddress): string {
   return a.host.includes(":") ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
 }
 
-/** What the waits of these operations take. */
-interface WaitingOptions {
-  /** Wait until the server serves on fresh checks on every member. */
-  wait?: boolean;
-  /** Deadline of that wait, seconds. Default {@link DEFAULTS.actionTimeoutSeconds}. */
-  timeoutSeconds?: number;
-  /** Seconds between reads while waiting. Default 0.5. */
-  intervalSeconds?: number;
-  onProgress?: WaitOptions["onProgress"];
-  onTransition?: WaitOptions["onTransition"];
-  onWarning?: (message: string) => void;
-  signal?: AbortSignal;
-}
+/** What the waits of these operations take: the closing `ready`'s own options, passed on as they are. */
+type WaitingOptions = Pick<ServerActionOptions, "wait" | "timeoutSeconds" | "intervalSeconds" | "onProgress" | "onTransition" | "onWarning" | "signal">;
 
 export interface AddServerOptions extends WaitingOptions {
   /**

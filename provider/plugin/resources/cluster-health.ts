@@ -2,6 +2,7 @@
 // health. Its outputs' schema mirrors impl/health.ts's ClusterHealth (a test holds them equal).
 
 import { z } from "zod";
+import { DEFAULTS } from "../../policy";
 import { readHealth } from "../../pulumi/impl/health";
 import { healthSchema } from "../../pulumi/impl/inputs";
 import { defineFunction } from "../definition";
@@ -21,7 +22,7 @@ const backendHealth = z
     serving: z.number().describe("Active servers serving."),
     total: z.number().describe("Active servers."),
     percent: z.number().describe("serving / total, in percent."),
-    rollingRestartable: z.boolean().describe("Whether one more server may be taken out (the threshold, default 80%)."),
+    rollingRestartable: z.boolean().describe(`Whether one more server may be taken out (the threshold, default ${DEFAULTS.thresholdPercent}%).`),
     rate: z.number().describe("Sessions per second."),
     backlog: z.number().describe("Requests waiting for a server."),
     sessions: z.number().describe("Current sessions."),
@@ -43,7 +44,7 @@ export const clusterHealthShape = {
   healthy: z
     .boolean()
     .describe(
-      "True when every member was read and, on each, every backend reported has servers and at least the threshold (default 80%) of them serving. Unlike `rollingRestartable`, a backend with every server down is not healthy.",
+      `True when every member was read and, on each, every backend reported has servers and at least the threshold (default ${DEFAULTS.thresholdPercent}%) of them serving. Unlike \`rollingRestartable\`, a backend with every server down is not healthy.`,
     ),
   members: z.array(memberHealth).describe("Per member and backend: serving/total, percent, rolling-restart safety, rate, backlog and each server's state."),
 };
