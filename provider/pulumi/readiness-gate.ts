@@ -2,7 +2,7 @@
 // Resources that `dependsOn` the gate run only after it passed.
 
 import * as pulumi from "@pulumi/pulumi";
-import type { ANALYSIS_DEFAULTS, DEFAULTS } from "../policy";
+import type { ANALYSIS_DEFAULTS, DEFAULTS, LIMITS } from "../policy";
 import { connectionProps, withSecretPassword, type ClusterConnectionArgs } from "./connection";
 import { readinessGateProvider } from "./providers";
 import type { ClusterHealth } from "./impl/health";
@@ -27,7 +27,7 @@ export interface GateAnalysisArgs {
   responseTimeFactor?: pulumi.Input<number>;
   /** Peers' response time is taken as at least this, milliseconds. Default {@link ANALYSIS_DEFAULTS.responseTimeFloorMs}. */
   responseTimeFloorMs?: pulumi.Input<number>;
-  /** Seconds between reads of every member. Default {@link ANALYSIS_DEFAULTS.intervalSeconds}. */
+  /** Seconds between reads of every member, at least {@link LIMITS.minIntervalSeconds}. Default {@link ANALYSIS_DEFAULTS.intervalSeconds}. */
   intervalSeconds?: pulumi.Input<number>;
   /**
    * On a regression: `fail` (the gate fails with the verdict; the server keeps serving)
@@ -44,7 +44,7 @@ export interface GateCheckArgs {
   thresholdPercent?: pulumi.Input<number>;
   /** Consecutive passing checks the gate requires. Default {@link DEFAULTS.minChecks}. */
   minChecks?: pulumi.Input<number>;
-  /** Seconds between the gate's checks. Default {@link DEFAULTS.intervalSeconds}. */
+  /** Seconds between the gate's checks, at least {@link LIMITS.minIntervalSeconds}. Default {@link DEFAULTS.intervalSeconds}. */
   intervalSeconds?: pulumi.Input<number>;
 }
 

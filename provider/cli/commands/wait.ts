@@ -2,7 +2,7 @@
 // polls in a row, printing progress and status changes on stderr.
 
 import type { WaitProgress } from "../../cluster/cluster";
-import { DEFAULTS } from "../../policy";
+import { DEFAULTS, LIMITS } from "../../policy";
 import { numberOption, stringList, type CommandSpec } from "../args";
 import type { Context } from "../context";
 import { Exit, UsageError, exitCodeFor, type ExitCode } from "../exit";
@@ -25,7 +25,7 @@ Options:
   --backend B          backend to wait for (repeatable, at least one)
   --threshold P        percent of capacity servers that must serve (default ${DEFAULTS.thresholdPercent})
   --min-checks N       consecutive passing polls required (default ${DEFAULTS.minChecks})
-  --interval SECONDS   time between the starts of two polls (default ${DEFAULTS.intervalSeconds})
+  --interval SECONDS   time between the starts of two polls, at least ${LIMITS.minIntervalSeconds} (default ${DEFAULTS.intervalSeconds})
   --timeout SECONDS    deadline for the whole wait (default ${DEFAULTS.waitTimeoutSeconds}); the deadline of one
                        request is --request-timeout
   --json               on stdout, the last poll's verdict per member
@@ -49,7 +49,7 @@ export async function run(ctx: Context): Promise<ExitCode> {
   if (backends.length === 0) throw new UsageError("wait needs --backend B; run haproxy-cluster wait --help.");
   const thresholdPercent = numberOption(ctx.values, "threshold", { min: 0, max: 100 }) ?? DEFAULTS.thresholdPercent;
   const minChecks = numberOption(ctx.values, "min-checks", { min: 1, integer: true }) ?? DEFAULTS.minChecks;
-  const intervalSeconds = numberOption(ctx.values, "interval", { above: 0 }) ?? DEFAULTS.intervalSeconds;
+  const intervalSeconds = numberOption(ctx.values, "interval", { min: LIMITS.minIntervalSeconds }) ?? DEFAULTS.intervalSeconds;
   const timeoutSeconds = numberOption(ctx.values, "timeout", { above: 0 }) ?? DEFAULTS.waitTimeoutSeconds;
   const cluster = await ctx.cluster();
   const { isHcError } = await import("../../errors");
