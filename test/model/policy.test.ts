@@ -85,6 +85,17 @@ describe("one home for every default", function () {
     assert.match(readme, new RegExp(`at least\\s+${words[DEFAULTS.minOtherServing]}\\s+other server \\(\`--min-other-serving\`\\)`), "README's guard names the default minOtherServing");
   });
 
+  it("the library guide gives the waits' defaults and the smallest interval as the policy has them", function () {
+    const guide = readRepo("docs/library.md");
+    assert.deepEqual(numbersIn(guide, /`minChecks` \(default (\d+)/, "docs/library.md's waits"), [DEFAULTS.minChecks]);
+    assert.deepEqual(numbersIn(guide, /`intervalSeconds` \(([\d.]+), at least ([\d.]+)\)/, "docs/library.md's waits"), [DEFAULTS.intervalSeconds, LIMITS.minIntervalSeconds]);
+    assert.deepEqual(numbersIn(guide, /`timeoutSeconds` \((\d+), above 0/, "docs/library.md's waits"), [DEFAULTS.waitTimeoutSeconds]);
+    assert.deepEqual(
+      numbersIn(guide, /waitUntilRollingRestartable\("\w+", \{ thresholdPercent: (\d+), minChecks: (\d+), intervalSeconds: (\d+), timeoutSeconds: (\d+)/, "docs/library.md's example"),
+      [DEFAULTS.thresholdPercent, DEFAULTS.minChecks, DEFAULTS.intervalSeconds, DEFAULTS.waitTimeoutSeconds],
+    );
+  });
+
   it("the Pulumi reference pages print the policy's defaults", function () {
     const expected: Record<string, Record<string, number>> = {
       "server-drain.md": {
