@@ -11,7 +11,7 @@ import type { Server } from "../model/server";
 import type { Snapshot } from "../model/snapshot";
 import { ANALYSIS_DEFAULTS, PEER_EXCESS_MIN_Z } from "./analysis-defaults";
 import type { Cluster } from "./cluster";
-import type { ClusterSnapshot } from "./cluster-snapshot";
+import { ClusterSnapshot } from "./cluster-snapshot";
 import { counterDelta, readServerCounters, windowMeanMs, type ServerCounters } from "./server-counters";
 import { sleep } from "./sleep";
 
@@ -35,7 +35,12 @@ export interface AnalysisThresholds {
 export interface AnalysisOptions extends AnalysisThresholds {
   /** Seconds between two reads of every member. Default {@link ANALYSIS_DEFAULTS.intervalSeconds}. */
   intervalSeconds?: number;
-  /** A read taken when the server came back: the window starts there instead of now. */
+  /**
+   * A read of every member taken when the server came back (`cluster.snapshot({ backend })`
+   * then, or the `readBack` of the `ready` that put it back): the window starts there
+   * instead of now, so the requests and errors since then are judged and the bake ends
+   * that much sooner. Default: a read taken now.
+   */
   baseline?: ClusterSnapshot;
   /** Called after every read. */
   onProgress?: (progress: AnalysisProgress) => void;
@@ -208,6 +213,7 @@ export async function analyseServer(cluster: Cluster, backend: string, server: s
     }
   };
 
+  if (options.baseline !== undefined) checkBaseline(options.baseline, members);
   const start = options.baseline?.takenAt.getTime() ?? Date.now();
   absorb(options.baseline ?? (await cluster.snapshot({ backend })), true);
   const bakeEnd = start + thresholds.bakeSeconds * 1000;
@@ -230,6 +236,17 @@ export async function analyseServer(cluster: Cluster, backend: string, server: s
     if (after >= deadline) break;
   }
   return judge({ backend, server, members, peers: [...peerNames], tracks, thresholds, reads, elapsedSeconds: (Date.now() - start) / 1000 });
+}
+
+/** A baseline must be a read of this cluster's members: a window cannot start from nothing on one of them. */
+function checkBaseline(baseline: ClusterSnapshot, members: readonly string[]): void {
+  if (!(baseline instanceof ClusterSnapshot)) {
+    throw new HcError("HC_BAD_SPEC", "analysis option baseline must be a read of the cluster (await cluster.snapshot({ backend })), taken when the server came back.");
+  }
+  const missing = members.filter((m) => !baseline.snapshots.has(m) && !baseline.errors.has(m));
+  if (missing.length > 0) {
+    throw new HcError("HC_BAD_SPEC", `analysis baseline has no read of ${missing.join(", ")}: take it with cluster.snapshot() on the same cluster the analysis watches.`, { member: missing[0] });
+  }
 }
 
 /** DOWN: failing its health checks (maintenance is an operator's choice, not a failure). */

@@ -188,6 +188,36 @@ describe("error-rate analysis on a two-member cluster under traffic", function (
     assert.deepEqual(verdict.resets, [cluster.memberNames[1]], explain(verdict));
   });
 
+  it("starts the window at a baseline read: errors served between that read and the call are judged", async function () {
+    // The read taken when the server came back (e.g. the read back of `ready`); then a
+    // burst of errors that is over before the analysis is even called.
+    const baseline = await cluster.snapshot({ backend: "myapp" });
+    const errorsSince = (snap: typeof baseline): number =>
+      cluster.memberNames.reduce((n, m) => n + Number(snap.snapshots.get(m)!.backend("myapp").server("server1").int("hrsp_5xx") ?? 0) - Number(baseline.snapshots.get(m)!.backend("myapp").server("server1").int("hrsp_5xx") ?? 0), 0);
+    await rig.apps[0]!.setBehaviour({ failPercent: 100 });
+    await waitFor("60 errors of server1 counted by the members", async (note) => {
+      const n = errorsSince(await cluster.snapshot({ backend: "myapp" }));
+      note(`${n} errors`);
+      return n >= 60 ? true : undefined;
+    }, { timeoutMs: 30_000 });
+    await rig.apps[0]!.setBehaviour({ failPercent: 0 });
+    const calledAt = Date.now();
+    const verdict = await analyseServer(cluster, "myapp", "server1", { ...FAST, baseline });
+    assert.equal(verdict.outcome, "regression", explain(verdict));
+    assert.ok(verdict.numbers.server.errors >= 60, explain(verdict));
+    // Elapsed time counts from the baseline, so the bake ends that much sooner.
+    assert.ok(verdict.elapsedSeconds >= (Date.now() - baseline.takenAt.getTime()) / 1000 - 0.5, explain(verdict));
+    assert.ok(Date.now() - calledAt < FAST.bakeSeconds * 1000 + 3_000, explain(verdict));
+  });
+
+  it("refuses a baseline that lacks a member, naming it, before any read", async function () {
+    const partial = await new HcCluster([cluster.members[0]!]).snapshot({ backend: "myapp" });
+    await assert.rejects(
+      analyseServer(cluster, "myapp", "server1", { ...FAST, baseline: partial }),
+      (e: Error & { code?: string }) => e.code === "HC_BAD_SPEC" && e.message.includes(`baseline has no read of ${cluster.memberNames[1]}`),
+    );
+  });
+
   it("refuses an unknown server at once, naming the member", async function () {
     await assert.rejects(analyseServer(cluster, "myapp", "nosuch", FAST), (e: Error & { code?: string }) => e.code === "HC_UNKNOWN_SERVER" && /backend myapp has no server nosuch/.test(e.message));
   });
