@@ -37,9 +37,10 @@ export interface AnalysisOptions extends AnalysisThresholds {
   intervalSeconds?: number;
   /**
    * A read of every member taken when the server came back (`cluster.snapshot({ backend })`
-   * then, or the `readBack` of the `ready` that put it back): the window starts there
-   * instead of now, so the requests and errors since then are judged and the bake ends
-   * that much sooner. Default: a read taken now.
+   * once `ready --wait` returned): the window starts there instead of now, so the requests
+   * and errors since then are judged and the bake ends that much sooner. Not the read
+   * back of the `ready` write itself: a server slow to pass its fresh checks would spend
+   * its bake, and the deadline, before serving. Default: a read taken now.
    */
   baseline?: ClusterSnapshot;
   /** Called after every read. */
