@@ -4,8 +4,8 @@
 
 import { actionRow } from "../../action-table";
 import type { Cluster, WaitProgress } from "../../cluster/cluster";
-import type { HostPlan } from "../../cluster/host-actions";
-import type { ClusterServerAction, DrainSessionsResult, ServerActionOptions, ServerActionReport, SessionsTimeoutPolicy } from "../../cluster/server-actions";
+import type { HostPlan } from "../../cluster/actions";
+import type { ClusterServerAction, DrainSessionsResult, ServerActionOptions, ServerActionReport, SessionsTimeoutPolicy } from "../../cluster/actions";
 import { DEFAULTS } from "../../policy";
 import type { Weight } from "../../transport/types";
 import { numberOption, requireOne, stringList, type CommandSpec, type OptionSpec } from "../args";
@@ -210,7 +210,7 @@ async function applyAndTell(
   options: ServerActionOptions,
   sessionsWait?: { timeoutSeconds: number; onSessionsTimeout: SessionsTimeoutPolicy },
 ): Promise<Applied | ExitCode> {
-  const { applyServerAction, waitForSessions } = await import("../../cluster/server-actions");
+  const { applyServerAction, waitForSessions } = await import("../../cluster/actions");
   const { isHcError } = await import("../../errors");
   const onProgress = (p: WaitProgress) => ctx.out.info(progressLine(ctx.out, p));
   const subject = `${backend}/${servers.join(",")}`;
@@ -266,7 +266,7 @@ async function runForHost(ctx: Context, action: ClusterServerAction, hosts: stri
   const guard = guardOptions(ctx);
   const allowPartial = ctx.flag("allow-partial");
   const cluster = await ctx.cluster();
-  const { planHostAction, checkHostPlan, applyHostAction } = await import("../../cluster/host-actions");
+  const { planHostAction, checkHostPlan, applyHostAction } = await import("../../cluster/actions");
 
   const plan = await planHostAction(cluster, host);
   const gaps = [...plan.missingOn.map((m) => `${m}: ${host} not found`), ...[...plan.unreadable].map(([m, e]) => `${m}: could not be read: ${e.message}`)];
@@ -277,7 +277,7 @@ async function runForHost(ctx: Context, action: ClusterServerAction, hosts: stri
     // A dry run answers as the real run would: the same refusals, nothing changed.
     checkHostPlan(plan, allowPartial);
     if (actionRow(action).takesOut) {
-      const { checkCapacity } = await import("../../cluster/capacity-guard");
+      const { checkCapacity } = await import("../../cluster/actions");
       checkCapacity(plan.snapshot, plan.targets, guard, plan.foundOn);
     }
     ctx.out.info(`dry run: ${action} would apply to ${plan.targets.length} backend(s) on ${plan.foundOn.length} member(s); nothing changed.`);

@@ -112,7 +112,7 @@ export async function bake(ctx: Context, cluster: Cluster, backend: string, serv
   });
   let drained: string | undefined;
   if (verdict.outcome === "regression" && request.onFailure === "drain") {
-    const { applyServerAction } = await import("../../cluster/server-actions");
+    const { applyServerAction } = await import("../../cluster/actions");
     await applyServerAction(cluster, backend, server, "drain", { wait: true });
     drained = `${backend}/${server} is drained on every member (${cluster.memberNames.join(", ")}).`;
   }

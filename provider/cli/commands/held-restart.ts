@@ -105,7 +105,7 @@ export async function runHeldRestart(
     known.servers = "being put back (set ready on some members, maybe not all)";
     known.putBack = true;
     ctx.out.info(`${program} finished; putting ${subject} back on fresh health checks.`);
-    const { applyServerAction } = await import("../../cluster/server-actions");
+    const { applyServerAction } = await import("../../cluster/actions");
     try {
       const back = await applyServerAction(cluster, target.backend, target.servers, "ready", {
         wait: !interruption.received,

@@ -4,7 +4,7 @@
 
 import { SERVER_CHANGES, type ServerChangeName } from "../../action-table";
 import { DEFAULTS } from "../../policy";
-import type { SessionsTimeoutPolicy } from "../../cluster/server-actions";
+import type { SessionsTimeoutPolicy } from "../../cluster/actions";
 import { numberOption, requireOne, type CommandSpec } from "../args";
 import type { Context } from "../context";
 import { Exit, UsageError, type ExitCode } from "../exit";
