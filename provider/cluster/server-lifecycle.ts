@@ -9,7 +9,7 @@ import type { Member } from "../model/member";
 import { DEFAULTS, MIN_DYNAMIC_SERVER_VERSION } from "../policy";
 import { Cluster, type WaitOptions } from "./cluster";
 import { checkNumericOptions } from "./options";
-import { applyServerAction, waitForSessions, type CapacityGuardOptions, type DrainSessionsResult, type ServerActionReport, type SessionsTimeoutPolicy } from "./actions";
+import { applyServerAction, waitForSessions, type CapacityGuardOptions, type DrainSessionsResult, type ServerActionOptions, type ServerActionReport, type SessionsTimeoutPolicy } from "./actions";
 
 /** A server's address as `add server` and `set server … addr … port` take it. */
 export interface ServerAddress {
@@ -32,19 +32,8 @@ function formatAddress(a: ServerAddress): string {
   return a.host.includes(":") ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
 }
 
-/** What the waits of these operations take. */
-interface WaitingOptions {
-  /** Wait until the server serves on fresh checks on every member. */
-  wait?: boolean;
-  /** Deadline of that wait, seconds. Default {@link DEFAULTS.actionTimeoutSeconds}. */
-  timeoutSeconds?: number;
-  /** Seconds between reads while waiting. Default 0.5. */
-  intervalSeconds?: number;
-  onProgress?: WaitOptions["onProgress"];
-  onTransition?: WaitOptions["onTransition"];
-  onWarning?: (message: string) => void;
-  signal?: AbortSignal;
-}
+/** What the waits of these operations take: the closing `ready`'s, as the pipeline documents them. */
+type WaitingOptions = Pick<ServerActionOptions, "wait" | "timeoutSeconds" | "intervalSeconds" | "onProgress" | "onTransition" | "onWarning" | "signal">;
 
 export interface AddServerOptions extends WaitingOptions {
   /**

@@ -14,7 +14,12 @@ import type { HcError } from "../../errors";
 import type { Member } from "../../model/member";
 import type { Snapshot } from "../../model/snapshot";
 import type { Weight } from "../../transport/types";
-import type { ActionTarget } from "./plan";
+
+/** One backend's servers on the member written to (a plan's target, without the member). */
+export interface MemberTarget {
+  backend: string;
+  servers: readonly string[];
+}
 
 /** Calls that may have written on a member, counted before each starts. */
 export interface WriteCount {
@@ -25,7 +30,7 @@ export interface WriteCount {
  * Applies `action` to this member's targets from `before` (its read in the plan).
  * Returns the servers whose health verdict was forced down (`ready`, `enable`).
  */
-export async function writeOnMember(member: Member, mine: readonly ActionTarget[], action: ActionName, weight: Weight | undefined, before: Snapshot, writes: WriteCount): Promise<string[]> {
+export async function writeOnMember(member: Member, mine: readonly MemberTarget[], action: ActionName, weight: Weight | undefined, before: Snapshot, writes: WriteCount): Promise<string[]> {
   const write = <T>(call: () => Promise<T>): Promise<T> => {
     writes.started++;
     return call();
