@@ -32,7 +32,7 @@ function formatAddress(a: ServerAddress): string {
   return a.host.includes(":") ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
 }
 
-/** What the waits of these operations take: the closing `ready`'s, as the pipeline documents them. */
+/** What the waits of these operations take: the closing `ready`'s own options, passed on as they are. */
 type WaitingOptions = Pick<ServerActionOptions, "wait" | "timeoutSeconds" | "intervalSeconds" | "onProgress" | "onTransition" | "onWarning" | "signal">;
 
 export interface AddServerOptions extends WaitingOptions {
