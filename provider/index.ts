@@ -32,13 +32,9 @@ export type { MemberCheck, MemberCondition, PollOptions, WaitOptions, WaitProgre
 export { ClusterSnapshot } from "./cluster/cluster-snapshot";
 export { transitionsBetween, TransitionLog } from "./cluster/transitions";
 export type { Transition } from "./cluster/transitions";
-export { applyServerAction, waitForSessions, stateReached } from "./cluster/server-actions";
-export type { ClusterServerAction, ServerActionOptions, ServerActionReport, DrainSessionsOptions, DrainSessionsResult, SessionsTimeoutPolicy, SessionsDeadlinePolicy } from "./cluster/server-actions";
-export { applyHostAction, planHostAction, checkHostPlan, serverMatchesHost } from "./cluster/host-actions";
-export type { HostPlan, HostActionOptions } from "./cluster/host-actions";
-export { checkCapacity, DEFAULT_MIN_OTHER_SERVING } from "./cluster/capacity-guard";
-export type { CapacityGuardOptions, Removal } from "./cluster/capacity-guard";
-export type { ActionTarget } from "./cluster/server-actions";
+export { applyServerAction, waitForSessions, stateReached, applyHostAction, planHostAction, checkHostPlan, serverMatchesHost, checkCapacity, DEFAULT_MIN_OTHER_SERVING } from "./cluster/actions";
+export type { ClusterServerAction, ServerActionOptions, ServerActionReport, DrainSessionsOptions, DrainSessionsResult, SessionsTimeoutPolicy, SessionsDeadlinePolicy } from "./cluster/actions";
+export type { HostPlan, HostActionOptions, CapacityGuardOptions, Removal, ActionTarget } from "./cluster/actions";
 export { addServer, removeServer, setServerAddress, parseServerAddress } from "./cluster/server-lifecycle";
 export type { AddServerOptions, AddServerReport, RemoveServerOptions, RemoveServerReport, SetAddressOptions, SetAddressReport, ServerAddress } from "./cluster/server-lifecycle";
 export { ServerDrain, ClusterReadinessGate, RollingDeploy, RollingRestart, getClusterHealth, serverDrainProvider, readinessGateProvider, rollingRestartProvider } from "./pulumi-lazy";

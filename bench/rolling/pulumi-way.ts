@@ -15,7 +15,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { Cluster } from "../../provider/cluster/cluster";
-import { applyServerAction, waitForSessions } from "../../provider/cluster/server-actions";
+import { applyServerAction, waitForSessions } from "../../provider/cluster/actions";
 import { REPO_ROOT, type AppSpec } from "./apps";
 import { BACKEND } from "./haproxy";
 import type { PulumiStack } from "./pulumi-stack";

@@ -13,7 +13,7 @@ import { reloadBetween } from "../model/reload";
 import type { Snapshot } from "../model/snapshot";
 import { DEFAULTS } from "../policy";
 import type { ClusterSnapshot } from "./cluster-snapshot";
-import { backOnFreshChecks } from "./fresh-checks";
+import { backOnFreshChecks } from "./actions/write";
 import { sleep } from "./sleep";
 
 /**

@@ -1,5 +1,5 @@
 // Servers that come and go: added, removed and re-addressed on every member at once, on
-// the action pipeline of server-actions.ts (guard, drain, sessions, fresh checks). What
+// the action pipeline of actions/ (guard, drain, sessions, fresh checks). What
 // HAProxy does with such servers, per release, is measured in docs/servers-at-run-time.md.
 
 import { randomBytes } from "node:crypto";
@@ -7,10 +7,9 @@ import { HcError, HcPartialFailure, joinSentences } from "../errors";
 import { checkName } from "../names";
 import type { Member } from "../model/member";
 import { DEFAULTS, MIN_DYNAMIC_SERVER_VERSION } from "../policy";
-import type { CapacityGuardOptions } from "./capacity-guard";
 import { Cluster, type WaitOptions } from "./cluster";
 import { checkNumericOptions } from "./options";
-import { applyServerAction, waitForSessions, type DrainSessionsResult, type ServerActionOptions, type ServerActionReport, type SessionsTimeoutPolicy } from "./server-actions";
+import { applyServerAction, waitForSessions, type CapacityGuardOptions, type DrainSessionsResult, type ServerActionOptions, type ServerActionReport, type SessionsTimeoutPolicy } from "./actions";
 
 /** A server's address as `add server` and `set server … addr … port` take it. */
 export interface ServerAddress {

@@ -3,7 +3,7 @@
 // instead of changing the member that could and failing on the other.
 import assert from "node:assert/strict";
 import { Cluster } from "../../provider/cluster/cluster";
-import { applyServerAction } from "../../provider/cluster/server-actions";
+import { applyServerAction } from "../../provider/cluster/actions";
 import { isHcError } from "../../provider/errors";
 import { httpMemberWithPassword, runCli, show, useTwoMemberCluster } from "../cli/helpers";
 import type { Cluster as Rig } from "../support/haproxy";

@@ -2,7 +2,7 @@
 // host-wide drain): the same refusal, word for word, and nothing changed anywhere.
 import assert from "node:assert/strict";
 import { Cluster } from "../../provider/cluster/cluster";
-import { applyServerAction } from "../../provider/cluster/server-actions";
+import { applyServerAction } from "../../provider/cluster/actions";
 import { isHcError } from "../../provider/errors";
 import { serverDrain } from "../../provider/pulumi/impl";
 import { runCli, show, useTwoMemberCluster } from "../cli/helpers";

@@ -5,7 +5,7 @@
 import { strict as assert } from "node:assert";
 import net from "node:net";
 import { Cluster } from "../../provider/cluster/cluster";
-import { applyServerAction } from "../../provider/cluster/server-actions";
+import { applyServerAction } from "../../provider/cluster/actions";
 import { HcError, isHcError } from "../../provider/errors";
 import { Member } from "../../provider/model/member";
 import { startBlackhole } from "../support/fake-members";

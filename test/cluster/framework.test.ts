@@ -3,7 +3,7 @@
 import { strict as assert } from "node:assert";
 import { HcError, HcPartialFailure } from "../../provider/errors";
 import { Cluster, type WaitProgress } from "../../provider/cluster/cluster";
-import { applyServerAction, waitForSessions } from "../../provider/cluster/server-actions";
+import { applyServerAction, waitForSessions } from "../../provider/cluster/actions";
 import type { Transition } from "../../provider/cluster/transitions";
 import { Member } from "../../provider/model/member";
 import { startCluster, type Cluster as Rig } from "../support/haproxy";

@@ -6,7 +6,7 @@
 
 import { strict as assert } from "node:assert";
 import { Cluster, rollingRestartCheck, type WaitProgress } from "../../provider/cluster/cluster";
-import { applyServerAction, waitForSessions } from "../../provider/cluster/server-actions";
+import { applyServerAction, waitForSessions } from "../../provider/cluster/actions";
 import { transitionsBetween, type Transition } from "../../provider/cluster/transitions";
 import { counterGrowth, reloadBetween } from "../../provider/model/reload";
 import { startAppServer, type AppServer } from "../support/app-server";

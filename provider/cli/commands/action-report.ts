@@ -3,7 +3,7 @@
 // host-wide form and the held restart.
 
 import { actionRow } from "../../action-table";
-import type { ClusterServerAction, ServerActionReport } from "../../cluster/server-actions";
+import type { ClusterServerAction, ServerActionReport } from "../../cluster/actions";
 import type { Context } from "../context";
 import { Exit, exitCodeFor, type ExitCode } from "../exit";
 

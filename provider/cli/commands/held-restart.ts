@@ -7,16 +7,15 @@
 // servers back.
 
 import { DEFAULTS } from "../../policy";
-import type { Cluster, WaitProgress } from "../../cluster/cluster";
+import type { Cluster } from "../../cluster/cluster";
 import { numberOption } from "../args";
 import { CommandGroup, STOP_GRACE_SECONDS, type CommandEnd, type StopOutcome } from "../command-group";
 import type { Context } from "../context";
 import { Exit, UsageError, type ExitCode, type SignalExitCode } from "../exit";
 import { Interruption, type Interrupted } from "../interrupt";
 import { failed, jsonReport, printResults } from "./action-report";
-import type { Applied } from "./actions";
+import { tellProgress, type Applied } from "./action-apply";
 import { cellText } from "./status";
-import { progressLine } from "./wait";
 
 export interface HeldTarget {
   backend: string;
@@ -105,15 +104,13 @@ export async function runHeldRestart(
     known.servers = "being put back (set ready on some members, maybe not all)";
     known.putBack = true;
     ctx.out.info(`${program} finished; putting ${subject} back on fresh health checks.`);
-    const { applyServerAction } = await import("../../cluster/server-actions");
+    const { applyServerAction } = await import("../../cluster/actions");
     try {
       const back = await applyServerAction(cluster, target.backend, target.servers, "ready", {
         wait: !interruption.received,
         timeoutSeconds: readyTimeoutSeconds,
         signal: interruption.signal,
-        onProgress: (p: WaitProgress) => ctx.out.info(progressLine(ctx.out, p)),
-        onTransition: (t) => ctx.out.info(t.message),
-        onWarning: (message) => ctx.out.warn(message),
+        ...tellProgress(ctx),
       });
       printResults(ctx, back);
       if (interruption.received) return await tellStopped(interruption.received, `${program} had finished and ${subject} was put back`);

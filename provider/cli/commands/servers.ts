@@ -4,12 +4,12 @@
 
 import { SERVER_CHANGES, type ServerChangeName } from "../../action-table";
 import { DEFAULTS } from "../../policy";
-import type { SessionsTimeoutPolicy } from "../../cluster/server-actions";
+import type { SessionsTimeoutPolicy } from "../../cluster/actions";
 import { numberOption, requireOne, type CommandSpec } from "../args";
 import type { Context } from "../context";
 import { Exit, UsageError, type ExitCode } from "../exit";
 import { printResults } from "./action-report";
-import { progressLine } from "./wait";
+import { progressLine } from "../progress";
 
 const WAIT = `  --wait               wait until every member shows the server serving on fresh checks
   --timeout SECONDS    deadline of that wait (default ${DEFAULTS.actionTimeoutSeconds}); the deadline of one request

@@ -7,7 +7,7 @@
 
 import { analyseServer, type AnalysisVerdict } from "../../cluster/analysis";
 import type { Cluster } from "../../cluster/cluster";
-import { applyServerAction } from "../../cluster/server-actions";
+import { applyServerAction } from "../../cluster/actions";
 import { HcError } from "../../errors";
 import { DEFAULTS } from "../../policy";
 import { changedInputs, checkInputs, clusterFrom, parseInputs, readinessGateSchema, type AnalysisInputs } from "./inputs";

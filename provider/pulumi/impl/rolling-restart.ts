@@ -12,7 +12,7 @@ import type { AnalysisVerdict } from "../../cluster/analysis";
 import type { Cluster } from "../../cluster/cluster";
 import type { ClusterSnapshot } from "../../cluster/cluster-snapshot";
 import { commandSucceeded, describeCommandResult, runCommand, type CommandResult } from "../../cluster/command";
-import { applyServerAction, waitForSessions, type ServerActionReport } from "../../cluster/server-actions";
+import { applyServerAction, waitForSessions, type ServerActionReport } from "../../cluster/actions";
 import { HcError, HcPartialFailure, isHcError } from "../../errors";
 import { splitAddress } from "../../model/server";
 import { changedInputs, checkInputs, clusterFrom, parseInputs, rollingRestartSchema, type RollingRestartInputs } from "./inputs";

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import type { Cluster } from "../../cluster/cluster";
 import type { ClusterSnapshot } from "../../cluster/cluster-snapshot";
 import type { ServerHold } from "../../cluster/hold";
-import { applyServerAction, waitForSessions, type DrainSessionsResult } from "../../cluster/server-actions";
+import { applyServerAction, waitForSessions, type DrainSessionsResult } from "../../cluster/actions";
 import { isUnreachable } from "../../error-codes";
 import { HcError, HcPartialFailure, isHcError } from "../../errors";
 import { resolveMember } from "../../member/spec";

@@ -1,12 +1,13 @@
-// The capacity guard: the one rule every way of taking servers out goes through (the
+// The guard, the pipeline's second step. The capacity guard: the one rule every way of taking servers out goes through (the
 // CLI's drain and maint, host-wide actions, applyServerAction, ServerDrain). After the
 // removal at least `minOtherServing` other servers must keep serving on every member;
 // a member that cannot be read fails closed; `force` overrides the count, never an unread member.
 
-import { ERROR_CODES } from "../error-codes";
-import { HcError } from "../errors";
-import { DEFAULTS } from "../policy";
-import type { ClusterSnapshot } from "./cluster-snapshot";
+import { actionRow, type ActionName } from "../../action-table";
+import { ERROR_CODES } from "../../error-codes";
+import { HcError } from "../../errors";
+import { DEFAULTS } from "../../policy";
+import type { ClusterSnapshot } from "../cluster-snapshot";
 
 /** Other servers that must keep serving on every member after a removal (policy.ts). */
 export const DEFAULT_MIN_OTHER_SERVING = DEFAULTS.minOtherServing;
@@ -24,6 +25,14 @@ export interface Removal {
   member?: string;
   backend: string;
   servers: readonly string[];
+}
+
+/**
+ * The step: an action that takes servers out (the action table's `takesOut`) passes the
+ * capacity guard on the plan's read; the others pass as they are.
+ */
+export function guardAction(action: ActionName, snapshot: ClusterSnapshot, removals: readonly Removal[], options: CapacityGuardOptions = {}, members?: readonly string[]): void {
+  if (actionRow(action).takesOut) checkCapacity(snapshot, removals, options, members);
 }
 
 /**
