@@ -170,6 +170,11 @@ export const backendServerSchema = connectionSchema.extend({
   triggers: z.array(z.unknown()).optional().describe("Any values; a change replaces the resource, i.e. adds a new server (auto-named) and then removes the old one."),
 });
 
+/** BackendServer's default `namePrefix`: the resource's name, made a HAProxy name (provider/names.ts allows `A-Za-z0-9._:-`). */
+export function namePrefixOf(resourceName: string): string {
+  return resourceName.replace(/[^A-Za-z0-9._:-]/g, "-");
+}
+
 /** ClusterReadinessGate.analysis: judge each server put back (defaults: ANALYSIS_DEFAULTS in policy.ts). */
 export const analysisSchema = z
   .object({
@@ -298,6 +303,12 @@ const SECRET_LIKE_NAME = /pass|key|secret|token|credential/i;
 function failure(property: string, reason: string, known = true): CheckFailure {
   const secret = known ? SECRET_BEARING.has(property) : SECRET_LIKE_NAME.test(property);
   return secret ? { property: "", reason: `${property}: ${reason}` } : { property, reason };
+}
+
+/** What the plugin knows of a resource at `check` beyond its inputs (the Node dynamic provider knows none of it). */
+export interface CheckContext {
+  /** The resource's name (the URN's last part). */
+  resourceName?: string;
 }
 
 export interface CheckFailure {
