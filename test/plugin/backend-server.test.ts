@@ -5,8 +5,16 @@
 import { strict as assert } from "node:assert";
 import fs from "node:fs";
 import path from "node:path";
+import type { z } from "zod";
+import { backendServerOutputs } from "../../provider/plugin/resources/backend-server";
+import type { BackendServerOutputs } from "../../provider/pulumi/impl/backend-server";
+import type { BackendServerInputs } from "../../provider/pulumi/impl/inputs";
 import { BACKEND, RESOURCE, backendServerScenario } from "../e2e/backend-server-scenario";
 import { PLUGIN_VERSION, pluginTarball, pulumiCli } from "./helpers";
+
+/** true only when A and B are assignable both ways: a field added on one side only fails tsc here. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const outputsMatch: Same<z.output<typeof backendServerOutputs>, Omit<BackendServerOutputs, keyof BackendServerInputs>> = true;
 
 /** The program a user writes (docs/pulumi shows it), with this rig's members. */
 export function backendServerYaml(members: string[]): string {
@@ -36,6 +44,9 @@ outputs:
 
 describe("plugin e2e: BackendServer from a Pulumi YAML program with the installed plugin tarball, pulumi up, refresh and destroy against two real HAProxy members", function () {
   this.timeout(600_000);
+  it("declares in schema.json exactly the outputs the implementation records (tsc holds them equal)", function () {
+    assert.ok(outputsMatch);
+  });
   backendServerScenario("plugin-backend-server", {
     type: "haproxy-cluster:index:BackendServer",
     write: async (projectDir, members) => fs.promises.writeFile(path.join(projectDir, "Pulumi.yaml"), backendServerYaml(members)),

@@ -164,8 +164,10 @@ export const backendServerSchema = connectionSchema.extend({
     .positive()
     .default(DEFAULTS.actionTimeoutSeconds)
     .describe(`Delete: deadline of the removal on each member (HAProxy 3.0 and later wait until the server is removable), in seconds. Default ${DEFAULTS.actionTimeoutSeconds}.`),
-  minOtherServing: serverDrainSchema.shape.minOtherServing,
-  force: z.boolean().default(false).describe("Delete: skip the capacity guard. Default false."),
+  minOtherServing: serverDrainSchema.shape.minOtherServing.describe(
+    `Delete: the capacity guard: refuse to remove the server unless at least this many OTHER servers of the backend keep serving on every member. Default ${DEFAULTS.minOtherServing}.`,
+  ),
+  force: serverDrainSchema.shape.force.describe("Delete: skip the capacity guard. Default false."),
   abandonUnreachableMembers: serverDrainSchema.shape.abandonUnreachableMembers,
   triggers: z.array(z.unknown()).optional().describe("Any values; a change replaces the resource, i.e. adds a new server (auto-named) and then removes the old one."),
 });
