@@ -10,6 +10,7 @@ import { addServer, removeServer } from "../../cluster/server-lifecycle";
 import { isUnreachable } from "../../error-codes";
 import { HcError, HcPartialFailure, isHcError } from "../../errors";
 import { resolveMember } from "../../member/spec";
+import type { Server } from "../../model/server";
 import { backendServerSchema, changedInputs, checkInputs, clusterFrom, isUnknown, namePrefixOf, parseInputs, type BackendServerInputs, type CheckContext } from "./inputs";
 import { partialFailure, type DiffResult, type ProviderProps } from "./results";
 
@@ -105,7 +106,7 @@ export async function update(id: string, olds: ProviderProps, news: ProviderProp
     const gone = clusterFrom(inputs, removed);
     try {
       const present = await presence(gone, inputs, old.abandonedOn ?? {});
-      const holding = removed.filter((spec) => present.get(memberName(inputs, spec)) === true);
+      const holding = removed.filter((spec) => present.get(memberName(inputs, spec)) !== undefined);
       if (holding.length > 0) await removeFrom(inputs, holding);
     } finally {
       await gone.close();
@@ -114,11 +115,14 @@ export async function update(id: string, olds: ProviderProps, news: ProviderProp
   const cluster = clusterFrom(inputs);
   try {
     const present = await presence(cluster, inputs, {});
-    const missing = inputs.members.filter((spec) => present.get(memberName(inputs, spec)) !== true);
+    const missing = inputs.members.filter((spec) => present.get(memberName(inputs, spec)) === undefined);
+    // Where it failed before and still does not serve (an app that passed its checks since
+    // is in rotation already: its admin state was ready all along).
     const failedBefore = new Set(Object.keys(old.failedOn ?? {}));
-    const notServing = inputs.members.filter((spec) => !missing.includes(spec) && failedBefore.has(memberName(inputs, spec)));
+    const notServing = inputs.members.filter((spec) => failedBefore.has(memberName(inputs, spec)) && present.get(memberName(inputs, spec))?.serving === false);
     const addedOn = inputs.members.filter((spec) => !missing.includes(spec)).map((spec) => memberName(inputs, spec));
-    const base = { ...outputsFrom(inputs, addedOn), addedAt: old.addedAt, settings: old.settings, status: old.status ?? {} };
+    const status = Object.fromEntries([...present].map(([m, server]) => [m, server.status.raw]));
+    const base = { ...outputsFrom(inputs, addedOn), addedAt: old.addedAt, settings: old.settings, status };
     if (missing.length > 0) {
       const some = clusterFrom(inputs, missing);
       try {
@@ -147,7 +151,7 @@ export async function remove(_id: string, props: ProviderProps): Promise<void> {
   const cluster = clusterFrom(inputs);
   try {
     const present = await presence(cluster, inputs, {});
-    const holding = inputs.members.filter((spec) => present.get(memberName(inputs, spec)) === true);
+    const holding = inputs.members.filter((spec) => present.get(memberName(inputs, spec)) !== undefined);
     if (holding.length > 0) await removeFrom(inputs, holding);
   } finally {
     await cluster.close();
@@ -211,13 +215,13 @@ function memberName(inputs: BackendServerInputs, spec: string): string {
 }
 
 /**
- * Whether each member holds the server (by member name). A member that cannot be read
+ * The server on each member that holds it (by member name). A member that cannot be read
  * fails the operation, unless abandonUnreachableMembers lets an unreachable one go (it is
  * then left out, as absent), or it was abandoned already.
  */
-async function presence(cluster: Cluster, inputs: Inputs, abandoned: Record<string, string>): Promise<Map<string, boolean>> {
+async function presence(cluster: Cluster, inputs: Inputs, abandoned: Record<string, string>): Promise<Map<string, Server>> {
   const snap = await cluster.snapshot({ backend: inputs.backend });
-  const out = new Map<string, boolean>();
+  const out = new Map<string, Server>();
   const blocking: string[] = [];
   for (const [member, error] of snap.errors) {
     if (isUnreachable(error.code) && (inputs.abandonUnreachableMembers || member in abandoned)) continue;
@@ -233,8 +237,8 @@ async function presence(cluster: Cluster, inputs: Inputs, abandoned: Record<stri
     );
   }
   for (const member of cluster.memberNames) {
-    const snapshot = snap.snapshots.get(member);
-    if (snapshot) out.set(member, snapshot.backend(inputs.backend).servers.has(inputs.server));
+    const server = snap.snapshots.get(member)?.backend(inputs.backend).servers.get(inputs.server);
+    if (server) out.set(member, server);
   }
   return out;
 }
