@@ -222,4 +222,19 @@ describe("BackendServer against two real HAProxy members", function () {
     await backendServer.remove(id, { ...withDead, abandonUnreachableMembers: true });
     assert.deepEqual(await listed(outs.server), [false, false]);
   });
+
+  it("an update with abandonUnreachableMembers leaves out a member that cannot be reached, names it in abandonedOn, and the next up sees no change", async function () {
+    const a = await app("web-g");
+    const { id, outs } = await create({ address: `127.0.0.1:${a.port}` });
+    const dead = `tcp://127.0.0.1:${await refusedPort()}`;
+    const news = backendServer.check(outs, given({ address: `127.0.0.1:${a.port}`, members: [lb1, lb2, dead], abandonUnreachableMembers: true })).inputs;
+    assert.equal(news.server, outs.server);
+    const { outs: updated } = await backendServer.update(id, outs, news);
+    assert.deepEqual((updated as Outs).addedOn, [lb1, lb2]);
+    assert.deepEqual(Object.keys(updated.abandonedOn as object), [dead]);
+    assert.deepEqual(backendServer.diff(id, updated, backendServer.check(updated, given({ address: `127.0.0.1:${a.port}`, members: [lb1, lb2, dead], abandonUnreachableMembers: true })).inputs), { changes: false, replaces: [] });
+    assert.deepEqual(await statuses(rig, outs.server), ["UP", "UP"]);
+    await backendServer.remove(id, updated);
+    assert.deepEqual(await listed(outs.server), [false, false]);
+  });
 });

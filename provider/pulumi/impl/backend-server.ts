@@ -73,8 +73,10 @@ export function diff(_id: string, olds: ProviderProps, news: ProviderProps): Dif
   if (changed.length === 0 && !isUnknown(news.members) && Array.isArray(olds.addedOn)) {
     const inputs = olds as unknown as BackendServerInputs;
     const added = new Set(olds.addedOn as string[]);
+    const abandoned = (olds.abandonedOn as Record<string, string> | undefined) ?? {};
     const failed = Object.keys((olds.failedOn as Record<string, string> | undefined) ?? {});
-    if ((news.members as string[]).some((spec) => !added.has(memberName(inputs, spec))) || failed.length > 0) changed.push("addedOn");
+    const lacking = (news.members as string[]).map((spec) => memberName(inputs, spec)).filter((m) => !added.has(m) && !(m in abandoned));
+    if (lacking.length > 0 || failed.length > 0) changed.push("addedOn");
   }
   const replaces = changed.filter((k) => (REPLACE_ON as readonly string[]).includes(k));
   // No deleteBeforeReplace: the new server (a new name) serves before the old one is removed.
@@ -105,7 +107,7 @@ export async function update(id: string, olds: ProviderProps, news: ProviderProp
   if (removed.length > 0) {
     const gone = clusterFrom(inputs, removed);
     try {
-      const present = await presence(gone, inputs, old.abandonedOn ?? {});
+      const { servers: present } = await presence(gone, inputs, old.abandonedOn ?? {});
       const holding = removed.filter((spec) => present.get(memberName(inputs, spec)) !== undefined);
       if (holding.length > 0) await removeFrom(inputs, holding);
     } finally {
@@ -114,15 +116,18 @@ export async function update(id: string, olds: ProviderProps, news: ProviderProp
   }
   const cluster = clusterFrom(inputs);
   try {
-    const present = await presence(cluster, inputs, {});
-    const missing = inputs.members.filter((spec) => present.get(memberName(inputs, spec)) === undefined);
+    const { servers: present, abandoned } = await presence(cluster, inputs, old.abandonedOn ?? {});
+    // A member abandoned (unreachable, abandonUnreachableMembers) is left out, not added to.
+    const missing = inputs.members.filter((spec) => present.get(memberName(inputs, spec)) === undefined && !(memberName(inputs, spec) in abandoned));
     // Where it failed before and still does not serve (an app that passed its checks since
     // is in rotation already: its admin state was ready all along).
     const failedBefore = new Set(Object.keys(old.failedOn ?? {}));
     const notServing = inputs.members.filter((spec) => failedBefore.has(memberName(inputs, spec)) && present.get(memberName(inputs, spec))?.serving === false);
     const addedOn = inputs.members.filter((spec) => !missing.includes(spec)).map((spec) => memberName(inputs, spec));
     const status = Object.fromEntries([...present].map(([m, server]) => [m, server.status.raw]));
-    const base = { ...outputsFrom(inputs, addedOn), addedAt: old.addedAt, settings: old.settings, status };
+    const base: BackendServerOutputs = { ...outputsFrom(inputs, addedOn.filter((m) => !(m in abandoned))), addedAt: old.addedAt, settings: old.settings, status };
+    const abandonedOn = { ...(old.abandonedOn ?? {}), ...abandoned };
+    if (Object.keys(abandonedOn).length > 0) base.abandonedOn = abandonedOn;
     if (missing.length > 0) {
       const some = clusterFrom(inputs, missing);
       try {
@@ -150,7 +155,7 @@ export async function remove(_id: string, props: ProviderProps): Promise<void> {
   const inputs = parsed(props);
   const cluster = clusterFrom(inputs);
   try {
-    const present = await presence(cluster, inputs, {});
+    const { servers: present } = await presence(cluster, inputs, (props as unknown as BackendServerOutputs).abandonedOn ?? {});
     const holding = inputs.members.filter((spec) => present.get(memberName(inputs, spec)) !== undefined);
     if (holding.length > 0) await removeFrom(inputs, holding);
   } finally {
@@ -216,15 +221,19 @@ function memberName(inputs: BackendServerInputs, spec: string): string {
 
 /**
  * The server on each member that holds it (by member name). A member that cannot be read
- * fails the operation, unless abandonUnreachableMembers lets an unreachable one go (it is
- * then left out, as absent), or it was abandoned already.
+ * fails the operation, unless it cannot be reached and abandonUnreachableMembers lets it
+ * go, or it was abandoned already: it is then in `abandoned`, with the reason.
  */
-async function presence(cluster: Cluster, inputs: Inputs, abandoned: Record<string, string>): Promise<Map<string, Server>> {
+async function presence(cluster: Cluster, inputs: Inputs, abandonedBefore: Record<string, string>): Promise<{ servers: Map<string, Server>; abandoned: Record<string, string> }> {
   const snap = await cluster.snapshot({ backend: inputs.backend });
-  const out = new Map<string, Server>();
+  const servers = new Map<string, Server>();
+  const abandoned: Record<string, string> = {};
   const blocking: string[] = [];
   for (const [member, error] of snap.errors) {
-    if (isUnreachable(error.code) && (inputs.abandonUnreachableMembers || member in abandoned)) continue;
+    if (isUnreachable(error.code) && (inputs.abandonUnreachableMembers || member in abandonedBefore)) {
+      abandoned[member] = error.message;
+      continue;
+    }
     blocking.push(member);
     if (!isUnreachable(error.code)) throw error;
   }
@@ -238,9 +247,9 @@ async function presence(cluster: Cluster, inputs: Inputs, abandoned: Record<stri
   }
   for (const member of cluster.memberNames) {
     const server = snap.snapshots.get(member)?.backend(inputs.backend).servers.get(inputs.server);
-    if (server) out.set(member, server);
+    if (server) servers.set(member, server);
   }
-  return out;
+  return { servers, abandoned };
 }
 
 /** removeServer on the members given (specs): guard, drain, sessions, maintenance, removal. */
