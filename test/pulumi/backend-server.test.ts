@@ -7,7 +7,7 @@ import { strict as assert } from "node:assert";
 import { backendServer, UNKNOWN } from "../../provider/pulumi/impl";
 import { startAppServer, type AppServer } from "../support/app-server";
 import { refusedPort } from "../support/fake-members";
-import { rejection, restoreServing, statuses, useRuntimeApiPair, type Rig } from "./helpers";
+import { holdSessionOn, rejection, restoreServing, statuses, useRuntimeApiPair, type Rig } from "./helpers";
 
 type Outs = Record<string, unknown> & {
   members: string[];
@@ -198,6 +198,22 @@ describe("BackendServer against two real HAProxy members", function () {
     assert.deepEqual(await statuses(rig, outs.server), ["UP", "UP"]);
     await backendServer.remove(id, repaired);
     assert.deepEqual(await listed(outs.server), [false, false]);
+  });
+
+  it("delete waits for the server's sessions as asked: at the deadline `fail` leaves it drained on every member and in place, `shutdown` ends them and removes it", async function () {
+    const a = await app("web-h");
+    const { id, outs } = await create({ address: `127.0.0.1:${a.port}` });
+    const { done } = await holdSessionOn(rig, 0, outs.server, 60_000);
+    // The held request stays on the new server; the others serve again, so the guard passes.
+    for (const s of ["server1", "server2", "server3"]) await rig.lbs[0]!.runtime(`set server ${rig.backend}/${s} state ready`);
+    const error = await rejection(backendServer.remove(id, { ...outs, sessionsTimeoutSeconds: 1, onSessionsTimeout: "fail" }));
+    assert.equal(error.code, "HC_WAIT_DEADLINE");
+    assert.match(error.message, new RegExp(`myapp/${outs.server} stays drained on every member read`));
+    assert.deepEqual(await statuses(rig, outs.server), ["DRAIN", "DRAIN"]);
+    await backendServer.remove(id, { ...outs, sessionsTimeoutSeconds: 1, onSessionsTimeout: "shutdown" });
+    assert.deepEqual(await listed(outs.server), [false, false]);
+    const ended = await done.catch((e: Error) => e);
+    assert.ok(!("status" in ended) || ended.status !== 200, `the held request was cut, not answered: ${JSON.stringify(ended)}`);
   });
 
   it("refuses a name taken in the backend before any change, saying how replacements avoid it", async function () {
