@@ -209,6 +209,7 @@ describe("BackendServer against two real HAProxy members", function () {
     const error = await rejection(backendServer.remove(id, { ...outs, sessionsTimeoutSeconds: 1, onSessionsTimeout: "fail" }));
     assert.equal(error.code, "HC_WAIT_DEADLINE");
     assert.match(error.message, new RegExp(`myapp/${outs.server} stays drained on every member read`));
+    assert.match(error.message, /On this BackendServer: set onSessionsTimeout to shutdown or proceed/);
     assert.deepEqual(await statuses(rig, outs.server), ["DRAIN", "DRAIN"]);
     await backendServer.remove(id, { ...outs, sessionsTimeoutSeconds: 1, onSessionsTimeout: "shutdown" });
     assert.deepEqual(await listed(outs.server), [false, false]);

@@ -264,6 +264,14 @@ async function removeFrom(inputs: Inputs, specs: string[]): Promise<void> {
       timeoutSeconds: inputs.removeTimeoutSeconds,
       onWarning: (m) => console.warn(m),
     });
+  } catch (error) {
+    if (!isHcError(error) || error.code !== "HC_WAIT_DEADLINE") throw error;
+    // The library's advice names the CLI; a Pulumi user changes the resource instead.
+    throw new HcError(
+      error.code,
+      `${error.message} On this BackendServer: set onSessionsTimeout to shutdown or proceed (or a longer sessionsTimeoutSeconds), run pulumi up, then delete it again; until then the state keeps it.`,
+      error.details,
+    );
   } finally {
     await cluster.close();
   }
