@@ -56,15 +56,16 @@ describe("plugin: schema.json", function () {
     }
     for (const d of DEFINITIONS) {
       const inputs = d.kind === "resource" ? schema.resources[d.token].inputProperties : schema.functions[d.token].inputs.properties;
-      const applied = d.inputs.safeParse({ members: ["/x.sock"], backend: "b", server: "s", command: ["true"] });
+      const applied = d.inputs.safeParse({ members: ["/x.sock"], backend: "b", server: "s", command: ["true"], address: "127.0.0.1:1" });
       assert.ok(applied.success, `${d.token}: the minimal inputs parse`);
       for (const [name, spec] of Object.entries<Json>(inputs)) {
         const value: unknown = (applied.data as Json)[name];
         if (spec.default !== undefined) assert.deepEqual(spec.default, value, `${d.token}.${name}: the schema's default is zod's`);
-        else if (!["members", "backend", "server", "command"].includes(name)) assert.ok(value === undefined || (Array.isArray(value) && value.length === 0), `${d.token}.${name}: zod applies ${JSON.stringify(value)} but the schema gives no default`);
+        else if (!["members", "backend", "server", "command", "address"].includes(name)) assert.ok(value === undefined || (Array.isArray(value) && value.length === 0), `${d.token}.${name}: zod applies ${JSON.stringify(value)} but the schema gives no default`);
       }
     }
     assert.deepEqual(schema.resources["haproxy-cluster:index:ServerDrain"].requiredInputs, ["backend", "members", "server"]);
     assert.deepEqual(schema.resources["haproxy-cluster:index:RollingRestart"].requiredInputs, ["backend", "command", "members"]);
+    assert.deepEqual(schema.resources["haproxy-cluster:index:BackendServer"].requiredInputs, ["address", "backend", "members"]);
   });
 });
