@@ -3,6 +3,8 @@
 
 export { ServerDrain } from "./server-drain";
 export type { ServerDrainArgs } from "./server-drain";
+export { BackendServer } from "./backend-server";
+export type { BackendServerArgs } from "./backend-server";
 export { ClusterReadinessGate } from "./readiness-gate";
 export type { ClusterReadinessGateArgs, GateAnalysisArgs } from "./readiness-gate";
 export { RollingDeploy } from "./rolling-deploy";
@@ -14,4 +16,4 @@ export { getClusterHealth } from "./cluster-health";
 export type { ClusterHealthArgs } from "./cluster-health";
 export type { ClusterConnectionArgs } from "./connection";
 export type { ClusterHealth, BackendHealth } from "./impl/health";
-export { serverDrainProvider, readinessGateProvider, rollingRestartProvider } from "./providers";
+export { serverDrainProvider, readinessGateProvider, rollingRestartProvider, backendServerProvider } from "./providers";

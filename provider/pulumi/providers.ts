@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 
-type ImplKind = "serverDrain" | "readinessGate" | "rollingRestart";
+type ImplKind = "serverDrain" | "readinessGate" | "rollingRestart" | "backendServer";
 
 /** How a user's project reaches the implementation once this package is installed. */
 const IMPL_PACKAGE_PATH = "haproxy-cluster/dist/provider/pulumi/impl";
@@ -38,3 +38,4 @@ function makeProvider(kind: ImplKind): pulumi.dynamic.ResourceProvider {
 export const serverDrainProvider = makeProvider("serverDrain");
 export const readinessGateProvider = makeProvider("readinessGate");
 export const rollingRestartProvider = makeProvider("rollingRestart");
+export const backendServerProvider = makeProvider("backendServer");

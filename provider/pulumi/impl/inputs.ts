@@ -109,6 +109,67 @@ export const serverDrainSchema = connectionSchema.extend({
   triggers: z.array(z.unknown()).optional().describe("Any values; a change replaces the resource, i.e. takes the server out again."),
 });
 
+/**
+ * BackendServer: a server added at run time on every member. The sessions settings of its
+ * removal are ServerDrain's, taken from its schema so that each default has one home.
+ */
+export const backendServerSchema = connectionSchema.extend({
+  backend: z.string().min(1).describe("The backend the server is added to. A change replaces the resource (the new one is added and serving before the old one is removed)."),
+  server: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "The server's name in HAProxy. Default: `namePrefix`, a dash and 8 random hex digits, new at every replacement, so that the new server can be added (and serving) before the old one is removed. A name given here is kept by a replacement, which then fails (HAProxy holds one server of a name per backend): leave it out for servers that are replaced. A change replaces the resource.",
+    ),
+  namePrefix: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("The start of the generated name when `server` is left out. Default: the resource's name. A change replaces the resource."),
+  address: z
+    .string()
+    .min(1)
+    .describe("Where the server listens, `HOST:PORT` (an IPv4 address or host name, or `[IPv6]:PORT`). A change replaces the resource: the server at the new address serves before the old one leaves."),
+  checkIntervalMs: z
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULTS.addedServerCheckIntervalMs)
+    .describe(
+      `Health-check interval of the added server, in milliseconds (rise and fall are copied from the backend's checked servers; a backend without checks gets a server without checks). Default ${DEFAULTS.addedServerCheckIntervalMs}, HAProxy's own. A change replaces the resource.`,
+    ),
+  weight: z
+    .number()
+    .int()
+    .min(0)
+    .max(256)
+    .optional()
+    .describe("Weight of the server (0-256). Default: the configured weight of the backend's first server that has one, else HAProxy's 1. A change replaces the resource."),
+  readyTimeoutSeconds: z
+    .number()
+    .positive()
+    .default(DEFAULTS.actionTimeoutSeconds)
+    .describe(
+      `Create and update: deadline for the added server to be serving on fresh health checks on every member, in seconds; past it, \`pulumi up\` fails and the state records where it was added (the next \`up\` tries again). Default ${DEFAULTS.actionTimeoutSeconds}.`,
+    ),
+  sessionsTimeoutSeconds: serverDrainSchema.shape.sessionsTimeoutSeconds.describe(
+    `Delete: deadline for the drained server's sessions and queue to reach 0 on every member, in seconds. Default ${DEFAULTS.sessionsTimeoutSeconds}.`,
+  ),
+  onSessionsTimeout: serverDrainSchema.shape.onSessionsTimeout.describe(
+    "Delete: what happens at the sessions deadline: `fail` (the delete fails; the server stays drained, still in state), `proceed` (remove it with its sessions), or `shutdown` (kill the remaining sessions, then remove it). Default `fail`.",
+  ),
+  removeTimeoutSeconds: z
+    .number()
+    .positive()
+    .default(DEFAULTS.actionTimeoutSeconds)
+    .describe(`Delete: deadline of the removal on each member (HAProxy 3.0 and later wait until the server is removable), in seconds. Default ${DEFAULTS.actionTimeoutSeconds}.`),
+  minOtherServing: serverDrainSchema.shape.minOtherServing,
+  force: z.boolean().default(false).describe("Delete: skip the capacity guard. Default false."),
+  abandonUnreachableMembers: serverDrainSchema.shape.abandonUnreachableMembers,
+  triggers: z.array(z.unknown()).optional().describe("Any values; a change replaces the resource, i.e. adds a new server (auto-named) and then removes the old one."),
+});
+
 /** ClusterReadinessGate.analysis: judge each server put back (defaults: ANALYSIS_DEFAULTS in policy.ts). */
 export const analysisSchema = z
   .object({
@@ -217,6 +278,7 @@ export const healthSchema = connectionSchema.extend({
 
 export type ConnectionInputs = z.output<typeof connectionSchema>;
 export type ServerDrainInputs = z.output<typeof serverDrainSchema>;
+export type BackendServerInputs = z.output<typeof backendServerSchema>;
 export type ReadinessGateInputs = z.output<typeof readinessGateSchema>;
 export type HealthInputs = z.output<typeof healthSchema>;
 export type RollingRestartInputs = z.output<typeof rollingRestartSchema>;
