@@ -91,16 +91,15 @@ export async function openReplaceRig(options: ReplaceRigOptions): Promise<Replac
     const failed = started.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed) throw failed.reason;
     const [lb3, lb4] = lbs as [HaproxyInstance, HaproxyInstance];
-    // As the other ways: one member over its Runtime API socket, the other over its stats page.
-    const members = [`unix:${lb3.adminSocket}`, lb4.statsUrl];
+    // Adding and removing servers takes Runtime API commands, which a stats page cannot carry:
+    // one member over its unix socket, the other over its TCP one.
+    const members = [`unix:${lb3.adminSocket}`, lb4.tcpSocket];
     options.log("creating the Pulumi stack of examples/replace-deploy (file backend in a temp dir)");
     stack = await openPulumiStack({
       projectDir: REPLACE_EXAMPLE_DIR,
       stackName: "bench-replace",
       config: {
         members: { value: JSON.stringify(members) },
-        statsUser: { value: statsUser },
-        statsPassword: { value: statsPassword, secret: true },
         backend: { value: BACKEND },
         instances: { value: String(instances) },
         warmupMs: { value: String(options.warmupMs) },

@@ -14,7 +14,7 @@ const { AppInstance, DEFAULT_STATE_DIR } = require("./app-instance");
 const { settings } = require("../rolling-deploy/config-settings");
 
 /** What config `server` may set (BackendServerArgs): how a server is added, waited for and removed. */
-const SERVER_KEYS = ["checkIntervalMs", "weight", "timeoutSeconds", "intervalSeconds", "sessionsTimeoutSeconds", "onSessionsTimeout", "minOtherServing", "force"];
+const SERVER_KEYS = ["checkIntervalMs", "weight", "readyTimeoutSeconds", "sessionsTimeoutSeconds", "onSessionsTimeout", "removeTimeoutSeconds", "minOtherServing", "force"];
 
 const config = new pulumi.Config();
 const members = /** @type {string[]} */ (config.requireObject("members"));
