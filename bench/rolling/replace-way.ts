@@ -215,7 +215,8 @@ export async function deployByReplacing(handle: PulumiStack, version: string): P
   const wallMs = performance.now() - started;
   // The slots run side by side: each phase is the span from its first step's start to its last step's end.
   const span = (steps: StepTime[]): string => (steps.length === 0 ? "none" : `${seconds(Math.max(...steps.map((s) => s.endedAt)) - Math.min(...steps.map((s) => s.startedAt)))} (${steps.length} steps, ${seconds(Math.min(...steps.map((s) => s.startedAt)) - started)} to ${seconds(Math.max(...steps.map((s) => s.endedAt)) - started)})`);
-  const of = (kind: string, replaced: boolean) => clock.steps.filter((s) => kindOf(s.name) === kind && (s.op === "delete-replaced") === replaced);
+  // `replace` is the engine's marker between a replacement's create and its delete: no work of its own.
+  const of = (kind: string, replaced: boolean) => clock.steps.filter((s) => kindOf(s.name) === kind && s.op !== "replace" && (s.op === "delete-replaced") === replaced);
   const outcome: DeployOutcome = {
     split: {
       wallMs,
