@@ -43,9 +43,7 @@ const slots = Array.from({ length: instances }, (_, i) => {
 });
 
 /** Per slot: the HAProxy server name, its address and the version its app serves. */
-exports.servers = pulumi
-  .all(slots.map(({ app }) => pulumi.all([app.server, app.address, app.version])))
-  .apply((rows) => Object.fromEntries(rows.map(([server, address, v], i) => [slots[i].slot, { server, address, version: v }])));
+exports.servers = Object.fromEntries(slots.map(({ slot, app }) => [slot, pulumi.all({ server: app.server, address: app.address, version: app.version })]));
 /** Where each app answers directly (bypassing HAProxy). */
 exports.appUrls = Object.fromEntries(slots.map(({ slot, app }) => [slot, app.url]));
 
