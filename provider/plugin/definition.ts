@@ -4,7 +4,7 @@
 // outputs, and the implementation in provider/pulumi/impl that serves every verb.
 
 import type { z } from "zod";
-import type { CheckFailure } from "../pulumi/impl/inputs";
+import type { CheckContext, CheckFailure } from "../pulumi/impl/inputs";
 import type { DiffResult, ProviderProps } from "../pulumi/impl/results";
 import type { HostOptions } from "../pulumi/impl/rolling-restart";
 
@@ -15,7 +15,7 @@ export const PACKAGE_NAME = "haproxy-cluster";
  * `host` carries what only the plugin has (the engine's log); resources without use for it ignore it.
  */
 export interface ResourceImplementation {
-  check(olds: ProviderProps, news: ProviderProps): { inputs: ProviderProps; failures: CheckFailure[] };
+  check(olds: ProviderProps, news: ProviderProps, context?: CheckContext): { inputs: ProviderProps; failures: CheckFailure[] };
   diff(id: string, olds: ProviderProps, news: ProviderProps): DiffResult;
   create(props: ProviderProps, host?: HostOptions): Promise<{ id: string; outs: ProviderProps }>;
   update(id: string, olds: ProviderProps, news: ProviderProps, host?: HostOptions): Promise<{ outs: ProviderProps }>;

@@ -49,7 +49,7 @@ export class HaproxyClusterProvider implements provider.Provider {
     const { impl } = resourceOf(urn);
     const oldBag = unwrapProps(olds);
     const newBag = unwrapProps(news);
-    const { inputs, failures } = impl.check(oldBag.plain, newBag.plain);
+    const { inputs, failures } = impl.check(oldBag.plain, newBag.plain, { resourceName: urn.split("::").pop() });
     // The checked inputs are what state records as inputs: secrets stay wrapped there too.
     return { inputs: forEngine(inputs, newBag.secretKeys), failures };
   }

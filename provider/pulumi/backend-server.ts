@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DEFAULTS } from "../policy";
 import { connectionProps, withSecretPassword, type ClusterConnectionArgs } from "./connection";
+import { namePrefixOf } from "./impl/inputs";
 import { backendServerProvider } from "./providers";
 
 export interface BackendServerArgs extends ClusterConnectionArgs {
@@ -64,9 +65,6 @@ export interface BackendServerArgs extends ClusterConnectionArgs {
   triggers?: pulumi.Input<unknown[]>;
 }
 
-/** HAProxy's name rule (provider/names.ts): a resource name may hold other characters. */
-const NOT_IN_NAMES = /[^A-Za-z0-9._:-]/g;
-
 export class BackendServer extends pulumi.dynamic.Resource {
   /** The server's name in HAProxy (given, or generated). */
   declare readonly server: pulumi.Output<string>;
@@ -93,7 +91,7 @@ export class BackendServer extends pulumi.dynamic.Resource {
     const props = {
       ...connectionProps(args),
       server: args.server,
-      namePrefix: args.namePrefix ?? name.replace(NOT_IN_NAMES, "-"),
+      namePrefix: args.namePrefix ?? namePrefixOf(name),
       addedOn: undefined,
       failedOn: undefined,
       addedAt: undefined,

@@ -8,7 +8,7 @@
 import ts from "typescript";
 import { z } from "zod";
 import { ANALYSIS_DEFAULTS, DEFAULTS, LIMITS } from "../../provider/policy";
-import { SECRET_INPUTS, analysisSchema, connectionSchema, healthSchema, readinessGateSchema, rollingRestartSchema, serverDrainSchema } from "../../provider/pulumi/impl/inputs";
+import { SECRET_INPUTS, analysisSchema, backendServerSchema, connectionSchema, healthSchema, readinessGateSchema, rollingRestartSchema, serverDrainSchema } from "../../provider/pulumi/impl/inputs";
 import { serverRestartSchema } from "../../provider/pulumi/impl/rolling-restart";
 import { fragment, source } from "./fragments";
 import { banner, code, table } from "./markdown";
@@ -19,6 +19,7 @@ const SOURCES = [
   "provider/pulumi/readiness-gate.ts",
   "provider/pulumi/rolling-deploy.ts",
   "provider/pulumi/rolling-restart.ts",
+  "provider/pulumi/backend-server.ts",
   "provider/pulumi/cluster-health.ts",
   "provider/pulumi/impl/health.ts",
 ] as const;
@@ -241,6 +242,15 @@ const PAGES: PageSpec[] = [
     inputs: { name: "RollingRestartArgs", schema: rollingRestartSchema },
     extraInputs: [["`analysis`", ANALYSIS]],
     outputs: (decl) => [outputsTable(decl.classes.get("RollingRestart")!.fields), "", "### ServerRestart", "", "Each entry of `restarts`:", "", outputsTable(serverRestartFields())].join("\n"),
+  },
+  {
+    file: "backend-server.md",
+    title: "BackendServer",
+    kind: "resource",
+    source: "provider/pulumi/backend-server.ts",
+    usage: `import { BackendServer } from "haproxy-cluster/pulumi";\n\nnew BackendServer(name: string, args: BackendServerArgs, opts?: pulumi.CustomResourceOptions)`,
+    inputs: { name: "BackendServerArgs", schema: backendServerSchema },
+    outputs: (decl) => outputsTable(decl.classes.get("BackendServer")!.fields),
   },
   {
     file: "get-cluster-health.md",

@@ -5,6 +5,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "./utilities";
 
 // Export members:
+export { BackendServerArgs } from "./backendServer";
+export type BackendServer = import("./backendServer").BackendServer;
+export const BackendServer: typeof import("./backendServer").BackendServer = null as any;
+utilities.lazyLoad(exports, ["BackendServer"], () => require("./backendServer"));
+
 export { ClusterReadinessGateArgs } from "./clusterReadinessGate";
 export type ClusterReadinessGate = import("./clusterReadinessGate").ClusterReadinessGate;
 export const ClusterReadinessGate: typeof import("./clusterReadinessGate").ClusterReadinessGate = null as any;
@@ -42,6 +47,8 @@ const _module = {
     version: utilities.getVersion(),
     construct: (name: string, type: string, urn: string): pulumi.Resource => {
         switch (type) {
+            case "haproxy-cluster:index:BackendServer":
+                return new BackendServer(name, <any>undefined, { urn })
             case "haproxy-cluster:index:ClusterReadinessGate":
                 return new ClusterReadinessGate(name, <any>undefined, { urn })
             case "haproxy-cluster:index:RollingRestart":

@@ -164,11 +164,18 @@ export const backendServerSchema = connectionSchema.extend({
     .positive()
     .default(DEFAULTS.actionTimeoutSeconds)
     .describe(`Delete: deadline of the removal on each member (HAProxy 3.0 and later wait until the server is removable), in seconds. Default ${DEFAULTS.actionTimeoutSeconds}.`),
-  minOtherServing: serverDrainSchema.shape.minOtherServing,
-  force: z.boolean().default(false).describe("Delete: skip the capacity guard. Default false."),
+  minOtherServing: serverDrainSchema.shape.minOtherServing.describe(
+    `Delete: the capacity guard: refuse to remove the server unless at least this many OTHER servers of the backend keep serving on every member. Default ${DEFAULTS.minOtherServing}.`,
+  ),
+  force: serverDrainSchema.shape.force.describe("Delete: skip the capacity guard. Default false."),
   abandonUnreachableMembers: serverDrainSchema.shape.abandonUnreachableMembers,
   triggers: z.array(z.unknown()).optional().describe("Any values; a change replaces the resource, i.e. adds a new server (auto-named) and then removes the old one."),
 });
+
+/** BackendServer's default `namePrefix`: the resource's name, made a HAProxy name (provider/names.ts allows `A-Za-z0-9._:-`). */
+export function namePrefixOf(resourceName: string): string {
+  return resourceName.replace(/[^A-Za-z0-9._:-]/g, "-");
+}
 
 /** ClusterReadinessGate.analysis: judge each server put back (defaults: ANALYSIS_DEFAULTS in policy.ts). */
 export const analysisSchema = z
@@ -298,6 +305,12 @@ const SECRET_LIKE_NAME = /pass|key|secret|token|credential/i;
 function failure(property: string, reason: string, known = true): CheckFailure {
   const secret = known ? SECRET_BEARING.has(property) : SECRET_LIKE_NAME.test(property);
   return secret ? { property: "", reason: `${property}: ${reason}` } : { property, reason };
+}
+
+/** What the plugin knows of a resource at `check` beyond its inputs (the Node dynamic provider knows none of it). */
+export interface CheckContext {
+  /** The resource's name (the URN's last part). */
+  resourceName?: string;
 }
 
 export interface CheckFailure {

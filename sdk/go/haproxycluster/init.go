@@ -21,6 +21,8 @@ func (m *module) Version() semver.Version {
 
 func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi.Resource, err error) {
 	switch typ {
+	case "haproxy-cluster:index:BackendServer":
+		r = &BackendServer{}
 	case "haproxy-cluster:index:ClusterReadinessGate":
 		r = &ClusterReadinessGate{}
 	case "haproxy-cluster:index:RollingRestart":

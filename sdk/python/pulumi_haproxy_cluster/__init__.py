@@ -6,6 +6,7 @@ import builtins as _builtins
 from . import _utilities
 import typing
 # Export this package's modules as members:
+from .backend_server import *
 from .cluster_readiness_gate import *
 from .get_cluster_health import *
 from .provider import *
@@ -21,6 +22,7 @@ _utilities.register(
   "mod": "index",
   "fqn": "pulumi_haproxy_cluster",
   "classes": {
+   "haproxy-cluster:index:BackendServer": "BackendServer",
    "haproxy-cluster:index:ClusterReadinessGate": "ClusterReadinessGate",
    "haproxy-cluster:index:RollingRestart": "RollingRestart",
    "haproxy-cluster:index:ServerDrain": "ServerDrain"
