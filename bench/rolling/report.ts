@@ -45,7 +45,7 @@ export function wayDetails(w: WayResult): string[] {
   const window = load.deployWindow;
   const lines = [
     `run ${w.run} ${WAY_TITLES[w.way]} → ${w.version}: ${w.problems.length === 0 ? (w.way === "c" ? (load.failed > 0 ? "failed requests, as expected of the baseline" : "NO failed request: the baseline did not show the difference") : "kept the promise") : `PROBLEMS: ${w.problems.join("; ")}`}`,
-    `  load: ${count(load.sent)} requests in ${seconds(load.durationMs)} (${count(load.duringDeploy.sent)} during the deploy, ${count(load.duringDeploy.failed)} of them failed); latency p50 ${load.p50LatencyMs.toFixed(1)} ms, p99 ${load.p99LatencyMs.toFixed(1)} ms, max ${[...load.maxLatencyByPath].map(([p, ms]) => `${ms.toFixed(0)} ms (GET ${p})`).join(", ")}${load.skipped ? `; ${count(load.skipped)} not sent (backpressure)` : ""}`,
+    `  load: ${count(load.sent)} requests in ${seconds(load.durationMs)} (${count(load.duringDeploy.sent)} during the deploy, ${count(load.duringDeploy.failed)} of them failed); latency p50 ${load.p50LatencyMs.toFixed(1)} ms, p99 ${load.p99LatencyMs.toFixed(1)} ms, max ${[...load.maxLatencyByPath].map(([p, ms]) => `${ms.toFixed(0)} ms (GET ${p})`).join(", ")}${load.skipped ? `; ${count(load.skipped)} not sent (backpressure)` : ""}; this process's event loop held up ${load.loopDelay.maxMs.toFixed(0)} ms at most (p99 ${load.loopDelay.p99Ms.toFixed(0)} ms)`,
     `  versions seen (200s): ${sortedEntries(load.versions)}`,
     `  served by: ${sortedEntries(load.servedBy)}`,
   ];
