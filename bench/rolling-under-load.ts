@@ -4,6 +4,10 @@
 // ways, one after another: (a) the README's CLI deploy script, (b) `pulumi up` of
 // examples/rolling-deploy, (c) careless restarts without the tool. (a) and (b) must lose
 // nothing and end with every server on the new version; (c) shows what they prevent.
+// Beside them, (r): a replace deploy, `pulumi up` of examples/replace-deploy on two more
+// HAProxy (lb3, lb4), new instances on new ports in before the old ones leave; it must lose
+// nothing, never serve with fewer servers than before on any member, and leave no trace
+// of the old servers (bench/rolling/replace-way.ts).
 //
 //   node dist/bench/rolling-under-load.js [--runs N] [--rate R] [--connections C]
 //        [--requests N] [--warmup-ms MS] [--timeout-ms MS] [--slow-every N] [--slow-ms MS] [-v]
@@ -18,8 +22,9 @@
 // Defaults: 1 run, 400 req/s, 4 connections per frontend, ≥ 10,000 requests per way,
 // warm-up 1500 ms, timeout 2000 ms, 1 request in 20 is /slow?ms=250.
 //
-// Exit status: 0 (a) and (b) lost nothing and (c) lost requests; 1 (a) or (b) lost a
-// request, a server did not end on the new version, or a deploy failed; 2 (c) lost nothing
+// Exit status: 0 (a), (b) and (r) lost nothing and (c) lost requests; 1 (a), (b) or (r) lost a
+// request, a server did not end on the new version, (r) served with fewer servers or left
+// an old one behind, or a deploy failed; 2 (c) lost nothing
 // either (the load could not tell the difference); 3 the benchmark itself could not run.
 // With --reload-mid-deploy: 0 every variant kept its promise (state file: 0 failed requests and
 // the drain kept; held forms without it: the drain applied again within a poll and a read);

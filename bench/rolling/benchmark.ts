@@ -15,7 +15,7 @@ import { deployCarelessly } from "./careless-way";
 import { calibrateCli, deployWithCli, type CliCalibration } from "./cli-way";
 import { sweepOnExit } from "./cleanup";
 import { CARELESS_LOOP, CLI_HELD_LOOP, CLI_LOOP, withRestartHook, type ScriptEnv } from "./deploy-script";
-import { OPERATOR_CHOICES, configExcerpt, startLoadBalancers, waitAllServing } from "./haproxy";
+import { BACKEND, OPERATOR_CHOICES, configExcerpt, startLoadBalancers, waitAllServing } from "./haproxy";
 import { Load, type LoadResult } from "./load";
 import { openPulumiStack, type PulumiStack } from "./pulumi-stack";
 import { DRAIN, GATE, calibrateLibrary, deployWithPulumi, stackConfig, type ClusterAccess, type LibraryCalibration } from "./pulumi-way";
@@ -23,6 +23,8 @@ import type { DeployOutcome } from "./split";
 import { checkVersion, type VersionCheck } from "./verify";
 import { runBadVersionWays, type BadVersionSettings, type BadWayResult } from "./bad-version";
 import { runReloadWays, type ReloadWayResult } from "./reload-mid-deploy";
+import { openReplaceRig, runReplaceWay, SERVER_SETTINGS, type ReplaceRig } from "./replace-way";
+import type { ServingTrace } from "./serving";
 
 export interface BenchmarkSettings {
   /** How many times the (a)/(b)/(c) sequence runs. */
@@ -61,12 +63,13 @@ export interface BenchmarkSettings {
   onWay?(way: WayResult): void;
 }
 
-export type WayName = "a" | "b" | "c";
+export type WayName = "a" | "b" | "c" | "r";
 
 export const WAY_TITLES: Record<WayName, string> = {
   a: "(a) CLI deploy script",
   b: "(b) pulumi up",
   c: "(c) careless restarts",
+  r: "(r) replace: pulumi up",
 };
 
 export interface WayResult {
@@ -78,6 +81,10 @@ export interface WayResult {
   check: VersionCheck;
   /** Why this way failed the benchmark's promise; empty when it kept it. For (c): only a broken deploy. */
   problems: string[];
+  /** (r): servers serving on every member before and during the deploy. */
+  serving?: ServingTrace;
+  /** (r): the servers before and after, `name@address`. */
+  replaced?: { before: string[]; after: string[] };
 }
 
 export interface BenchmarkReport {
@@ -112,6 +119,7 @@ export async function runRollingBenchmark(settings: BenchmarkSettings): Promise<
   const untrackApps = trackStop("benchmark apps", stopApps);
   let lbs: HaproxyInstance[] = [];
   let stack: PulumiStack | undefined;
+  let replaceRig: ReplaceRig | undefined;
   try {
     for (const app of apps) await appProcess.startApp(appInputs(app, "v0", 0, stateDir));
     // Way (d) runs the README's configuration for reloads; the other ways keep the plain one.
@@ -148,11 +156,13 @@ export async function runRollingBenchmark(settings: BenchmarkSettings): Promise<
       const { log: _l, onHeader: _h, onWay: _w, ...rest } = settings;
       return { settings: rest, header, cliCalibration, libraryCalibration, ways: [], reloadWays };
     }
+    // Way (r) on a pair of its own (lb3, lb4): its backend's servers are the stack's, added at run time.
+    replaceRig = await openReplaceRig({ warmupMs: settings.warmupMs, firstVersion: "v0", log });
     const ways: WayResult[] = [];
     let stoppedEarly: string | undefined;
     let versionNumber = 0;
     runs: for (let run = 1; run <= settings.runs; run++) {
-      for (const way of ["a", "b", "c"] as const) {
+      for (const way of ["a", "b", "c", "r"] as const) {
         const version = `v${++versionNumber}`;
         try {
           await waitAllServing(lbs, apps, 30_000);
@@ -161,6 +171,19 @@ export async function runRollingBenchmark(settings: BenchmarkSettings): Promise<
           break runs;
         }
         log(`run ${run}: ${WAY_TITLES[way]} → ${version}, under load`);
+        if (way === "r") {
+          const replaced = await runReplaceWay(settings, replaceRig, version);
+          const { serving, load, deploy } = replaced;
+          const wayResult: WayResult = { run, way, version, load, deploy, check: replaced.check, problems: replaced.problems, serving, replaced: replaced.replaced };
+          ways.push(wayResult);
+          log(`run ${run}: ${WAY_TITLES[way]}: ${load.failed} of ${load.sent} requests failed; deploy ${(deploy.split.wallMs / 1000).toFixed(1)} s; serving ${serving.summary}${wayResult.problems.length ? `; PROBLEMS: ${wayResult.problems.join("; ")}` : ""}`);
+          settings.onWay?.(wayResult);
+          if (deploy.error) {
+            stoppedEarly = `${WAY_TITLES[way]} of run ${run} failed: ${deploy.error}`;
+            break runs;
+          }
+          continue;
+        }
         const scriptEnv: ScriptEnv = { apps, version, warmupMs: settings.warmupMs, stateDir, workDir, clusterEnv };
         const result = await underLoad(settings, lbs, async () => {
           if (way === "a") return deployWithCli(scriptEnv, cliCalibration, settings.deployTimeoutMs);
@@ -183,6 +206,7 @@ export async function runRollingBenchmark(settings: BenchmarkSettings): Promise<
     const { log: _log, onHeader: _onHeader, onWay: _onWay, ...plain } = settings;
     return { settings: plain, header, cliCalibration, libraryCalibration, ways, ...(stoppedEarly ? { stoppedEarly } : {}) };
   } finally {
+    await replaceRig?.stop().catch(() => undefined);
     await stack?.dispose().catch(() => undefined);
     await Promise.allSettled(lbs.map((lb) => lb.stop()));
     untrackApps();
@@ -258,6 +282,7 @@ function describeSetup(settings: BenchmarkSettings, lb: HaproxyInstance, apps: r
           `(b) pulumi up of examples/rolling-deploy after \`pulumi config set version vN\`; gate ${JSON.stringify(GATE)}, drain ${JSON.stringify(DRAIN)}`,
           "(c) careless baseline, bash -c:",
           ...indent(CARELESS_LOOP),
+          `(r) pulumi up of examples/replace-deploy after \`pulumi config set version vN\`, on lb3 and lb4 (same defaults and checks; backend ${BACKEND} holds the stack's servers, added at run time, and one configured server that never serves, seed: checked, weight 0, nothing listening): 3 app instances, each replaced new before old (a new process on a new port, its BackendServer added on both members and in rotation on fresh checks; then each old server removed behind the capacity guard, drain, sessions, and its process stopped); server settings ${JSON.stringify(SERVER_SETTINGS)}. The servers serving on lb3 and lb4 are read every 50 ms throughout.`,
         ]),
     `Each run deploys a fresh version each way (v1 → v2 → v3, …); ${settings.runs} run(s).`,
   ];

@@ -4,6 +4,7 @@
 // loop: a slow answer does not slow the senders down, so an outage shows up as failures and
 // latency, not as fewer requests), bounded in count and in time. Every answer but a 200 is a
 // failure, as is a connection error or a request that takes longer than the timeout.
+import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
 import { Pool } from "undici";
 
 export interface LoadSettings {
@@ -60,6 +61,12 @@ export interface LoadResult {
   skipped: number;
   /** Why the load ended: the caller's finish, or a hard bound. */
   endedBy: "finish" | "max-requests" | "max-seconds";
+  /**
+   * This process's event loop, held up beyond its 20 ms sampling (the load, the deploy's
+   * Automation API and any sampler share it): the longest and the 99th percentile delay, ms.
+   * A stall here times requests out on the client's side, whatever HAProxy does.
+   */
+  loopDelay: { maxMs: number; p99Ms: number };
 }
 
 const TICK_MS = 5;
@@ -81,6 +88,7 @@ export class Load {
   private deployEnd: number | undefined;
   private stopWhen: (() => boolean) | undefined;
   private ended: ((endedBy: LoadResult["endedBy"]) => void) | undefined;
+  private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 20 });
   /** Resolves with the result once the load has ended (by finish or a bound) and every request settled. */
   readonly done: Promise<LoadResult>;
 
@@ -93,7 +101,9 @@ export class Load {
     this.result = {
       sent: 0, ok: 0, failed: 0, failures: [], failureKinds: new Map(), maxLatencyMs: 0, maxLatencyByPath: new Map(), p50LatencyMs: 0, p99LatencyMs: 0,
       versions: new Map(), servedBy: new Map(), durationMs: 0, deployWindow: undefined, duringDeploy: { sent: 0, failed: 0 }, skipped: 0, endedBy: "finish",
+      loopDelay: { maxMs: 0, p99Ms: 0 },
     };
+    this.loopDelay.enable();
     this.done = new Promise<LoadResult["endedBy"]>((resolve) => (this.ended = resolve)).then((endedBy) => this.settle(endedBy));
     this.timer = setInterval(() => this.tick(), TICK_MS);
   }
@@ -204,6 +214,8 @@ export class Load {
     this.result.durationMs = this.now();
     this.result.p50LatencyMs = at(0.5);
     this.result.p99LatencyMs = at(0.99);
+    this.loopDelay.disable();
+    this.result.loopDelay = { maxMs: this.loopDelay.max / 1e6, p99Ms: this.loopDelay.percentile(99) / 1e6 };
     if (this.deployStart !== undefined) this.result.deployWindow = { startMs: this.deployStart, endMs: this.deployEnd ?? this.result.durationMs };
     this.result.failures.sort((a, b) => a.atMs - b.atMs);
     return this.result;

@@ -104,15 +104,18 @@ export function stackConfig(access: ClusterAccess, apps: readonly AppSpec[], war
   };
 }
 
-interface StepTime {
+export interface StepTime {
   name: string;
   op: string;
   ms: number;
   failed: boolean;
+  /** When the step started and ended (performance.now()), for steps that run side by side. */
+  startedAt: number;
+  endedAt: number;
 }
 
 /** Step timings from the engine's events: pre-event to outputs (or failure) event of each non-`same` step. */
-class StepClock {
+export class StepClock {
   readonly steps: StepTime[] = [];
   /** Error diagnostics, in order: a failed step's message as the provider wrote it. */
   readonly errors: string[] = [];
@@ -129,7 +132,7 @@ class StepClock {
       const started = this.open.get(key);
       if (started !== undefined) {
         this.open.delete(key);
-        this.steps.push({ name: done.urn.split("::").pop() ?? done.urn, op: done.op, ms: now - started, failed: event.resOpFailedEvent !== undefined });
+        this.steps.push({ name: done.urn.split("::").pop() ?? done.urn, op: done.op, ms: now - started, failed: event.resOpFailedEvent !== undefined, startedAt: started, endedAt: now });
       }
     }
   };

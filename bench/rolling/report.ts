@@ -12,20 +12,25 @@ function table(head: string[], rows: string[][]): string {
   return [line(head), rule, ...rows.map(line)].join("\n");
 }
 
+/** A split part, or a dash where the way does not split its time so (r: its slots overlap). */
+const part = (ms: number): string => (Number.isFinite(ms) ? seconds(ms) : "–");
+
 export function resultsTable(ways: readonly WayResult[]): string {
-  const head = ["run", "way", "failed / total", "longest request", "deploy wall", "waiting on HAProxy", "apps' restarts", "haproxy-cluster code", "other"];
+  const head = ["run", "way", "failed / total", "longest request", "deploy wall", "waiting on HAProxy", "apps' restarts", "haproxy-cluster code", "other", "serving (fewest-most, before)"];
   const rows = ways.map((w) => {
     const s = w.deploy.split;
+    const serving = w.serving ? w.serving.members.map((_, i) => `${w.serving!.minDuring[i]}-${w.serving!.maxDuring[i]}, ${w.serving!.before[i]}`).join(" / ") : "–";
     return [
       String(w.run),
       `${WAY_TITLES[w.way]} → ${w.version}`,
       `${count(w.load.failed)} / ${count(w.load.sent)}`,
       `${w.load.maxLatencyMs.toFixed(0)} ms`,
       seconds(s.wallMs),
-      seconds(s.haproxyMs),
-      `${seconds(s.appMs)}${s.appIncludesWarmup ? "" : "*"}`,
-      seconds(s.ownCodeMs),
-      seconds(s.otherMs),
+      part(s.haproxyMs),
+      `${part(s.appMs)}${s.appIncludesWarmup ? "" : "*"}`,
+      part(s.ownCodeMs),
+      part(s.otherMs),
+      serving,
     ];
   });
   return table(head, rows);
@@ -40,7 +45,7 @@ export function wayDetails(w: WayResult): string[] {
   const window = load.deployWindow;
   const lines = [
     `run ${w.run} ${WAY_TITLES[w.way]} → ${w.version}: ${w.problems.length === 0 ? (w.way === "c" ? (load.failed > 0 ? "failed requests, as expected of the baseline" : "NO failed request: the baseline did not show the difference") : "kept the promise") : `PROBLEMS: ${w.problems.join("; ")}`}`,
-    `  load: ${count(load.sent)} requests in ${seconds(load.durationMs)} (${count(load.duringDeploy.sent)} during the deploy, ${count(load.duringDeploy.failed)} of them failed); latency p50 ${load.p50LatencyMs.toFixed(1)} ms, p99 ${load.p99LatencyMs.toFixed(1)} ms, max ${[...load.maxLatencyByPath].map(([p, ms]) => `${ms.toFixed(0)} ms (GET ${p})`).join(", ")}${load.skipped ? `; ${count(load.skipped)} not sent (backpressure)` : ""}`,
+    `  load: ${count(load.sent)} requests in ${seconds(load.durationMs)} (${count(load.duringDeploy.sent)} during the deploy, ${count(load.duringDeploy.failed)} of them failed); latency p50 ${load.p50LatencyMs.toFixed(1)} ms, p99 ${load.p99LatencyMs.toFixed(1)} ms, max ${[...load.maxLatencyByPath].map(([p, ms]) => `${ms.toFixed(0)} ms (GET ${p})`).join(", ")}${load.skipped ? `; ${count(load.skipped)} not sent (backpressure)` : ""}; this process's event loop held up ${load.loopDelay.maxMs.toFixed(0)} ms at most (p99 ${load.loopDelay.p99Ms.toFixed(0)} ms)`,
     `  versions seen (200s): ${sortedEntries(load.versions)}`,
     `  served by: ${sortedEntries(load.servedBy)}`,
   ];
@@ -54,6 +59,12 @@ export function wayDetails(w: WayResult): string[] {
       if (f) lines.push(`    e.g. at ${at(f.atMs)}, via ${f.frontend}: ${f.kind}: ${f.detail} (${f.latencyMs.toFixed(0)} ms)`);
     }
   }
+  if (w.serving) {
+    const t = w.serving;
+    lines.push(`  servers serving (${t.samplesDuring} reads of both members during the deploy, longest gap ${t.longestGapMs.toFixed(0)} ms, ${t.failedReads} failed reads): ${t.summary}`);
+    lines.push(`    changes: ${t.changes.join("; ")}`);
+  }
+  if (w.replaced) lines.push(`  replaced: ${w.replaced.before.join(", ")} → ${w.replaced.after.join(", ")}`);
   lines.push(`  end state: ${check.ok ? "every server on " + w.version : "NOT every server on " + w.version}: directly ${check.direct.join(", ")}`);
   for (const p of check.problems) lines.push(`    problem: ${p}`);
   for (const n of check.notes) lines.push(`    ${n}`);
@@ -75,6 +86,10 @@ export const METHOD = [
   "                       (nothing to wait for), median of the calibration rounds, times the number of invocations.",
   "  other                the rest of the wall time: bash and the restart command's Node start (a, c); the Pulumi engine, language",
   "                       host, program, diffs and state writes (b).",
+  "  (r) is not split so: its slots are replaced side by side, so step times overlap; its details give each phase's span",
+  "                       (new instances, their servers in rotation, old servers removed, old instances stopped).",
+  "  serving              (r): servers HAProxy sends new requests to (status UP or UP n/m, weight > 0), read on every member every",
+  "                       50 ms: the fewest and most during the deploy, and the count before it, per member (lb3 / lb4).",
 ];
 
 export function verdict(report: BenchmarkReport): { code: 0 | 1 | 2 | 3; lines: string[] } {
@@ -90,7 +105,7 @@ export function verdict(report: BenchmarkReport): { code: 0 | 1 | 2 | 3; lines: 
     lines.push(`STOPPED EARLY: ${report.stoppedEarly}`);
     return { code: 3, lines };
   }
-  lines.push(`PASS: ${careful.length} careful deploys ((a) and (b)), ${count(careful.reduce((n, w) => n + w.load.sent, 0))} requests, 0 failed; every server ended on the new version (HAProxy, directly, and through both frontends).`);
+  lines.push(`PASS: ${careful.length} careful deploys ((a), (b) and (r)), ${count(careful.reduce((n, w) => n + w.load.sent, 0))} requests, 0 failed; every server ended on the new version (HAProxy, directly, and through both frontends); (r) never served with fewer servers than before and left no trace of the old ones.`);
   if (silent.length > 0) {
     lines.push(`INCONCLUSIVE: the careless baseline lost no request in run(s) ${silent.map((w) => w.run).join(", ")}: this load could not tell careful from careless.`);
     return { code: 2, lines };

@@ -33,10 +33,20 @@ export async function checkVersion(lbs: readonly HaproxyInstance[], apps: readon
     if (!answer || answer.status !== 200 || answer.version !== version) problems.push(`directly: ${app.name} on port ${app.port} answers ${answer ? `${answer.status} as ${answer.version}` : "nothing"}, expected 200 from ${version}`);
   }
 
+  const through = await checkFrontends(lbs, apps.map((a) => a.name), version);
+  problems.push(...through.problems);
+  notes.push(...through.notes);
+  return { ok: problems.length === 0, problems: [...new Set(problems)], notes, direct };
+}
+
+/** Requests through each member's frontend: every one of `servers` must answer 200 with `version`, and only those. */
+export async function checkFrontends(lbs: readonly HaproxyInstance[], servers: readonly string[], version: string): Promise<{ problems: string[]; notes: string[] }> {
+  const problems: string[] = [];
+  const notes: string[] = [];
   for (const lb of lbs) {
     const seen = new Map<string, string>();
     // Round-robin: 4 rounds over the servers reach each one several times.
-    for (let i = 0; i < apps.length * 4; i++) {
+    for (let i = 0; i < servers.length * 4; i++) {
       try {
         const answer = await request(`${lb.frontendUrl}/`, { signal: AbortSignal.timeout(2000) });
         await answer.body.text();
@@ -48,9 +58,9 @@ export async function checkVersion(lbs: readonly HaproxyInstance[], apps: readon
         problems.push(`through ${lb.name}: ${(error as Error).message}`);
       }
     }
-    const missing = apps.filter((a) => !seen.has(a.name)).map((a) => a.name);
-    if (missing.length > 0) problems.push(`through ${lb.name}: ${missing.join(", ")} never answered in ${apps.length * 4} requests`);
+    const missing = servers.filter((name) => !seen.has(name));
+    if (missing.length > 0) problems.push(`through ${lb.name}: ${missing.join(", ")} never answered in ${servers.length * 4} requests`);
     else notes.push(`through ${lb.name}: ${[...seen].map(([who, got]) => `${who} ${got}`).join(", ")}`);
   }
-  return { ok: problems.length === 0, problems: [...new Set(problems)], notes, direct };
+  return { problems, notes };
 }

@@ -6,6 +6,7 @@
 
 const pulumi = require("@pulumi/pulumi");
 const { AppServerDeployment, DEFAULT_STATE_DIR } = require("./app-deployment");
+const { settings } = require("./config-settings");
 
 /**
  * @typedef {object} ServerSpec
@@ -89,24 +90,6 @@ const GATE_KEYS = ["thresholdPercent", "minChecks", "intervalSeconds", "timeoutS
 const ANALYSIS_KEYS = ["bakeSeconds", "timeoutSeconds", "minRequests", "maxErrorPercent", "maxErrorPercentOverPeers", "responseTimeFactor", "responseTimeFloorMs", "intervalSeconds", "onFailure", "onNotEnoughTraffic"];
 /** What config `drain` may set (RollingDeployArgs.drain). */
 const DRAIN_KEYS = ["mode", "waitForSessions", "sessionsTimeoutSeconds", "onSessionsTimeout", "minOtherServing", "force"];
-
-/**
- * A settings object from config, refusing keys the resources would silently ignore (a
- * typo such as `timeoutSecond` would otherwise leave the default in force).
- * @param {unknown} value
- * @param {string} key
- * @param {string[]} allowed
- * @returns {any}
- */
-function settings(value, key, allowed) {
-  if (value === undefined) return undefined;
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new Error(`config ${key} must be an object with some of ${allowed.join(", ")}; got ${JSON.stringify(value)}`);
-  }
-  const unknown = Object.keys(value).filter((k) => !allowed.includes(k));
-  if (unknown.length > 0) throw new Error(`config ${key}: unknown setting ${unknown.join(", ")}; known: ${allowed.join(", ")}`);
-  return value;
-}
 
 /**
  * @param {unknown} value config `servers`

@@ -1,7 +1,8 @@
 // The short form of bench/rolling-under-load.ts, so that a regression of the main promise
 // fails CI: under constant load through both HAProxy frontends, a rolling deploy by the CLI
 // deploy script (a) and by `pulumi up` (b) loses no request and ends with every server on
-// the new version, while careless restarts (c) lose requests under the same load.
+// the new version, while careless restarts (c) lose requests under the same load. A replace
+// deploy by `pulumi up` (r) loses none either, and never serves with fewer servers than before.
 import assert from "node:assert/strict";
 import { runRollingBenchmark, type BenchmarkReport, type WayName, type WayResult } from "../../bench/rolling/benchmark";
 import { wayDetails } from "../../bench/rolling/report";
@@ -43,7 +44,7 @@ describe("rolling deploy under load (short benchmark)", function () {
     assert.equal(report.stoppedEarly, undefined, `${report.stoppedEarly}\n${progress.join("\n")}`);
   });
 
-  for (const name of ["a", "b"] as const) {
+  for (const name of ["a", "b", "r"] as const) {
     it(`loses no request in way (${name}) and ends with every server on the new version, directly and through both frontends`, function () {
       const w = way(name);
       assert.ok(w.load.sent >= 1500, `only ${w.load.sent} requests were sent\n${explain(w)}`);
@@ -52,6 +53,14 @@ describe("rolling deploy under load (short benchmark)", function () {
       assert.deepEqual(w.problems, [], explain(w));
     });
   }
+
+  it("never serves with fewer servers than before on any member during the replace deploy (r), and replaces every server", function () {
+    const w = way("r");
+    const serving = w.serving!;
+    assert.ok(serving.samplesDuring >= 10, `only ${serving.samplesDuring} reads of the serving count\n${explain(w)}`);
+    serving.members.forEach((member, i) => assert.ok(serving.minDuring[i]! >= serving.before[i]!, `${member}: ${serving.summary}\n${explain(w)}`));
+    assert.equal(w.replaced!.after.filter((s) => w.replaced!.before.includes(s)).length, 0, explain(w));
+  });
 
   it("loses requests in the careless way (c) under the same load: the benchmark tells the difference", function () {
     const w = way("c");

@@ -32,7 +32,7 @@ import {
 } from "./helpers";
 
 // The TypeScript entry (index.ts) is the program here; index.js is left out so none is ambiguous.
-const EXAMPLE_FILES = ["index.ts", "tsconfig.json", "program.js", "app-deployment.js", "app-process.js", "app.js", "apps.js", "Pulumi.yaml", "package.json"];
+const EXAMPLE_FILES = ["index.ts", "tsconfig.json", "program.js", "config-settings.js", "app-deployment.js", "app-process.js", "app.js", "apps.js", "Pulumi.yaml", "package.json"];
 const NPM_TIMEOUT_MS = 10 * 60_000;
 
 describe(`e2e: examples/rolling-deploy in TypeScript with haproxy-cluster installed from npm pack, in a project outside the repository (Node ${process.versions.node}, @pulumi/pulumi ${sdkVersion()})`, function () {

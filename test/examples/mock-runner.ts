@@ -106,6 +106,12 @@ function mockOutputs(args: MockResourceArgs): Record<string, unknown> {
     const mode = inputs.mode ?? "drain";
     return { drainedOn: inputs.members, failedOn: {}, drainedAt: takenAt, adminState: Object.fromEntries((inputs.members ?? []).map((m: string) => [m, mode])) };
   }
+  if (args.type.endsWith(":AppInstance")) {
+    // The port is the kernel's choice at create: a plausible one per slot (app1 → 40001).
+    const port = 40000 + Number(/\d+$/.exec(String(inputs.name))?.[0] ?? 0);
+    const address = `${inputs.host ?? "127.0.0.1"}:${port}`;
+    return { port, address, server: `${inputs.name}-${port}`, pid: 4242, url: `http://${address}/`, startedAt: takenAt, running: true };
+  }
   if (args.type.endsWith(":AppServerDeployment")) {
     return { pid: 4242, url: `http://${inputs.host ?? "127.0.0.1"}:${inputs.port}/`, startedAt: takenAt, previousStop: "none", running: true };
   }
