@@ -17,7 +17,7 @@ import { checkCapacity, type CapacityGuardOptions } from "./capacity-guard";
 import { Cluster, type MemberCheck, type WaitOptions } from "./cluster";
 import { ClusterSnapshot } from "./cluster-snapshot";
 import { backOnFreshChecks } from "./fresh-checks";
-import { ServerHold } from "./hold";
+import { ServerHold, type ServerHoldOptions } from "./hold";
 import { checkNumericOptions } from "./options";
 
 /** What a user can ask of servers on every member. */
@@ -39,6 +39,8 @@ export interface ServerActionOptions extends CapacityGuardOptions {
   onWarning?: (message: string) => void;
   /** While waiting, apply the state again on a member that was reloaded (see ServerHold). Default true. */
   holdAcrossReloads?: boolean;
+  /** Servers this process added or moved, for the hold to add again or set back after a reload (ServerHoldOptions). */
+  runtimeServers?: ServerHoldOptions["runtimeServers"];
   /** Ends the wait early, throwing the signal's reason; what was applied stays applied. */
   signal?: AbortSignal;
   /** A read of the members just taken (with the backends acted on), used instead of reading again. */
@@ -151,7 +153,7 @@ export async function applyToTargets(
   const before = options.snapshot ?? (await sub.snapshot({ ...read, exactAdminState: false, processIdentity: false }));
   if (actionRow(action).takesOut) checkCapacity(before, targets, options, sub.memberNames);
   const held = actionRow(action).holds;
-  const hold = held && options.holdAcrossReloads !== false ? new ServerHold(sub.members, targets, held, { onWarning: options.onWarning }) : undefined;
+  const hold = held && options.holdAcrossReloads !== false ? new ServerHold(sub.members, targets, held, { onWarning: options.onWarning, runtimeServers: options.runtimeServers }) : undefined;
 
   const settled = await sub.mapSettled((member) => actOnMember(member, targets.filter((t) => t.member === member.name), action, options, before, read, hold));
   const results = [...settled].map(([member, r]): MemberActionResult => (r.ok ? r.value.result : { member, ok: false, error: r.error }));

@@ -10,6 +10,7 @@ import { DEFAULTS, MIN_DYNAMIC_SERVER_VERSION } from "../policy";
 import type { CapacityGuardOptions } from "./capacity-guard";
 import { Cluster, type WaitOptions } from "./cluster";
 import { checkNumericOptions } from "./options";
+import { addOnMember, addSettings, asRead, firstLine, setAddressOnMember, type RuntimeServer } from "./runtime-servers";
 import { applyServerAction, waitForSessions, type DrainSessionsResult, type ServerActionReport, type SessionsTimeoutPolicy } from "./server-actions";
 
 /** A server's address as `add server` and `set server … addr … port` take it. */
@@ -109,25 +110,12 @@ export async function addServer(cluster: Cluster, backend: string, server: strin
     throw new HcError(refusals[0]!.code, `${joinSentences(refusals.map((e) => e.message))}. Nothing changed on any member.`, { members: refusals.map((e) => e.details.member) });
   }
   const servers = [...planned.values()].flatMap((r) => (r.ok ? [...r.value.servers.values()] : []));
-  const checked = servers.find((s) => s.rise !== undefined && s.fall !== undefined);
   const weight = options.weight ?? servers.find((s) => s.userWeight !== undefined)?.userWeight;
-  const settings = [checked ? `check inter ${interMs} rise ${checked.rise} fall ${checked.fall}` : "", weight !== undefined ? `weight ${weight}` : ""].filter(Boolean).join(" ");
-  const line = `add server ${backend}/${server} ${formatAddress(where)}${settings ? ` ${settings}` : ""}`;
+  const settings = addSettings(servers.find((s) => s.rise !== undefined && s.fall !== undefined), interMs, weight);
+  const runtime: RuntimeServer = { backend, server, address: formatAddress(where), settings };
 
   // HAProxy adds a server in maintenance (all releases measured): nothing reaches it yet.
-  const added = await cluster.mapSettled(async (member) => {
-    const reply = await member.runtimeCommand(line);
-    if (!/New server registered/i.test(reply)) {
-      const code = /already exists/i.test(reply) ? "HC_SERVER_EXISTS" : "HC_ACTION_REFUSED";
-      throw new HcError(code, `${member.name}: HAProxy refused to add ${backend}/${server}: ${firstLine(reply)}`, { member: member.name, backend, server });
-    }
-    // An added server's checks are configured but not running (srv_check_state 2, not 6,
-    // on every release measured): without this it would enter rotation on no check at all.
-    if (checked) {
-      const enabled = await member.runtimeCommand(`enable health ${backend}/${server}`);
-      if (enabled.trim() !== "") throw new HcError("HC_ACTION_REFUSED", `${member.name}: HAProxy refused to start the health checks of ${backend}/${server}: ${firstLine(enabled)}`, { member: member.name, backend, server });
-    }
-  });
+  const added = await cluster.mapSettled((member) => addOnMember(member, runtime));
   const failures = new Map([...added].flatMap(([m, r]) => (r.ok ? [] : [[m, r.error] as const])));
   if (failures.size > 0) {
     const addedOn = [...added].flatMap(([m, r]) => (r.ok ? [m] : []));
@@ -151,8 +139,9 @@ export async function addServer(cluster: Cluster, backend: string, server: strin
     );
   }
   options.onAdded?.(formatAddress(where), settings);
-  const ready = await applyServerAction(cluster, backend, server, "ready", pick(options));
-  return { backend, server, address: formatAddress(where), settings, ready };
+  // The hold adds it again, with these settings, on a member that a reload makes forget it.
+  const ready = await applyServerAction(cluster, backend, server, "ready", { ...pick(options), runtimeServers: [runtime] });
+  return { backend, server, address: runtime.address, settings, ready };
 }
 
 export interface RemoveServerOptions extends CapacityGuardOptions {
@@ -254,10 +243,7 @@ export async function setServerAddress(cluster: Cluster, backend: string, server
           waitForSessions(cluster, backend, server, { timeoutSeconds: options.sessionsTimeoutSeconds, onSessionsTimeout: options.onSessionsTimeout, hold: drain.hold, firstRead: drain.readBack, signal: options.signal }),
         );
   const settled = await cluster.mapSettled(async (member) => {
-    const reply = await member.runtimeCommand(`set server ${backend}/${server} addr ${where.host} port ${where.port}`);
-    if (!/changed|no need to change/i.test(reply)) {
-      throw new HcError("HC_ACTION_REFUSED", `${member.name}: HAProxy refused the new address of ${backend}/${server}: ${firstLine(reply)}`, { member: member.name, backend, server });
-    }
+    await setAddressOnMember(member, backend, server, where.host, where.port);
     const shown = (await member.snapshot({ backend, exactAdminState: false, processIdentity: false })).backend(backend).server(server);
     const addr = shown.cell("addr");
     if (addr && addr !== formatAddress(where)) {
@@ -274,7 +260,13 @@ export async function setServerAddress(cluster: Cluster, backend: string, server
       moved,
     );
   }
-  const ready = await applyServerAction(cluster, backend, server, "ready", pick(options));
+  // The hold sets the address again on a member whose reload put the slot back at its
+  // configured one, or adds the server again (as the drain's read showed it) where a
+  // reload forgot it.
+  const shown = drain.readBack?.snapshots.values().next().value?.backend(backend).servers.get(server);
+  const moved = shown && asRead(backend, shown);
+  const runtimeServers = moved ? [{ ...moved, address: formatAddress(where) }] : undefined;
+  const ready = await applyServerAction(cluster, backend, server, "ready", { ...pick(options), runtimeServers });
   return { backend, server, address: formatAddress(where), drain, sessions, ready };
 }
 
@@ -338,9 +330,6 @@ function pick(o: WaitingOptions): WaitingOptions {
   return { wait: o.wait, timeoutSeconds: o.timeoutSeconds, intervalSeconds: o.intervalSeconds, onProgress: o.onProgress, onTransition: o.onTransition, onWarning: o.onWarning, signal: o.signal };
 }
 
-function firstLine(reply: string): string {
-  return reply.trim().split("\n")[0]!.trim() || "(an empty answer)";
-}
 
 /** HAProxy's version from `show info`; HC_HAPROXY_TOO_OLD below MIN_DYNAMIC_SERVER_VERSION. */
 async function checkVersion(member: Member): Promise<[number, number]> {

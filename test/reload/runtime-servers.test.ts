@@ -1,0 +1,152 @@
+// Reloads in the middle of deploys of servers added at run time, on real HAProxy: every
+// release forgets such a server at a reload (docs/servers-at-run-time.md). While our
+// process holds the deploy, the hold adds it again with the same address and checks and
+// brings it back on fresh checks only; once we no longer run, the reload loses it.
+
+import { strict as assert } from "node:assert";
+import { Cluster } from "../../provider/cluster/cluster";
+import { addServer, setServerAddress } from "../../provider/cluster/server-lifecycle";
+import { startAppServer, type AppServer } from "../support/app-server";
+import { waitFor } from "../support/deadline";
+import { checkedUp, startHaproxy, type HaproxyInstance } from "../support/haproxy";
+import { memberSpec } from "../support/member-specs";
+
+const BACKEND = "myapp";
+
+describe("servers added at run time across a reload in the middle of the deploy", function () {
+  this.timeout(90_000);
+  let apps: AppServer[];
+  let extra: AppServer[];
+  let lbs: HaproxyInstance[];
+  let cluster: Cluster;
+
+  beforeEach(async function () {
+    apps = await Promise.all([1, 2].map((i) => startAppServer({ name: `server${i}` })));
+    extra = [];
+    lbs = await Promise.all(
+      ["lbra", "lbrb"].map((name) =>
+        startHaproxy({ name, backends: [{ name: BACKEND, servers: apps.map((a) => ({ name: a.name, port: a.port })), check: { interMs: 200, rise: 3, fall: 2 } }] }),
+      ),
+    );
+    await Promise.all(lbs.flatMap((lb) => apps.map((a) => lb.waitForRow(BACKEND, a.name, checkedUp, 20_000))));
+    cluster = new Cluster(lbs.map((lb) => memberSpec(lb, "unix")));
+  });
+  afterEach(async function () {
+    await cluster?.close();
+    await Promise.all((lbs ?? []).map((lb) => lb.stop()));
+    await Promise.all([...(apps ?? []), ...(extra ?? [])].map((a) => a.stop()));
+  });
+
+  async function app(name: string, ready: boolean): Promise<AppServer> {
+    const started = await startAppServer({ name });
+    extra.push(started);
+    await started.setReady(ready);
+    return started;
+  }
+
+  /** Every status `server` shows on `lb` until `stop` resolves ("absent" while it has none). */
+  function watchStatuses(lb: HaproxyInstance, server: string): { stop: () => Promise<string[]> } {
+    const seen: string[] = [];
+    let on = true;
+    const loop = (async () => {
+      while (on) {
+        const rows = await lb.showStat().catch(() => undefined);
+        const row = rows?.find((r) => r.pxname === BACKEND && r.svname === server);
+        const status = row ? row.status : rows ? "absent" : undefined;
+        if (status && seen[seen.length - 1] !== status) seen.push(status);
+        await new Promise((r) => setTimeout(r, 30));
+      }
+    })();
+    return { stop: async () => ((on = false), await loop, seen) };
+  }
+
+  it("add-server --wait: a reload mid-wait forgets the server, the hold adds it again with its address and checks, and it serves on fresh checks", async function () {
+    const fresh = await app("new1", false);
+    const [lb1] = lbs as [HaproxyInstance, HaproxyInstance];
+    const warnings: string[] = [];
+    let repaired: Promise<void> | undefined;
+    let watch: ReturnType<typeof watchStatuses> | undefined;
+    const report = await addServer(cluster, BACKEND, "new1", `127.0.0.1:${fresh.port}`, {
+      wait: true,
+      timeoutSeconds: 40,
+      intervalSeconds: 0.3,
+      checkIntervalMs: 200,
+      onWarning: (m) => warnings.push(m),
+      // The first progress of the wait (the app still failing its checks): lb1 reloads,
+      // forgets new1; once the hold has added it again, the app starts passing.
+      onProgress: () => {
+        repaired ??= (async () => {
+          await lb1.reload();
+          watch = watchStatuses(lb1, "new1");
+          await waitFor("the hold to add new1 again on lb1", async () => ((await lb1.runtime(`show servers state ${BACKEND}`)).split("\n").some((l) => l.split(" ")[3] === "new1") ? true : undefined), { timeoutMs: 20_000 });
+          await fresh.setReady(true);
+        })();
+      },
+    });
+    await repaired;
+    assert.equal(report.ready.waited, true);
+    const seen = await watch!.stop();
+    assert.deepEqual(
+      warnings.map((w) => w.replace(/ \(PID \d+ -> \d+\)/, "")),
+      [
+        `${cluster.memberNames[0]} reloaded: server states from its configuration; ${BACKEND}/new1 was coming back on fresh checks there: ${BACKEND}/new1 was gone (added at run time), added again at 127.0.0.1:${fresh.port} (${report.settings}); forced its health down again so only fresh checks count.`,
+      ],
+    );
+    assert.equal(report.settings, "check inter 200 rise 3 fall 2 weight 1");
+    for (const lb of lbs) {
+      const row = await lb.stat(BACKEND, "new1");
+      assert.equal(row.status, "UP");
+      assert.equal(row.addr, `127.0.0.1:${fresh.port}`);
+      assert.deepEqual([row.check_rise, row.check_fall, row.weight], ["3", "2", "1"]);
+    }
+    // Added again in maintenance, then up only on checks made once the app passed: never UP before.
+    const beforeUp = seen.slice(0, seen.indexOf("UP"));
+    assert.ok(!beforeUp.some((s) => s.startsWith("UP")), `new1 on lb1 after the reload: ${seen.join(" -> ")}`);
+    assert.ok(seen.includes("UP") && seen.indexOf("UP") > 0, `new1 on lb1 after the reload: ${seen.join(" -> ")}`);
+  });
+
+  it("set-address --wait: a reload mid-wait forgets the server, the hold adds it again at the new address", async function () {
+    const first = await app("new2", true);
+    await addServer(cluster, BACKEND, "new2", `127.0.0.1:${first.port}`, { wait: true, timeoutSeconds: 30, checkIntervalMs: 200 });
+    const second = await app("new2b", false);
+    const [, lb2] = lbs as [HaproxyInstance, HaproxyInstance];
+    const warnings: string[] = [];
+    let repaired: Promise<void> | undefined;
+    const report = await setServerAddress(cluster, BACKEND, "new2", `127.0.0.1:${second.port}`, {
+      wait: true,
+      timeoutSeconds: 40,
+      intervalSeconds: 0.3,
+      onWarning: (m) => warnings.push(m),
+      onProgress: () => {
+        repaired ??= (async () => {
+          await lb2.reload();
+          await waitFor("the hold to add new2 again on lb2", async () => ((await lb2.runtime(`show servers state ${BACKEND}`)).split("\n").some((l) => l.split(" ")[3] === "new2") ? true : undefined), { timeoutMs: 20_000 });
+          await second.setReady(true);
+        })();
+      },
+    });
+    await repaired;
+    assert.equal(report.ready.waited, true);
+    assert.equal(warnings.length, 1, warnings.join("\n"));
+    assert.ok(
+      warnings[0]!.includes(`${BACKEND}/new2 was gone (added at run time), added again at 127.0.0.1:${second.port} (check inter 2000 rise 3 fall 2 weight 1)`),
+      warnings[0],
+    );
+    for (const lb of lbs) {
+      const row = await lb.stat(BACKEND, "new2");
+      assert.equal(row.status, "UP");
+      assert.equal(row.addr, `127.0.0.1:${second.port}`);
+    }
+  });
+
+  it("once no process of ours holds it, a reload loses the server on that member (as the docs say)", async function () {
+    const fresh = await app("new3", true);
+    await addServer(cluster, BACKEND, "new3", `127.0.0.1:${fresh.port}`, { wait: true, timeoutSeconds: 30, checkIntervalMs: 200 });
+    await lbs[0]!.reload();
+    const names = (await cluster.snapshot({ backend: BACKEND })).snapshots;
+    assert.deepEqual(
+      [...names.values()].map((s) => s.backend(BACKEND).servers.has("new3")),
+      [false, true],
+    );
+  });
+});
