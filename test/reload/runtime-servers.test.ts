@@ -6,6 +6,7 @@
 import { strict as assert } from "node:assert";
 import { Cluster } from "../../provider/cluster/cluster";
 import { addServer, setServerAddress } from "../../provider/cluster/server-lifecycle";
+import { transitionsBetween } from "../../provider/cluster/transitions";
 import { startAppServer, type AppServer } from "../support/app-server";
 import { waitFor } from "../support/deadline";
 import { checkedUp, startHaproxy, type HaproxyInstance } from "../support/haproxy";
@@ -142,11 +143,17 @@ describe("servers added at run time across a reload in the middle of the deploy"
   it("once no process of ours holds it, a reload loses the server on that member (as the docs say)", async function () {
     const fresh = await app("new3", true);
     await addServer(cluster, BACKEND, "new3", `127.0.0.1:${fresh.port}`, { wait: true, timeoutSeconds: 30, checkIntervalMs: 200 });
+    const before = await cluster.snapshot({ backend: BACKEND });
     await lbs[0]!.reload();
-    const names = (await cluster.snapshot({ backend: BACKEND })).snapshots;
+    const after = await cluster.snapshot({ backend: BACKEND });
     assert.deepEqual(
-      [...names.values()].map((s) => s.backend(BACKEND).servers.has("new3")),
+      [...after.snapshots.values()].map((s) => s.backend(BACKEND).servers.has("new3")),
       [false, true],
+    );
+    // What watch prints, and what status flags as a disagreement.
+    assert.ok(
+      transitionsBetween(before, after).some((t) => t.message === `${cluster.memberNames[0]} sees ${BACKEND}/new3 go UP -> absent`),
+      transitionsBetween(before, after).map((t) => t.message).join("\n"),
     );
   });
 });
