@@ -66,7 +66,7 @@ export function transitionsBetween(before: ClusterSnapshot, after: ClusterSnapsh
 }
 
 /** The status, with the admin state added when the status hides it (a drained server that is down). */
-function describe(status: string, admin: string): string {
+export function describe(status: string, admin: string): string {
   const shown = status.split(" ")[0]!.toLowerCase();
   return admin !== "ready" && shown !== admin ? `${status} (${admin})` : status;
 }

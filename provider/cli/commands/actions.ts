@@ -14,6 +14,7 @@ import type { Context } from "../context";
 import { Exit, UsageError, exitCodeFor, type ExitCode, type SignalExitCode } from "../exit";
 import { failed, jsonReport, printResults } from "./action-report";
 import { BAKE_EXIT, BAKE_HELP, BAKE_OPTIONS, bake, bakeRequest } from "./analyse";
+import { GUARD_OPTIONS, JSON_OPTION, SESSIONS_OPTIONS, WAIT_OPTIONS, guardOptions, sessionsTimeoutPolicy } from "./shared-options";
 import { progressLine } from "./wait";
 
 const TARGET = `  --backend B          the backend
@@ -44,10 +45,8 @@ const TARGET_OPTIONS: OptionSpec = {
   host: { type: "string", multiple: true },
   "dry-run": { type: "boolean" },
   "allow-partial": { type: "boolean" },
-  json: { type: "boolean" },
+  ...JSON_OPTION,
 };
-const GUARD_OPTIONS: OptionSpec = { force: { type: "boolean" }, "min-other-serving": { type: "string" } };
-const WAIT_OPTIONS: OptionSpec = { wait: { type: "boolean" }, timeout: { type: "string" } };
 
 const SELECT = "(--backend B --server S [--server S2]... | --host NAME|ADDRESS [--dry-run] [--allow-partial])";
 
@@ -101,7 +100,7 @@ export const specs: CommandSpec[] = [
                        stderr, exit 130 or 143; a second signal stops at once
   --ready-timeout SECONDS  deadline of that last wait (default ${DEFAULTS.actionTimeoutSeconds})`,
     );
-    s.options = { ...s.options, sessions: { type: "boolean" }, "sessions-timeout": { type: "string" }, "shutdown-sessions": { type: "boolean" }, proceed: { type: "boolean" }, "ready-timeout": { type: "string" } };
+    s.options = { ...s.options, sessions: { type: "boolean" }, ...SESSIONS_OPTIONS, "ready-timeout": { type: "string" } };
     s.takesCommand = true;
     return s;
   })(),
@@ -169,13 +168,12 @@ export async function run(ctx: Context): Promise<ExitCode | SignalExitCode> {
   const guard = guardOptions(ctx);
   const sessions = ctx.flag("sessions") || ctx.values["sessions-timeout"] !== undefined || ctx.flag("shutdown-sessions") || ctx.flag("proceed");
   const sessionsTimeoutSeconds = numberOption(ctx.values, "sessions-timeout", { above: 0 }) ?? DEFAULTS.sessionsTimeoutSeconds;
-  if (ctx.flag("shutdown-sessions") && ctx.flag("proceed")) throw new UsageError("choose one of --shutdown-sessions and --proceed: what happens when sessions remain at the deadline.");
+  const onSessionsTimeout = sessionsTimeoutPolicy(ctx);
   const baking = action === "ready" || action === "enable" ? bakeRequest(ctx, false) : undefined;
   if (baking && (!ctx.flag("wait") || servers.length !== 1)) throw new UsageError(`--bake-seconds judges one server once it is back: use it with --wait and one --server.`);
 
   const cluster = await ctx.cluster();
   const select = ["--backend", backend, ...servers.flatMap((s) => ["--server", s])];
-  const onSessionsTimeout: SessionsTimeoutPolicy = ctx.flag("shutdown-sessions") ? "shutdown" : ctx.flag("proceed") ? "proceed" : "fail";
   const sessionsWait = action === "drain" && sessions ? { timeoutSeconds: sessionsTimeoutSeconds, onSessionsTimeout } : undefined;
   const act = (signal?: AbortSignal) => applyAndTell(ctx, cluster, action, backend, servers, select, { wait: ctx.flag("wait"), timeoutSeconds, weight, ...guard, signal }, sessionsWait);
   if (ctx.trailing !== undefined) {
@@ -246,11 +244,6 @@ async function applyAndTell(
   else if (drained.deadlineAction === "shutdown") ctx.out.info(`${subject}: sessions still open after ${sessionsWait.timeoutSeconds} s were shut down (${left}).`);
   else ctx.out.warn(`${subject} still has sessions after ${sessionsWait.timeoutSeconds} s (${left}); proceeding as asked (--proceed).`);
   return { report, drained };
-}
-
-/** The capacity guard's options from the command line (drain, maint and disable take them). */
-function guardOptions(ctx: Context): { force: boolean; minOtherServing?: number } {
-  return { force: ctx.flag("force"), minOtherServing: numberOption(ctx.values, "min-other-serving", { min: 0, integer: true }) };
 }
 
 /** `--host`: the action on every backend of every member where the host appears; `--dry-run` prints the plan only. */

@@ -4,11 +4,11 @@
 
 import { SERVER_CHANGES, type ServerChangeName } from "../../action-table";
 import { DEFAULTS } from "../../policy";
-import type { SessionsTimeoutPolicy } from "../../cluster/server-actions";
-import { numberOption, requireOne, type CommandSpec } from "../args";
+import { numberOption, requireOne, type CommandSpec, type OptionSpec } from "../args";
 import type { Context } from "../context";
-import { Exit, UsageError, type ExitCode } from "../exit";
+import { Exit, type ExitCode } from "../exit";
 import { printResults } from "./action-report";
+import { GUARD_OPTIONS, JSON_OPTION, SESSIONS_OPTIONS, WAIT_OPTIONS, guardOptions, sessionsTimeoutPolicy } from "./shared-options";
 import { progressLine } from "./wait";
 
 const WAIT = `  --wait               wait until every member shows the server serving on fresh checks
@@ -26,7 +26,9 @@ const SESSIONS = `  --sessions-timeout SECONDS  deadline for the drained server'
 const EXIT = `Exit status: 0 done; 2 a wait reached its deadline (what was done stays done), or the
 capacity guard refused (nothing changed); 3 a bad argument, a name taken or unknown, a
 member too old, refused or unreadable (the message names the member and what changed).`;
-const JSON_HELP = "  --json               the report as JSON on stdout";
+const JSON_HELP = "  --json               the report as JSON on stdout, on failure too: each member's outcome,\n                       what it shows now, and the HC_* code";
+/** Every command here names one server of one backend. */
+const TARGET_OPTIONS = { backend: { type: "string" }, server: { type: "string" } } as const satisfies OptionSpec;
 
 export const specs: CommandSpec[] = [
   {
@@ -61,16 +63,7 @@ ${WAIT}
 ${JSON_HELP}
 
 ${EXIT}`,
-    options: {
-      backend: { type: "string" },
-      server: { type: "string" },
-      address: { type: "string" },
-      "check-interval": { type: "string" },
-      weight: { type: "string" },
-      wait: { type: "boolean" },
-      timeout: { type: "string" },
-      json: { type: "boolean" },
-    },
+    options: { ...TARGET_OPTIONS, address: { type: "string" }, "check-interval": { type: "string" }, weight: { type: "string" }, ...WAIT_OPTIONS, ...JSON_OPTION },
   },
   {
     name: "remove-server",
@@ -101,18 +94,7 @@ ${SESSIONS}
 ${JSON_HELP}
 
 ${EXIT}`,
-    options: {
-      backend: { type: "string" },
-      server: { type: "string" },
-      "configured-too": { type: "boolean" },
-      force: { type: "boolean" },
-      "min-other-serving": { type: "string" },
-      "sessions-timeout": { type: "string" },
-      "shutdown-sessions": { type: "boolean" },
-      proceed: { type: "boolean" },
-      timeout: { type: "string" },
-      json: { type: "boolean" },
-    },
+    options: { ...TARGET_OPTIONS, "configured-too": { type: "boolean" }, ...GUARD_OPTIONS, ...SESSIONS_OPTIONS, timeout: { type: "string" }, ...JSON_OPTION },
   },
   {
     name: "set-address",
@@ -138,19 +120,7 @@ ${WAIT}
 ${JSON_HELP}
 
 ${EXIT}`,
-    options: {
-      backend: { type: "string" },
-      server: { type: "string" },
-      address: { type: "string" },
-      force: { type: "boolean" },
-      "min-other-serving": { type: "string" },
-      "sessions-timeout": { type: "string" },
-      "shutdown-sessions": { type: "boolean" },
-      proceed: { type: "boolean" },
-      wait: { type: "boolean" },
-      timeout: { type: "string" },
-      json: { type: "boolean" },
-    },
+    options: { ...TARGET_OPTIONS, address: { type: "string" }, ...GUARD_OPTIONS, ...SESSIONS_OPTIONS, ...WAIT_OPTIONS, ...JSON_OPTION },
   },
 ];
 
@@ -160,9 +130,8 @@ export async function run(ctx: Context): Promise<ExitCode> {
   const server = requireOne(ctx.values, "server", name);
   const address = name === "remove-server" ? undefined : requireOne(ctx.values, "address", name);
   const timeoutSeconds = numberOption(ctx.values, "timeout", { above: 0 });
-  if (ctx.flag("shutdown-sessions") && ctx.flag("proceed")) throw new UsageError("choose one of --shutdown-sessions and --proceed: what happens when sessions remain at the deadline.");
-  const onSessionsTimeout: SessionsTimeoutPolicy = ctx.flag("shutdown-sessions") ? "shutdown" : ctx.flag("proceed") ? "proceed" : "fail";
-  const guard = { force: ctx.flag("force"), minOtherServing: numberOption(ctx.values, "min-other-serving", { min: 0, integer: true }) };
+  const onSessionsTimeout = sessionsTimeoutPolicy(ctx);
+  const guard = guardOptions(ctx);
   const cluster = await ctx.cluster();
   const lifecycle = await import("../../cluster/server-lifecycle");
   const common = {
@@ -175,31 +144,40 @@ export async function run(ctx: Context): Promise<ExitCode> {
   const subject = `${backend}/${server}`;
   const row = SERVER_CHANGES[name as ServerChangeName];
   const where = (members: readonly string[]) => `${subject} ${row.done} on ${members.join(", ")}`;
-  let json: object;
-  if (name === "add-server") {
-    const report = await lifecycle.addServer(cluster, backend, server, address!, {
-      ...common,
-      checkIntervalMs: numberOption(ctx.values, "check-interval", { min: 1, integer: true }),
-      weight: numberOption(ctx.values, "weight", { min: 0, max: 256, integer: true }),
-      onAdded: (at, settings) => ctx.out.info(`${subject} added at ${at} (${settings || "no health check"}) in maintenance on ${cluster.memberNames.join(", ")}; now in rotation on fresh health checks.`),
-    });
-    printResults(ctx, report.ready);
-    json = { backend, server, address: report.address, settings: report.settings, members: cluster.memberNames, waited: report.ready.waited };
-  } else if (name === "remove-server") {
-    const sessionsTimeoutSeconds = numberOption(ctx.values, "sessions-timeout", { above: 0 });
-    const report = await lifecycle.removeServer(cluster, backend, server, { ...guard, ...common, sessionsTimeoutSeconds, onSessionsTimeout, configuredToo: ctx.flag("configured-too") });
-    if (report.sessions.deadlineAction === "proceed") ctx.out.warn(`${subject} still had sessions at the deadline; removed as asked (--proceed).`);
-    ctx.out.info(`${where(report.removed)}; to go back: haproxy-cluster ${row.undo.replace("TARGET", `--backend ${backend} --server ${server}`)}.`);
-    json = { backend, server, removed: report.removed, sessions: report.sessions };
-  } else {
-    // --shutdown-sessions or --proceed alone ask for the sessions wait at its default deadline.
-    const policyGiven = onSessionsTimeout !== "fail";
-    const sessionsTimeoutSeconds = numberOption(ctx.values, "sessions-timeout", { above: 0 }) ?? (policyGiven ? DEFAULTS.sessionsTimeoutSeconds : undefined);
-    const report = await lifecycle.setServerAddress(cluster, backend, server, address!, { ...guard, ...common, sessionsTimeoutSeconds, onSessionsTimeout });
-    ctx.out.info(`${where(cluster.memberNames)} (now ${report.address}).`);
-    printResults(ctx, report.ready);
-    json = { backend, server, address: report.address, members: cluster.memberNames, waited: report.ready.waited, ...(report.sessions ? { sessions: report.sessions } : {}) };
+  try {
+    let json: object;
+    if (name === "add-server") {
+      const report = await lifecycle.addServer(cluster, backend, server, address!, {
+        ...common,
+        checkIntervalMs: numberOption(ctx.values, "check-interval", { min: 1, integer: true }),
+        weight: numberOption(ctx.values, "weight", { min: 0, max: 256, integer: true }),
+        onAdded: (at, settings) => ctx.out.info(`${subject} added at ${at} (${settings || "no health check"}) in maintenance on ${cluster.memberNames.join(", ")}; now in rotation on fresh health checks.`),
+      });
+      printResults(ctx, report.ready);
+      json = { backend, server, address: report.address, settings: report.settings, members: cluster.memberNames, waited: report.ready.waited };
+    } else if (name === "remove-server") {
+      const sessionsTimeoutSeconds = numberOption(ctx.values, "sessions-timeout", { above: 0 });
+      const report = await lifecycle.removeServer(cluster, backend, server, { ...guard, ...common, sessionsTimeoutSeconds, onSessionsTimeout, configuredToo: ctx.flag("configured-too") });
+      if (report.sessions.deadlineAction === "proceed") ctx.out.warn(`${subject} still had sessions at the deadline; removed as asked (--proceed).`);
+      ctx.out.info(`${where(report.removed)}; to go back: haproxy-cluster ${row.undo.replace("TARGET", `--backend ${backend} --server ${server}`)}.`);
+      json = { backend, server, removed: report.removed, sessions: report.sessions };
+    } else {
+      // --shutdown-sessions or --proceed alone ask for the sessions wait at its default deadline.
+      const policyGiven = onSessionsTimeout !== "fail";
+      const sessionsTimeoutSeconds = numberOption(ctx.values, "sessions-timeout", { above: 0 }) ?? (policyGiven ? DEFAULTS.sessionsTimeoutSeconds : undefined);
+      const report = await lifecycle.setServerAddress(cluster, backend, server, address!, { ...guard, ...common, sessionsTimeoutSeconds, onSessionsTimeout });
+      ctx.out.info(`${where(cluster.memberNames)} (now ${report.address}).`);
+      printResults(ctx, report.ready);
+      json = { backend, server, address: report.address, members: cluster.memberNames, waited: report.ready.waited, ...(report.sessions ? { sessions: report.sessions } : {}) };
+    }
+    if (ctx.json) ctx.out.data(JSON.stringify(json, null, 2));
+    return Exit.OK;
+  } catch (error) {
+    // As for drain: the report on stdout, the sentence on stderr (main's handler), the exit status from the HC_* code.
+    if (ctx.json) {
+      const { serverChangeFailure } = await import("./server-change-report");
+      ctx.out.data(JSON.stringify(await serverChangeFailure(name, cluster, backend, server, error), null, 2));
+    }
+    throw error;
   }
-  if (ctx.json) ctx.out.data(JSON.stringify(json, null, 2));
-  return Exit.OK;
 }
