@@ -79,4 +79,39 @@ echo "reload" | socat - UNIX-CONNECT:$M | head -3 | sed 's/^/  master: /'
 sleep 2
 cli "show servers state be"
 kill $(cat $D/pid3) 2>/dev/null; sleep 0.3
+# Slots that a state file might bring back at their run-time address: a name that does not
+# resolve with init-addr, or an IP placeholder with init-addr last.
+for T in "slot.invalid:1 init-addr last,none" "slot.invalid:1 init-addr last,127.0.0.9" "127.0.0.9:1 init-addr last,none"; do
+  echo "--- server-template $T, state file, reload -sf"
+  cat > h2.cfg <<CFG
+global
+  stats socket $S level admin expose-fd listeners
+  server-state-file $D/state2
+defaults
+  mode http
+  timeout connect 1s
+  timeout client 5s
+  timeout server 5s
+  load-server-state-from-file global
+frontend f
+  bind 127.0.0.1:17100
+  default_backend be
+backend be
+  balance roundrobin
+  server-template slot 1-2 $T check inter 500
+CFG
+  rm -f $D/state2
+  $BIN -f h2.cfg -D -p $D/pid4 2>/dev/null || exit 1
+  sleep 0.5
+  cli "show servers state be"
+  cli "set server be/slot1 addr 127.0.0.1 port 17101"
+  cli "set server be/slot1 state ready"
+  sleep 1.5
+  echo "show servers state" | socat - UNIX-CONNECT:$S > $D/state2
+  $BIN -f h2.cfg -D -p $D/pid5 -x $S -sf $(cat $D/pid4) 2>/dev/null
+  sleep 1.5
+  cli "show servers state be"
+  echo "stat after the reload:"; echo "show stat" | socat - UNIX-CONNECT:$S | awk -F, 'NR==1{for(i=1;i<=NF;i++)h[$i]=i} $1=="be" && $2 ~ /slot/ {print "  "$2, $(h["status"]), $(h["addr"]), $(h["check_status"])}'
+  kill $(cat $D/pid5) 2>/dev/null; sleep 0.3
+done
 kill $APP

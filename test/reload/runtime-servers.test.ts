@@ -61,6 +61,18 @@ describe("servers added at run time across a reload in the middle of the deploy"
     return { stop: async () => ((on = false), await loop, seen) };
   }
 
+  /**
+   * Reloads `lb` (called from the first progress of a wait, its app still failing
+   * checks); once the hold has added `server` again there, lets `app` pass its checks.
+   */
+  async function reloadThenPass(lb: HaproxyInstance, server: string, app: AppServer, reloaded?: () => void): Promise<void> {
+    await lb.reload();
+    reloaded?.();
+    const present = async () => ((await lb.runtime(`show servers state ${BACKEND}`)).split("\n").some((l) => l.split(" ")[3] === server) ? true : undefined);
+    await waitFor(`the hold to add ${server} again on ${lb.name}`, present, { timeoutMs: 20_000 });
+    await app.setReady(true);
+  }
+
   it("add-server --wait: a reload mid-wait forgets the server, the hold adds it again with its address and checks, and it serves on fresh checks", async function () {
     const fresh = await app("new1", false);
     const [lb1] = lbs as [HaproxyInstance, HaproxyInstance];
@@ -76,12 +88,7 @@ describe("servers added at run time across a reload in the middle of the deploy"
       // The first progress of the wait (the app still failing its checks): lb1 reloads,
       // forgets new1; once the hold has added it again, the app starts passing.
       onProgress: () => {
-        repaired ??= (async () => {
-          await lb1.reload();
-          watch = watchStatuses(lb1, "new1");
-          await waitFor("the hold to add new1 again on lb1", async () => ((await lb1.runtime(`show servers state ${BACKEND}`)).split("\n").some((l) => l.split(" ")[3] === "new1") ? true : undefined), { timeoutMs: 20_000 });
-          await fresh.setReady(true);
-        })();
+        repaired ??= reloadThenPass(lb1, "new1", fresh, () => (watch = watchStatuses(lb1, "new1")));
       },
     });
     await repaired;
@@ -119,11 +126,7 @@ describe("servers added at run time across a reload in the middle of the deploy"
       intervalSeconds: 0.3,
       onWarning: (m) => warnings.push(m),
       onProgress: () => {
-        repaired ??= (async () => {
-          await lb2.reload();
-          await waitFor("the hold to add new2 again on lb2", async () => ((await lb2.runtime(`show servers state ${BACKEND}`)).split("\n").some((l) => l.split(" ")[3] === "new2") ? true : undefined), { timeoutMs: 20_000 });
-          await second.setReady(true);
-        })();
+        repaired ??= reloadThenPass(lb2, "new2", second);
       },
     });
     await repaired;

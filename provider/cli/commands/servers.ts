@@ -50,8 +50,11 @@ Nothing changes when the name is taken on any member, a member is older than 2.5
 not a Runtime API member, or the backend is missing. A backend that cannot take
 servers at run time is known only from HAProxy's answer: the server is deleted again
 where it was added (in maintenance, never serving) and HAProxy's reason is printed.
-A reload forgets servers added at run time (docs/servers-at-run-time.md): add the
-server to the configuration as well.
+A reload forgets servers added at run time: while add-server waits, a member that
+reloads gets the server again (same address and checks) and the wait goes on; after it,
+status shows the member without it as a disagreement. To keep it across reloads, add it
+to the configuration as well, or use server-template slots with a state file and
+set-address (docs/servers-at-run-time.md).
 
 Options:
   --backend B          the backend
@@ -107,8 +110,11 @@ ${EXIT}`,
 Drains the server on every member (behind the capacity guard), with --sessions-timeout
 waits for its sessions, sets the new address (\`set server … addr … port …\`), reads it
 back, and puts the server back in rotation on health checks made at the new address.
-The way to fill a \`server-template\` slot. A state file keeps the slot's port across a
-reload but not its address (docs/servers-at-run-time.md): set it again after a reload.
+The way to fill a \`server-template\` slot. A state file brings a slot back at its new
+address after a reload only when the slot is declared by a name that does not resolve
+with \`init-addr last,PLACEHOLDER-IP\`; declared by an IP address, it gets its port back
+but not its address (docs/servers-at-run-time.md). While set-address waits, a member
+that reloads gets the address (or a server added at run time) again.
 
 Options:
   --backend B          the backend
