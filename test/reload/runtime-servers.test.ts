@@ -159,4 +159,33 @@ describe("servers added at run time across a reload in the middle of the deploy"
       transitionsBetween(before, after).map((t) => t.message).join("\n"),
     );
   });
+
+  it("the set-up that survives reloads: a server-template slot declared by name with init-addr last,IP, filled by set-address, comes back at its address after a reload with a saved state", async function () {
+    const slotted = await startHaproxy({
+      name: "lbrs",
+      serverStateFile: true,
+      backends: [
+        {
+          name: BACKEND,
+          servers: apps.map((a) => ({ name: a.name, port: a.port })),
+          check: { interMs: 200, rise: 2, fall: 2 },
+          extraLines: ["server-template slot 1-2 slot.invalid:1 check init-addr last,127.0.0.9"],
+        },
+      ],
+    });
+    const slotCluster = new Cluster([memberSpec(slotted, "unix")]);
+    try {
+      const fresh = await app("slotapp", true);
+      const report = await setServerAddress(slotCluster, BACKEND, "slot1", `127.0.0.1:${fresh.port}`, { wait: true, timeoutSeconds: 30 });
+      assert.equal(report.ready.waited, true);
+      // No process of ours holds it now: the state file alone brings it back.
+      await slotted.reload({ saveState: true });
+      const row = await slotted.waitForRow(BACKEND, "slot1", (r) => r.status === "UP", 10_000);
+      assert.equal(row.addr, `127.0.0.1:${fresh.port}`);
+      assert.equal((await slotted.stat(BACKEND, "slot2")).addr, "127.0.0.9:1");
+    } finally {
+      await slotCluster.close();
+      await slotted.stop();
+    }
+  });
 });
