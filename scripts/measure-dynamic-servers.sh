@@ -4,10 +4,11 @@
 BIN=$1; D=$(mktemp -d /tmp/hc-dynamic.XXXX); S=$D/admin.sock
 cd $D
 python3 -m http.server 17101 --bind 127.0.0.1 >/dev/null 2>&1 & APP=$!
-cat > h.cfg <<CFG
+# The part every configuration here shares; $1 is the state file.
+head(){ cat <<CFG
 global
   stats socket $S level admin expose-fd listeners
-  server-state-file $D/state
+  server-state-file $1
 defaults
   mode http
   timeout connect 1s
@@ -17,6 +18,9 @@ defaults
 frontend f
   bind 127.0.0.1:17100
   default_backend be
+CFG
+}
+{ head $D/state; cat <<CFG
 backend be
   balance roundrobin
   default-server inter 700 rise 2 fall 2 weight 7
@@ -31,6 +35,7 @@ backend consist
   hash-type consistent
   server c1 127.0.0.1:17101
 CFG
+} > h.cfg
 cli(){ echo "> $1"; echo "$1" | socat - UNIX-CONNECT:$S | sed '/^$/d;s/^/  /'; }
 $BIN -f h.cfg -D -p $D/pid || exit 1
 sleep 0.5
@@ -83,23 +88,7 @@ kill $(cat $D/pid3) 2>/dev/null; sleep 0.3
 # resolve with init-addr, or an IP placeholder with init-addr last.
 for T in "slot.invalid:1 init-addr last,none" "slot.invalid:1 init-addr last,127.0.0.9" "127.0.0.9:1 init-addr last,none"; do
   echo "--- server-template $T, state file, reload -sf"
-  cat > h2.cfg <<CFG
-global
-  stats socket $S level admin expose-fd listeners
-  server-state-file $D/state2
-defaults
-  mode http
-  timeout connect 1s
-  timeout client 5s
-  timeout server 5s
-  load-server-state-from-file global
-frontend f
-  bind 127.0.0.1:17100
-  default_backend be
-backend be
-  balance roundrobin
-  server-template slot 1-2 $T check inter 500
-CFG
+  { head $D/state2; printf 'backend be\n  balance roundrobin\n  server-template slot 1-2 %s check inter 500\n' "$T"; } > h2.cfg
   rm -f $D/state2
   $BIN -f h2.cfg -D -p $D/pid4 2>/dev/null || exit 1
   sleep 0.5
