@@ -9,6 +9,7 @@
 // and the Pulumi resources all hold through this class.
 
 import type { HeldState } from "../action-table";
+import { isUnreachable } from "../error-codes";
 import { asHcError } from "../errors";
 import type { Member, SnapshotOptions } from "../model/member";
 import { splitAddress } from "../model/server";
@@ -96,8 +97,12 @@ export class ServerHold {
           for (const t of mine) repaired.push(...(await this.apply(member, now, was!, t)));
           const again = this.state === "fresh-checks" ? "forced its health down again so only fresh checks count" : `${this.state === "drain" ? "drained" : "put in maintenance"} again`;
           return `${reload.message}; ${subject} was ${this.describe()} there: ${[...repaired, again].join("; ")}.`;
-        } catch (error) {
-          return `${reload.message}; ${subject} could not be ${this.describe()} again there: ${asHcError(error, member.name).message}`;
+        } catch (thrown) {
+          const error = asHcError(thrown, member.name);
+          // A member that did not answer (a busy new process) is repaired at the next read:
+          // it still counts as reloaded then. A refusal would only be refused again.
+          if (isUnreachable(error.code)) this.#seen.set(member.name, was!);
+          return `${reload.message}; ${subject} could not be ${this.describe()} again there${isUnreachable(error.code) ? " yet (tried again at the next read)" : ""}: ${error.message}`;
         }
       }),
     );
@@ -166,11 +171,16 @@ export class ServerHold {
         await addOnMember(member, again);
         added.push(name);
         repaired.push(`${backend}/${name} was gone (added at run time), added again at ${again.address}${again.settings ? ` (${again.settings})` : ""}`);
-      } else if (held && present.cell("addr") !== undefined && present.cell("addr") !== held.address) {
+        continue;
+      }
+      if (held && present.cell("addr") !== undefined && present.cell("addr") !== held.address) {
         const { host, port } = splitAddress(held.address);
         await setAddressOnMember(member, backend, name, host, port!);
         repaired.push(`${backend}/${name} was back at ${present.cell("addr")}, set to ${held.address} again`);
       }
+      // In maintenance (added again at an earlier try whose answer was lost, or a slot the
+      // configuration disables): it comes back as an added server does.
+      if (held && present.admin === "maint" && this.state === "fresh-checks") added.push(name);
     }
     const read = repaired.length > 0 ? await member.snapshot({ backend }) : now;
     if (this.state !== "fresh-checks") {

@@ -49,6 +49,10 @@ export function asRead(backend: string, server: Server, intervalMs = DEFAULTS.ad
 export async function addOnMember(member: Member, s: RuntimeServer): Promise<void> {
   const target = `${s.backend}/${s.server}`;
   const reply = await member.runtimeCommand(`add server ${target} ${s.address}${s.settings ? ` ${s.settings}` : ""}`);
+  if (reply.trim() === "") {
+    // The connection closed unanswered: whether HAProxy added it is unknown.
+    throw new HcError("HC_MEMBER_UNREACHABLE", `${member.name}: no answer to adding ${target}; it may or may not be there: check with haproxy-cluster status.`, { member: member.name, backend: s.backend, server: s.server });
+  }
   if (!/New server registered/i.test(reply)) {
     const code = /already exists/i.test(reply) ? "HC_SERVER_EXISTS" : "HC_ACTION_REFUSED";
     throw new HcError(code, `${member.name}: HAProxy refused to add ${target}: ${firstLine(reply)}`, { member: member.name, backend: s.backend, server: s.server });

@@ -8,6 +8,7 @@ import { Cluster } from "../../provider/cluster/cluster";
 import { addServer, setServerAddress } from "../../provider/cluster/server-lifecycle";
 import { transitionsBetween } from "../../provider/cluster/transitions";
 import { startAppServer, type AppServer } from "../support/app-server";
+import { countingProxy } from "../support/counting-proxy";
 import { waitFor } from "../support/deadline";
 import { checkedUp, startHaproxy, type HaproxyInstance } from "../support/haproxy";
 import { memberSpec } from "../support/member-specs";
@@ -111,6 +112,37 @@ describe("servers added at run time across a reload in the middle of the deploy"
     const beforeUp = seen.slice(0, seen.indexOf("UP"));
     assert.ok(!beforeUp.some((s) => s.startsWith("UP")), `new1 on lb1 after the reload: ${seen.join(" -> ")}`);
     assert.ok(seen.includes("UP") && seen.indexOf("UP") > 0, `new1 on lb1 after the reload: ${seen.join(" -> ")}`);
+  });
+
+  it("add-server --wait: a repair the reloaded member does not answer is tried again at the next read", async function () {
+    const fresh = await app("new4", false);
+    const [lb1, lb2] = lbs as [HaproxyInstance, HaproxyInstance];
+    const proxy = await countingProxy(lb1.adminSocket);
+    const viaProxy = new Cluster([proxy.spec, memberSpec(lb2, "unix")]);
+    try {
+      const warnings: string[] = [];
+      let repaired: Promise<void> | undefined;
+      const report = await addServer(viaProxy, BACKEND, "new4", `127.0.0.1:${fresh.port}`, {
+        wait: true,
+        timeoutSeconds: 40,
+        intervalSeconds: 0.3,
+        checkIntervalMs: 200,
+        onWarning: (m) => warnings.push(m),
+        onProgress: () => {
+          // The hold's first `add server` after the reload gets no answer.
+          repaired ??= (proxy.dropNext(/^add server/), reloadThenPass(lb1, "new4", fresh));
+        },
+      });
+      await repaired;
+      assert.equal(report.ready.waited, true);
+      assert.equal(warnings.length, 2, warnings.join("\n"));
+      assert.match(warnings[0]!, /myapp\/new4 could not be coming back on fresh checks again there yet \(tried again at the next read\): /);
+      assert.match(warnings[1]!, /myapp\/new4 was gone \(added at run time\), added again at /);
+      assert.equal((await lb1.stat(BACKEND, "new4")).status, "UP");
+    } finally {
+      await viaProxy.close();
+      await proxy.close();
+    }
   });
 
   it("set-address --wait: a reload mid-wait forgets the server, the hold adds it again at the new address", async function () {
