@@ -14,6 +14,8 @@ import { checkedUp, startHaproxy, type HaproxyInstance } from "../support/haprox
 import { memberSpec } from "../support/member-specs";
 
 const BACKEND = "myapp";
+/** The waits these tests reload in the middle of: polled often, with a deadline far beyond a reload. */
+const WAITING = { wait: true, timeoutSeconds: 40, intervalSeconds: 0.3 };
 
 describe("servers added at run time across a reload in the middle of the deploy", function () {
   this.timeout(90_000);
@@ -81,9 +83,7 @@ describe("servers added at run time across a reload in the middle of the deploy"
     let repaired: Promise<void> | undefined;
     let watch: ReturnType<typeof watchStatuses> | undefined;
     const report = await addServer(cluster, BACKEND, "new1", `127.0.0.1:${fresh.port}`, {
-      wait: true,
-      timeoutSeconds: 40,
-      intervalSeconds: 0.3,
+      ...WAITING,
       checkIntervalMs: 200,
       onWarning: (m) => warnings.push(m),
       // The first progress of the wait (the app still failing its checks): lb1 reloads,
@@ -123,9 +123,7 @@ describe("servers added at run time across a reload in the middle of the deploy"
       const warnings: string[] = [];
       let repaired: Promise<void> | undefined;
       const report = await addServer(viaProxy, BACKEND, "new4", `127.0.0.1:${fresh.port}`, {
-        wait: true,
-        timeoutSeconds: 40,
-        intervalSeconds: 0.3,
+        ...WAITING,
         checkIntervalMs: 200,
         onWarning: (m) => warnings.push(m),
         onProgress: () => {
@@ -153,9 +151,7 @@ describe("servers added at run time across a reload in the middle of the deploy"
     const warnings: string[] = [];
     let repaired: Promise<void> | undefined;
     const report = await setServerAddress(cluster, BACKEND, "new2", `127.0.0.1:${second.port}`, {
-      wait: true,
-      timeoutSeconds: 40,
-      intervalSeconds: 0.3,
+      ...WAITING,
       onWarning: (m) => warnings.push(m),
       onProgress: () => {
         repaired ??= reloadThenPass(lb2, "new2", second);
