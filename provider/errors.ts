@@ -104,6 +104,11 @@ function isNetworkError(error: unknown): boolean {
 }
 
 /** Joins complete sentences into one: "a." + "b." → "a; b" (the caller ends it). */
+/** `text` ending as a sentence: a full stop added unless it already ends with one, `?` or `!`. */
+export function asSentence(text: string): string {
+  return /[.?!]$/.test(text) ? text : `${text}.`;
+}
+
 export function joinSentences(messages: Iterable<string>): string {
   return [...messages].map((m) => m.replace(/\.$/, "")).join("; ");
 }

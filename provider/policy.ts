@@ -48,6 +48,13 @@ export const DEFAULTS = {
    * server's interval, so it cannot be copied from the backend (docs/servers-at-run-time.md).
    */
   addedServerCheckIntervalMs: 2000,
+  /**
+   * `rise` and `fall` of a server added to a backend none of whose servers is checked
+   * (nothing to copy): HAProxy's own defaults. Such a server is still checked, since it
+   * enters rotation only on fresh checks.
+   */
+  addedServerRise: 2,
+  addedServerFall: 3,
 } as const;
 
 /** The oldest HAProxy that adds servers at run time with health checks (`add server … check`, 2.5). */

@@ -4,10 +4,11 @@
 BIN=$1; D=$(mktemp -d /tmp/hc-dynamic.XXXX); S=$D/admin.sock
 cd $D
 python3 -m http.server 17101 --bind 127.0.0.1 >/dev/null 2>&1 & APP=$!
-cat > h.cfg <<CFG
+# The part every configuration here shares; $1 is the state file.
+head(){ cat <<CFG
 global
   stats socket $S level admin expose-fd listeners
-  server-state-file $D/state
+  server-state-file $1
 defaults
   mode http
   timeout connect 1s
@@ -17,6 +18,9 @@ defaults
 frontend f
   bind 127.0.0.1:17100
   default_backend be
+CFG
+}
+{ head $D/state; cat <<CFG
 backend be
   balance roundrobin
   default-server inter 700 rise 2 fall 2 weight 7
@@ -31,6 +35,7 @@ backend consist
   hash-type consistent
   server c1 127.0.0.1:17101
 CFG
+} > h.cfg
 cli(){ echo "> $1"; echo "$1" | socat - UNIX-CONNECT:$S | sed '/^$/d;s/^/  /'; }
 $BIN -f h.cfg -D -p $D/pid || exit 1
 sleep 0.5
@@ -79,4 +84,23 @@ echo "reload" | socat - UNIX-CONNECT:$M | head -3 | sed 's/^/  master: /'
 sleep 2
 cli "show servers state be"
 kill $(cat $D/pid3) 2>/dev/null; sleep 0.3
+# Slots that a state file might bring back at their run-time address: a name that does not
+# resolve with init-addr, or an IP placeholder with init-addr last.
+for T in "slot.invalid:1 init-addr last,none" "slot.invalid:1 init-addr last,127.0.0.9" "127.0.0.9:1 init-addr last,none"; do
+  echo "--- server-template $T, state file, reload -sf"
+  { head $D/state2; printf 'backend be\n  balance roundrobin\n  server-template slot 1-2 %s check inter 500\n' "$T"; } > h2.cfg
+  rm -f $D/state2
+  $BIN -f h2.cfg -D -p $D/pid4 2>/dev/null || exit 1
+  sleep 0.5
+  cli "show servers state be"
+  cli "set server be/slot1 addr 127.0.0.1 port 17101"
+  cli "set server be/slot1 state ready"
+  sleep 1.5
+  echo "show servers state" | socat - UNIX-CONNECT:$S > $D/state2
+  $BIN -f h2.cfg -D -p $D/pid5 -x $S -sf $(cat $D/pid4) 2>/dev/null
+  sleep 1.5
+  cli "show servers state be"
+  echo "stat after the reload:"; echo "show stat" | socat - UNIX-CONNECT:$S | awk -F, 'NR==1{for(i=1;i<=NF;i++)h[$i]=i} $1=="be" && $2 ~ /slot/ {print "  "$2, $(h["status"]), $(h["addr"]), $(h["check_status"])}'
+  kill $(cat $D/pid5) 2>/dev/null; sleep 0.3
+done
 kill $APP

@@ -3,13 +3,14 @@
 // HAProxy does with such servers, per release, is measured in docs/servers-at-run-time.md.
 
 import { randomBytes } from "node:crypto";
-import { HcError, HcPartialFailure, joinSentences } from "../errors";
+import { HcError, HcPartialFailure, asSentence, joinSentences } from "../errors";
 import { checkName } from "../names";
 import type { Member } from "../model/member";
 import { DEFAULTS, MIN_DYNAMIC_SERVER_VERSION } from "../policy";
 import { Cluster, type WaitOptions } from "./cluster";
 import { checkNumericOptions } from "./options";
 import { applyServerAction, waitForSessions, type CapacityGuardOptions, type DrainSessionsResult, type ServerActionOptions, type ServerActionReport, type SessionsTimeoutPolicy } from "./actions";
+import { addOnMember, addSettings, asRead, firstLine, setAddressOnMember, type RuntimeServer } from "./runtime-servers";
 
 /** A server's address as `add server` and `set server … addr … port` take it. */
 export interface ServerAddress {
@@ -41,7 +42,7 @@ export interface AddServerOptions extends WaitingOptions {
    * (HAProxy's default): the Runtime API shows no server's interval, so none can be copied.
    */
   checkIntervalMs?: number;
-  /** Weight (0-256). Default: the configured weight (`uweight`) of the backend's first server that has one, else HAProxy's 1. */
+  /** Weight (0-256). Default: the configured weight (`uweight`) of the backend's first server with one above 0, else HAProxy's 1. */
   weight?: number;
   /** Called once the server is added on every member, before it is put in rotation: its address and the `add server` settings. */
   onAdded?: (address: string, settings: string) => void;
@@ -64,8 +65,10 @@ export interface AddServerReport {
  *
  * Health checks follow the backend's servers: `add server` ignores `default-server`, so
  * `check` with `rise` and `fall` is passed as the backend's first checked server shows them
- * (stats `check_rise`, `check_fall`), `inter` from `checkIntervalMs`; a backend whose
- * servers have no checks gets a server without checks. Refused before any change when a
+ * (stats `check_rise`, `check_fall`), `inter` from `checkIntervalMs`; a backend none of
+ * whose servers is checked gets HAProxy's defaults (rise 2, fall 3), since the server enters
+ * rotation only on fresh checks. The weight is the configured weight of the backend's
+ * first server with one above 0 (a weight-0 placeholder is no model), else HAProxy's 1. Refused before any change when a
  * member is older than 2.5 or cannot take Runtime API commands, has no such backend, or
  * has the name taken. A backend that cannot take dynamic servers is known only from
  * HAProxy's answer: the server is then deleted again where it was added (it was in
@@ -94,28 +97,18 @@ export async function addServer(cluster: Cluster, backend: string, server: strin
   });
   const refusals = [...planned.values()].flatMap((r) => (r.ok ? [] : [r.error]));
   if (refusals.length > 0) {
-    throw new HcError(refusals[0]!.code, `${joinSentences(refusals.map((e) => e.message))}. Nothing changed on any member.`, { members: refusals.map((e) => e.details.member) });
+    throw new HcError(refusals[0]!.code, `${asSentence(joinSentences(refusals.map((e) => e.message)))} Nothing changed on any member.`, { members: refusals.map((e) => e.details.member) });
   }
   const servers = [...planned.values()].flatMap((r) => (r.ok ? [...r.value.servers.values()] : []));
-  const checked = servers.find((s) => s.rise !== undefined && s.fall !== undefined);
-  const weight = options.weight ?? servers.find((s) => s.userWeight !== undefined)?.userWeight;
-  const settings = [checked ? `check inter ${interMs} rise ${checked.rise} fall ${checked.fall}` : "", weight !== undefined ? `weight ${weight}` : ""].filter(Boolean).join(" ");
-  const line = `add server ${backend}/${server} ${formatAddress(where)}${settings ? ` ${settings}` : ""}`;
+  // A weight-0 server (a placeholder that never serves) is no model for one that will.
+  const weight = options.weight ?? servers.find((s) => s.userWeight !== undefined && s.userWeight > 0)?.userWeight;
+  // Always checked: it enters rotation only on fresh checks, so with no checked server to copy, HAProxy's defaults.
+  const checked = servers.find((s) => s.rise !== undefined && s.fall !== undefined) ?? { rise: DEFAULTS.addedServerRise, fall: DEFAULTS.addedServerFall };
+  const settings = addSettings(checked, interMs, weight);
+  const runtime: RuntimeServer = { backend, server, address: formatAddress(where), settings };
 
   // HAProxy adds a server in maintenance (all releases measured): nothing reaches it yet.
-  const added = await cluster.mapSettled(async (member) => {
-    const reply = await member.runtimeCommand(line);
-    if (!/New server registered/i.test(reply)) {
-      const code = /already exists/i.test(reply) ? "HC_SERVER_EXISTS" : "HC_ACTION_REFUSED";
-      throw new HcError(code, `${member.name}: HAProxy refused to add ${backend}/${server}: ${firstLine(reply)}`, { member: member.name, backend, server });
-    }
-    // An added server's checks are configured but not running (srv_check_state 2, not 6,
-    // on every release measured): without this it would enter rotation on no check at all.
-    if (checked) {
-      const enabled = await member.runtimeCommand(`enable health ${backend}/${server}`);
-      if (enabled.trim() !== "") throw new HcError("HC_ACTION_REFUSED", `${member.name}: HAProxy refused to start the health checks of ${backend}/${server}: ${firstLine(enabled)}`, { member: member.name, backend, server });
-    }
-  });
+  const added = await cluster.mapSettled((member) => addOnMember(member, runtime));
   const failures = new Map([...added].flatMap(([m, r]) => (r.ok ? [] : [[m, r.error] as const])));
   if (failures.size > 0) {
     const addedOn = [...added].flatMap(([m, r]) => (r.ok ? [m] : []));
@@ -139,8 +132,9 @@ export async function addServer(cluster: Cluster, backend: string, server: strin
     );
   }
   options.onAdded?.(formatAddress(where), settings);
-  const ready = await applyServerAction(cluster, backend, server, "ready", pick(options));
-  return { backend, server, address: formatAddress(where), settings, ready };
+  // The hold adds it again, with these settings, on a member that a reload makes forget it.
+  const ready = await applyServerAction(cluster, backend, server, "ready", { ...pick(options), runtimeServers: [runtime] });
+  return { backend, server, address: runtime.address, settings, ready };
 }
 
 export interface RemoveServerOptions extends CapacityGuardOptions {
@@ -242,10 +236,7 @@ export async function setServerAddress(cluster: Cluster, backend: string, server
           waitForSessions(cluster, backend, server, { timeoutSeconds: options.sessionsTimeoutSeconds, onSessionsTimeout: options.onSessionsTimeout, hold: drain.hold, firstRead: drain.readBack, signal: options.signal }),
         );
   const settled = await cluster.mapSettled(async (member) => {
-    const reply = await member.runtimeCommand(`set server ${backend}/${server} addr ${where.host} port ${where.port}`);
-    if (!/changed|no need to change/i.test(reply)) {
-      throw new HcError("HC_ACTION_REFUSED", `${member.name}: HAProxy refused the new address of ${backend}/${server}: ${firstLine(reply)}`, { member: member.name, backend, server });
-    }
+    await setAddressOnMember(member, backend, server, where.host, where.port);
     const shown = (await member.snapshot({ backend, exactAdminState: false, processIdentity: false })).backend(backend).server(server);
     const addr = shown.cell("addr");
     if (addr && addr !== formatAddress(where)) {
@@ -262,7 +253,13 @@ export async function setServerAddress(cluster: Cluster, backend: string, server
       moved,
     );
   }
-  const ready = await applyServerAction(cluster, backend, server, "ready", pick(options));
+  // The hold sets the address again on a member whose reload put the slot back at its
+  // configured one, or adds the server again (as the drain's read showed it) where a
+  // reload forgot it.
+  const shown = drain.readBack?.snapshots.values().next().value?.backend(backend).servers.get(server);
+  const moved = shown && asRead(backend, shown);
+  const runtimeServers = moved ? [{ ...moved, address: formatAddress(where) }] : undefined;
+  const ready = await applyServerAction(cluster, backend, server, "ready", { ...pick(options), runtimeServers });
   return { backend, server, address: formatAddress(where), drain, sessions, ready };
 }
 
@@ -270,7 +267,7 @@ export async function setServerAddress(cluster: Cluster, backend: string, server
 async function refuseConfigured(cluster: Cluster, backend: string, server: string): Promise<void> {
   const settled = await cluster.mapSettled((member) => addedAtRunTime(member, backend, server));
   const errors = [...settled.values()].flatMap((r) => (r.ok ? [] : [r.error]));
-  if (errors.length > 0) throw new HcError(errors[0]!.code, `${joinSentences(errors.map((e) => e.message))}. Nothing changed on any member.`, { members: errors.map((e) => e.details.member) });
+  if (errors.length > 0) throw new HcError(errors[0]!.code, `${asSentence(joinSentences(errors.map((e) => e.message)))} Nothing changed on any member.`, { members: errors.map((e) => e.details.member) });
   const configured = [...settled].flatMap(([m, r]) => (r.ok && !r.value ? [m] : []));
   if (configured.length === 0) return;
   throw new HcError(
@@ -326,9 +323,6 @@ function pick(o: WaitingOptions): WaitingOptions {
   return { wait: o.wait, timeoutSeconds: o.timeoutSeconds, intervalSeconds: o.intervalSeconds, onProgress: o.onProgress, onTransition: o.onTransition, onWarning: o.onWarning, signal: o.signal };
 }
 
-function firstLine(reply: string): string {
-  return reply.trim().split("\n")[0]!.trim() || "(an empty answer)";
-}
 
 /** HAProxy's version from `show info`; HC_HAPROXY_TOO_OLD below MIN_DYNAMIC_SERVER_VERSION. */
 async function checkVersion(member: Member): Promise<[number, number]> {

@@ -47,12 +47,18 @@ export function transitionsBetween(before: ClusterSnapshot, after: ClusterSnapsh
     for (const [name, be] of now!.backends) {
       const oldBe = was!.backends.get(name);
       if (!oldBe) continue;
+      // A server that appears or goes (added or deleted at run time, forgotten by a
+      // reload) is a change too: "absent" on the side where the member lacks it.
       for (const [sv, server] of be.servers) {
         const old = oldBe.servers.get(sv);
-        if (!old) continue;
-        const from = describe(old.status.raw, old.admin);
+        const from = old ? describe(old.status.raw, old.admin) : "absent";
         const to = describe(server.status.raw, server.admin);
         if (from !== to) out.push({ member, backend: name, server: sv, from, to, at, message: `${member} sees ${name}/${sv} go ${from} -> ${to}` });
+      }
+      for (const [sv, old] of oldBe.servers) {
+        if (be.servers.has(sv)) continue;
+        const from = describe(old.status.raw, old.admin);
+        out.push({ member, backend: name, server: sv, from, to: "absent", at, message: `${member} sees ${name}/${sv} go ${from} -> absent` });
       }
     }
   }
@@ -60,7 +66,7 @@ export function transitionsBetween(before: ClusterSnapshot, after: ClusterSnapsh
 }
 
 /** The status, with the admin state added when the status hides it (a drained server that is down). */
-function describe(status: string, admin: string): string {
+export function describe(status: string, admin: string): string {
   const shown = status.split(" ")[0]!.toLowerCase();
   return admin !== "ready" && shown !== admin ? `${status} (${admin})` : status;
 }

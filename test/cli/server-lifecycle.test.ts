@@ -9,6 +9,14 @@ import { refusedPort } from "../support/fake-members";
 import { startHaproxy, type Cluster } from "../support/haproxy";
 import { runCli, show, useTwoMemberCluster } from "./helpers";
 
+/** The --json report of a failed add-server, remove-server or set-address. */
+interface Failure {
+  command: string;
+  step: string;
+  error: { code: string; message: string };
+  members: Array<{ member: string; outcome: string; error?: { code: string }; now: { status?: string; address?: string; unreadable?: string } }>;
+}
+
 /** A GET /hold?ms=… on its own connection; resolves with its status when it ends. */
 function hold(url: string, ms: number): Promise<number | string> {
   return new Promise((resolve) => {
@@ -120,6 +128,78 @@ describe("servers that come and go, on a two-member cluster", function () {
     assert.ok(r.stderr.includes(dead), show(r));
     assert.match(r.stderr, /Nothing changed on any member\./);
     assert.deepEqual(await stateLines("new3"), []);
+  });
+
+  it("add-server --json: a name taken on one member only is refused naming that member, each member's outcome reported, nothing changed", async function () {
+    const other = await app("new10");
+    // Someone else's new10 on lb2 only, at another address.
+    assert.match(await cluster.lbs[1]!.runtime("add server myapp/new10 127.0.0.1:1"), /New server registered/);
+    const r = await runCli(["add-server", "--backend", "myapp", "--server", "new10", "--address", `127.0.0.1:${other.port}`, "--json", ...members]);
+    assert.equal(r.code, 3, show(r));
+    assert.ok(r.stderr.includes(`${members[1]}: myapp already has a server new10; choose another name or remove it first. Nothing changed on any member.`), show(r));
+    assert.ok(!r.stderr.includes(`${members[0]}: myapp already has`), show(r));
+    const doc = JSON.parse(r.stdout) as Failure;
+    assert.equal(doc.command, "add-server");
+    assert.equal(doc.error.code, "HC_SERVER_EXISTS");
+    assert.deepEqual(
+      doc.members.map((m) => [m.member, m.outcome, m.error?.code, m.now]),
+      [
+        [members[0], "unchanged", undefined, { status: "absent" }],
+        [members[1], "failed", "HC_SERVER_EXISTS", { status: "MAINT", address: "127.0.0.1:1" }],
+      ],
+    );
+    assert.equal((await stateLines("new10")).length, 1, "only lb2's own new10");
+  });
+
+  it("set-address --json with one member unreachable is refused before any change, naming it, and reports every member as it is", async function () {
+    const first = await addServing("new11");
+    const second = await app("new11b");
+    const dead = `tcp://127.0.0.1:${await refusedPort()}`;
+    const r = await runCli(["set-address", "--backend", "myapp", "--server", "new11", "--address", `127.0.0.1:${second.port}`, "--json", members[0]!, dead]);
+    assert.equal(r.code, 3, show(r));
+    assert.ok(r.stderr.includes(`cannot check capacity on ${dead}`), show(r));
+    const doc = JSON.parse(r.stdout) as Failure;
+    assert.equal(doc.error.code, "HC_MEMBER_UNREACHABLE");
+    assert.deepEqual(doc.members[0], { member: members[0], outcome: "unchanged", now: { status: "UP", address: `127.0.0.1:${first.port}` } });
+    assert.deepEqual([doc.members[1]!.member, doc.members[1]!.outcome, doc.members[1]!.error?.code], [dead, "failed", "HC_MEMBER_UNREACHABLE"]);
+    assert.ok(doc.members[1]!.now.unreadable?.includes(dead), JSON.stringify(doc.members[1]));
+    assert.deepEqual(await statusOn("new11"), ["UP", "UP"]);
+  });
+
+  it("set-address --json where one member refuses the change (a read-only socket): drained on the other only, said on stderr and in the report", async function () {
+    const first = await addServing("new12");
+    const second = await app("new12b");
+    const readOnly = `unix:${cluster.lbs[1]!.userSocket}`;
+    const r = await runCli(["set-address", "--backend", "myapp", "--server", "new12", "--address", `127.0.0.1:${second.port}`, "--json", members[0]!, readOnly]);
+    assert.equal(r.code, 3, show(r));
+    assert.ok(r.stderr.includes(`drain myapp/new12 failed on 1 of 2 members: ${readOnly}`), show(r));
+    assert.ok(r.stderr.includes(`It was applied on ${members[0]} only.`), show(r));
+    const doc = JSON.parse(r.stdout) as Failure;
+    assert.equal(doc.step, "drain");
+    assert.equal(doc.error.code, "HC_PARTIAL_FAILURE");
+    assert.deepEqual(doc.members[0], { member: members[0], outcome: "done", now: { status: "DRAIN", address: `127.0.0.1:${first.port}` } });
+    assert.deepEqual([doc.members[1]!.member, doc.members[1]!.outcome, doc.members[1]!.now], [readOnly, "failed", { status: "UP" }]);
+    assert.ok(doc.members[1]!.error!.code.startsWith("HC_"), JSON.stringify(doc.members[1]));
+    assert.deepEqual(await statusOn("new12"), ["DRAIN", "UP"]);
+  });
+
+  it("adds a checked server with weight 1 to a backend none of whose servers is checked (HAProxy's rise and fall), and keeps it out while its app fails", async function () {
+    const failing = await app("new9");
+    await failing.setReady(false);
+    // Only an unchecked placeholder of weight 0: nothing to copy checks or a weight from.
+    const plain = await startHaproxy({ name: "lb4", backends: [{ name: "myapp", servers: [{ name: "seed", port: await refusedPort(), check: false, weight: 0 }] }] });
+    try {
+      const r = await runCli(["add-server", "--backend", "myapp", "--server", "new9", "--address", `127.0.0.1:${failing.port}`, "--check-interval", "200", "--wait", "--timeout", "2", plain.tcpSocket]);
+      assert.equal(r.code, 2, show(r));
+      assert.match(r.stderr, /myapp\/new9 added at 127\.0\.0\.1:\d+ \(check inter 200 rise 2 fall 3\)/);
+      const row = await plain.stat("myapp", "new9");
+      assert.match(row.status, /^DOWN/, "an app failing its checks is out of rotation");
+      assert.equal(row.weight, "1");
+      await failing.setReady(true);
+      await plain.waitForRow("myapp", "new9", (s) => s.status === "UP" && /L7OK/.test(s.check_status), 10_000);
+    } finally {
+      await plain.stop();
+    }
   });
 
   it("passes on HAProxy's reason when one member's backend cannot take the server, and deletes it again where it was added", async function () {

@@ -37,7 +37,7 @@ describe("status and check on a two-member cluster", function () {
       );
       // The members started moments ago: status says so, as it would after a reload.
       const note = (label: string, lb: { pid: number }) =>
-        new RegExp(`^${label} was reloaded or restarted \\d+ s ago \\(PID ${lb.pid}\\): server states come from its configuration; drains, maint and weights set before then are gone unless it loads a saved server state \\(see "Reloads" in docs\\/production\\.md\\)\\.$`);
+        new RegExp(`^${label} was reloaded or restarted \\d+ s ago \\(PID ${lb.pid}\\): server states come from its configuration; drains, maint and weights set before then are gone unless it loads a saved server state, and servers added at run time are gone in any case \\(see "Reloads" in docs\\/production\\.md\\)\\.$`);
       const lines = notes.trim().split("\n");
       assert.equal(lines.length, 2, notes);
       assert.match(lines[0]!, note("m1", cluster.lbs[0]!));
@@ -56,6 +56,24 @@ describe("status and check on a two-member cluster", function () {
       assert.match(r.stdout, /^server2 +UP +DOWN \(drain\) +disagree$/m);
       assert.match(r.stdout, /^server3 +UP +MAINT +disagree$/m);
       assert.match(r.stdout, /^serving: m1 3\/3 \(100%\), m2 1\/3 \(33\.3%\)$/m);
+    });
+
+    it("flags a server present on one member and missing on the other (added at run time there only) as a disagreement", async function () {
+      // What a reload leaves behind on the member it forgot the server on, or an add on one member only.
+      assert.match(await lb2().runtime("add server myapp/new9 127.0.0.1:1"), /New server registered/);
+      try {
+        await lb2().runtime("set server myapp/new9 state drain");
+        const r = await runCli(["status", "--backend", "myapp", ...members]);
+        assert.equal(r.code, 0, show(r));
+        assert.match(r.stdout, /^server1 +UP +UP$/m);
+        assert.match(r.stdout, /^new9 +- +DRAIN +disagree$/m);
+        const json = await runCli(["status", "--json", "--backend", "myapp", ...members]);
+        const doc = JSON.parse(json.stdout) as { backends: Array<{ name: string; disagree: string[] }> };
+        assert.deepEqual(doc.backends.find((b) => b.name === "myapp")!.disagree, ["new9"]);
+      } finally {
+        await lb2().runtime("set server myapp/new9 state maint");
+        await lb2().runtime("del server myapp/new9");
+      }
     });
 
     it("marks a server set to weight 0, which HAProxy still calls UP but sends no new traffic", async function () {

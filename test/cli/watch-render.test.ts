@@ -41,6 +41,23 @@ describe("the watch view's layout", function () {
     assert.ok(lines.some((l) => /^! app2-wit…\s+DRAIN\s+UP$/.test(l)), lines.join("\n"));
   });
 
+  it("marks a server one member has and another lacks (added at run time there only, or forgotten by a reload) as a disagreement", function () {
+    const withNew = `# pxname,svname,scur,status,rate,hrsp_5xx,type,check_status\nweb,app1,3,UP,12,1,2,L7OK\nweb,new1,0,UP,0,0,2,L7OK\nweb,BACKEND,3,UP,12,1,1,\n`;
+    const without = `# pxname,svname,scur,status,rate,hrsp_5xx,type,check_status\nweb,app1,3,UP,12,1,2,L7OK\nweb,BACKEND,3,UP,12,1,1,\n`;
+    const snapshot = new ClusterSnapshot(
+      [lb1, lb2],
+      new Map([
+        [lb1, Snapshot.fromTable(lb1, parseStatsCsv(withNew, lb1))],
+        [lb2, Snapshot.fromTable(lb2, parseStatsCsv(without, lb2))],
+      ]),
+      new Map(),
+    );
+    const lines = renderWatch({ snapshot, backend: "web", backendIndex: 0, backendCount: 1, intervalSeconds: 2, paused: false, recent: [], reloads: new Map(), width: 100, height: 24 }, (_style, text) => text);
+    assert.ok(lines.some((l) => /^! new1\s+UP s:0 r:0 5xx:0\s+-$/.test(l)), lines.join("\n"));
+    assert.ok(lines.some((l) => /^  app1\s+UP/.test(l)), lines.join("\n"));
+    assert.ok(lines.includes("! members disagree on: new1"), lines.join("\n"));
+  });
+
   it("shows an unreadable member in its own line and in every cell of its column, without calling it a disagreement", function () {
     const lines = view(120, new Map([[lb3, new HcError("HC_MEMBER_UNREACHABLE", `${lb3}: connection refused.`, { member: lb3 })]]));
     assert.ok(lines.includes(`[3] ${lb3} UNREADABLE: ${lb3}: connection refused.`), lines.join("\n"));

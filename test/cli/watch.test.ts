@@ -112,6 +112,13 @@ describe("watch", function () {
     await cluster.lbs[1]!.runtime("set server myapp/server3 state maint");
     const lines = await cli.stdoutLines(4);
     assert.equal(lines[3]!.replace(/^\d\d:\d\d:\d\d /, ""), `${members[1]} sees myapp/server3 go UP -> MAINT`);
+    // A server appearing on one member and going again (added and deleted at run time, or forgotten by a reload) is a change too.
+    await cluster.lbs[1]!.runtime("add server myapp/new9 127.0.0.1:1");
+    const added = await cli.stdoutLines(5);
+    assert.equal(added[4]!.replace(/^\d\d:\d\d:\d\d /, ""), `${members[1]} sees myapp/new9 go absent -> MAINT`);
+    await cluster.lbs[1]!.runtime("del server myapp/new9");
+    const gone = await cli.stdoutLines(6);
+    assert.equal(gone[5]!.replace(/^\d\d:\d\d:\d\d /, ""), `${members[1]} sees myapp/new9 go MAINT -> absent`);
     cli.kill("SIGTERM");
     const r = await cli.result;
     assert.equal(r.code, 0, show(r));

@@ -17,6 +17,8 @@ export interface CountingProxy {
   /** The commands sent since the last reset, in order, as their first line. */
   commands(): string[];
   reset(): void;
+  /** Closes, without an answer, the next connection whose command matches: a member that does not answer once. */
+  dropNext(command: RegExp): void;
   close(): Promise<void>;
 }
 
@@ -28,6 +30,7 @@ export async function countingProxy(target: string): Promise<CountingProxy> {
   let waves = 0;
   let open = 0;
   let sent: string[] = [];
+  let drop: RegExp | undefined;
   // Half-open: the client ends its side after the command, and still reads the answer.
   const server = net.createServer({ allowHalfOpen: true }, (client) => {
     count++;
@@ -37,19 +40,33 @@ export async function countingProxy(target: string): Promise<CountingProxy> {
     let first = "";
     const index = sent.length;
     sent.push("");
-    client.on("data", (chunk: Buffer) => {
-      if (first.includes("\n")) return;
+    // The command is known once its first line is in: then it is dropped, or sent on.
+    const chunks: Buffer[] = [];
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
       first += chunk.toString("latin1");
+      if (!first.includes("\n")) return;
+      client.off("data", onData);
+      client.pause();
       sent[index] = first.split("\n")[0]!.trim();
-    });
-    const upstream = net.connect({ path: target, allowHalfOpen: true });
-    client.pipe(upstream).pipe(client);
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
+      if (drop?.test(sent[index]!)) {
+        drop = undefined;
+        client.destroy();
+        return;
+      }
+      const upstream = net.connect({ path: target, allowHalfOpen: true });
+      const end = () => {
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on("error", end);
+      upstream.on("error", end);
+      upstream.write(Buffer.concat(chunks));
+      client.pipe(upstream).pipe(client);
+      client.resume();
     };
-    client.on("error", end);
-    upstream.on("error", end);
+    client.on("data", onData);
+    client.on("error", () => client.destroy());
   });
   await new Promise<void>((resolve) => server.listen(socket, resolve));
   return {
@@ -60,6 +77,9 @@ export async function countingProxy(target: string): Promise<CountingProxy> {
     reset: () => {
       count = waves = 0;
       sent = [];
+    },
+    dropNext: (command) => {
+      drop = command;
     },
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -31,6 +31,8 @@ export interface BackendSpec {
   check?: CheckSpec;
   /** Insert a SERVERID cookie for persistence. Default false. */
   cookie?: boolean;
+  /** Lines appended to the backend after its servers (a `server-template`, say). */
+  extraLines?: string[];
 }
 
 export interface HaproxyOptions {
@@ -92,6 +94,7 @@ function backendSection(backend: BackendSpec): string[] {
     `    default-server inter ${check.interMs ?? 500}ms rise ${check.rise ?? 2} fall ${check.fall ?? 2}`,
     ...(backend.cookie ? ["    cookie SERVERID insert indirect nocache"] : []),
     ...backend.servers.map((s) => `    ${serverLine(s, backend.cookie === true)}`),
+    ...(backend.extraLines ?? []).map((line) => `    ${line}`),
     "",
   ];
 }

@@ -10,6 +10,7 @@ import type { Context } from "../context";
 import { UsageError, exitCodeFor, type ExitCode } from "../exit";
 import { progressLine } from "../progress";
 import { failed, jsonReport, printResults } from "./action-report";
+import { guardOptions } from "./shared-options";
 
 /** What every form of an action takes from the command line. */
 export interface ActionSettings {
@@ -24,7 +25,7 @@ export interface ActionSettings {
 export function actionSettings(ctx: Context, action: ClusterServerAction): ActionSettings {
   const weight = action === "weight" ? parseWeight(ctx.values.weight) : undefined;
   const timeoutSeconds = numberOption(ctx.values, "timeout", { above: 0 });
-  return { wait: ctx.flag("wait"), timeoutSeconds, weight, force: ctx.flag("force"), minOtherServing: numberOption(ctx.values, "min-other-serving", { min: 0, integer: true }) };
+  return { wait: ctx.flag("wait"), timeoutSeconds, weight, ...guardOptions(ctx) };
 }
 
 function parseWeight(raw: unknown): Weight {

@@ -4,7 +4,7 @@
 // (held-restart.ts); each carries the action out through the pipeline (action-apply.ts).
 
 import { actionRow } from "../../action-table";
-import type { ClusterServerAction, SessionsTimeoutPolicy } from "../../cluster/actions";
+import type { ClusterServerAction } from "../../cluster/actions";
 import { DEFAULTS } from "../../policy";
 import { numberOption, requireOne, stringList, type CommandSpec, type OptionSpec } from "../args";
 import { BAKE_EXIT, BAKE_HELP, BAKE_OPTIONS, bake, bakeRequest } from "../bake";
@@ -13,6 +13,7 @@ import type { Context } from "../context";
 import { Exit, UsageError, type ExitCode, type SignalExitCode } from "../exit";
 import { actionSettings, applyAndTell } from "./action-apply";
 import { jsonReport } from "./action-report";
+import { GUARD_OPTIONS, JSON_OPTION, SESSIONS_OPTIONS, WAIT_OPTIONS, sessionsTimeoutPolicy } from "./shared-options";
 
 const TARGET = `  --backend B          the backend
   --server S           a server of it (repeatable)
@@ -42,10 +43,8 @@ const TARGET_OPTIONS: OptionSpec = {
   host: { type: "string", multiple: true },
   "dry-run": { type: "boolean" },
   "allow-partial": { type: "boolean" },
-  json: { type: "boolean" },
+  ...JSON_OPTION,
 };
-const GUARD_OPTIONS: OptionSpec = { force: { type: "boolean" }, "min-other-serving": { type: "string" } };
-const WAIT_OPTIONS: OptionSpec = { wait: { type: "boolean" }, timeout: { type: "string" } };
 
 const SELECT = "(--backend B --server S [--server S2]... | --host NAME|ADDRESS [--dry-run] [--allow-partial])";
 
@@ -99,7 +98,7 @@ export const specs: CommandSpec[] = [
                        stderr, exit 130 or 143; a second signal stops at once
   --ready-timeout SECONDS  deadline of that last wait (default ${DEFAULTS.actionTimeoutSeconds})`,
     );
-    s.options = { ...s.options, sessions: { type: "boolean" }, "sessions-timeout": { type: "string" }, "shutdown-sessions": { type: "boolean" }, proceed: { type: "boolean" }, "ready-timeout": { type: "string" } };
+    s.options = { ...s.options, sessions: { type: "boolean" }, ...SESSIONS_OPTIONS, "ready-timeout": { type: "string" } };
     s.takesCommand = true;
     return s;
   })(),
@@ -168,13 +167,12 @@ export async function run(ctx: Context): Promise<ExitCode | SignalExitCode> {
   const settings = actionSettings(ctx, action);
   const sessions = ctx.flag("sessions") || ctx.values["sessions-timeout"] !== undefined || ctx.flag("shutdown-sessions") || ctx.flag("proceed");
   const sessionsTimeoutSeconds = numberOption(ctx.values, "sessions-timeout", { above: 0 }) ?? DEFAULTS.sessionsTimeoutSeconds;
-  if (ctx.flag("shutdown-sessions") && ctx.flag("proceed")) throw new UsageError("choose one of --shutdown-sessions and --proceed: what happens when sessions remain at the deadline.");
+  const onSessionsTimeout = sessionsTimeoutPolicy(ctx);
   const baking = action === "ready" || action === "enable" ? bakeRequest(ctx, false) : undefined;
   if (baking && (!ctx.flag("wait") || servers.length !== 1)) throw new UsageError(`--bake-seconds judges one server once it is back: use it with --wait and one --server.`);
 
   const cluster = await ctx.cluster();
   const select = ["--backend", backend, ...servers.flatMap((s) => ["--server", s])];
-  const onSessionsTimeout: SessionsTimeoutPolicy = ctx.flag("shutdown-sessions") ? "shutdown" : ctx.flag("proceed") ? "proceed" : "fail";
   const sessionsWait = action === "drain" && sessions ? { timeoutSeconds: sessionsTimeoutSeconds, onSessionsTimeout } : undefined;
   const act = (signal?: AbortSignal) => applyAndTell(ctx, cluster, action, backend, servers, select, { ...settings, signal }, sessionsWait);
   if (ctx.trailing !== undefined) {

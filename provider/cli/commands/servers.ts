@@ -4,12 +4,12 @@
 
 import { SERVER_CHANGES, type ServerChangeName } from "../../action-table";
 import { DEFAULTS } from "../../policy";
-import type { SessionsTimeoutPolicy } from "../../cluster/actions";
-import { numberOption, requireOne, type CommandSpec } from "../args";
+import { numberOption, requireOne, type CommandSpec, type OptionSpec } from "../args";
 import type { Context } from "../context";
-import { Exit, UsageError, type ExitCode } from "../exit";
+import { Exit, type ExitCode } from "../exit";
 import { printResults } from "./action-report";
 import { progressLine } from "../progress";
+import { GUARD_OPTIONS, JSON_OPTION, SESSIONS_OPTIONS, WAIT_OPTIONS, guardOptions, sessionsTimeoutPolicy } from "./shared-options";
 
 const WAIT = `  --wait               wait until every member shows the server serving on fresh checks
   --timeout SECONDS    deadline of that wait (default ${DEFAULTS.actionTimeoutSeconds}); the deadline of one request
@@ -26,7 +26,9 @@ const SESSIONS = `  --sessions-timeout SECONDS  deadline for the drained server'
 const EXIT = `Exit status: 0 done; 2 a wait reached its deadline (what was done stays done), or the
 capacity guard refused (nothing changed); 3 a bad argument, a name taken or unknown, a
 member too old, refused or unreadable (the message names the member and what changed).`;
-const JSON_HELP = "  --json               the report as JSON on stdout";
+const JSON_HELP = "  --json               the report as JSON on stdout, on failure too: each member's outcome,\n                       what it shows now, and the HC_* code";
+/** Every command here names one server of one backend. */
+const TARGET_OPTIONS = { backend: { type: "string" }, server: { type: "string" } } as const satisfies OptionSpec;
 
 export const specs: CommandSpec[] = [
   {
@@ -41,36 +43,32 @@ rotation, then puts it in rotation only once health checks made after it was add
 pass, as ready does. \`add server\` ignores the backend's default-server: the server gets
 \`check\` with the rise and fall of the backend's first checked server (read from its
 statistics), the interval --check-interval (HAProxy shows no server's interval), and
-the configured weight of the backend's first server unless --weight. A backend whose
-servers have no checks gets a server without checks.
+the configured weight of the backend's first server with one above 0 unless --weight.
+A backend none of whose servers is checked still gets a checked server, with HAProxy's
+defaults (rise ${DEFAULTS.addedServerRise}, fall ${DEFAULTS.addedServerFall}): it enters rotation only on fresh checks.
 
 Nothing changes when the name is taken on any member, a member is older than 2.5 or
 not a Runtime API member, or the backend is missing. A backend that cannot take
 servers at run time is known only from HAProxy's answer: the server is deleted again
 where it was added (in maintenance, never serving) and HAProxy's reason is printed.
-A reload forgets servers added at run time (docs/servers-at-run-time.md): add the
-server to the configuration as well.
+A reload forgets servers added at run time: while add-server waits, a member that
+reloads gets the server again (same address and checks) and the wait goes on; after it,
+status shows the member without it as a disagreement. To keep it across reloads, add it
+to the configuration as well, or use server-template slots with a state file and
+set-address (docs/servers-at-run-time.md).
 
 Options:
   --backend B          the backend
   --server NAME        the new server's name
   --address HOST:PORT  its address (an IPv4 address or host name, or [IPv6]:PORT)
   --check-interval MS  health-check interval in milliseconds (default ${DEFAULTS.addedServerCheckIntervalMs})
-  --weight W           weight 0-256 (default: the configured weight of the backend's first server)
+  --weight W           weight 0-256 (default: the configured weight of the backend's first server
+                       with one above 0, else 1)
 ${WAIT}
 ${JSON_HELP}
 
 ${EXIT}`,
-    options: {
-      backend: { type: "string" },
-      server: { type: "string" },
-      address: { type: "string" },
-      "check-interval": { type: "string" },
-      weight: { type: "string" },
-      wait: { type: "boolean" },
-      timeout: { type: "string" },
-      json: { type: "boolean" },
-    },
+    options: { ...TARGET_OPTIONS, address: { type: "string" }, "check-interval": { type: "string" }, weight: { type: "string" }, ...WAIT_OPTIONS, ...JSON_OPTION },
   },
   {
     name: "remove-server",
@@ -101,18 +99,7 @@ ${SESSIONS}
 ${JSON_HELP}
 
 ${EXIT}`,
-    options: {
-      backend: { type: "string" },
-      server: { type: "string" },
-      "configured-too": { type: "boolean" },
-      force: { type: "boolean" },
-      "min-other-serving": { type: "string" },
-      "sessions-timeout": { type: "string" },
-      "shutdown-sessions": { type: "boolean" },
-      proceed: { type: "boolean" },
-      timeout: { type: "string" },
-      json: { type: "boolean" },
-    },
+    options: { ...TARGET_OPTIONS, "configured-too": { type: "boolean" }, ...GUARD_OPTIONS, ...SESSIONS_OPTIONS, timeout: { type: "string" }, ...JSON_OPTION },
   },
   {
     name: "set-address",
@@ -125,8 +112,11 @@ ${EXIT}`,
 Drains the server on every member (behind the capacity guard), with --sessions-timeout
 waits for its sessions, sets the new address (\`set server … addr … port …\`), reads it
 back, and puts the server back in rotation on health checks made at the new address.
-The way to fill a \`server-template\` slot. A state file keeps the slot's port across a
-reload but not its address (docs/servers-at-run-time.md): set it again after a reload.
+The way to fill a \`server-template\` slot. A state file brings a slot back at its new
+address after a reload only when the slot is declared by a name that does not resolve
+with \`init-addr last,PLACEHOLDER-IP\`; declared by an IP address, it gets its port back
+but not its address (docs/servers-at-run-time.md). While set-address waits, a member
+that reloads gets the address (or a server added at run time) again.
 
 Options:
   --backend B          the backend
@@ -138,19 +128,7 @@ ${WAIT}
 ${JSON_HELP}
 
 ${EXIT}`,
-    options: {
-      backend: { type: "string" },
-      server: { type: "string" },
-      address: { type: "string" },
-      force: { type: "boolean" },
-      "min-other-serving": { type: "string" },
-      "sessions-timeout": { type: "string" },
-      "shutdown-sessions": { type: "boolean" },
-      proceed: { type: "boolean" },
-      wait: { type: "boolean" },
-      timeout: { type: "string" },
-      json: { type: "boolean" },
-    },
+    options: { ...TARGET_OPTIONS, address: { type: "string" }, ...GUARD_OPTIONS, ...SESSIONS_OPTIONS, ...WAIT_OPTIONS, ...JSON_OPTION },
   },
 ];
 
@@ -160,9 +138,8 @@ export async function run(ctx: Context): Promise<ExitCode> {
   const server = requireOne(ctx.values, "server", name);
   const address = name === "remove-server" ? undefined : requireOne(ctx.values, "address", name);
   const timeoutSeconds = numberOption(ctx.values, "timeout", { above: 0 });
-  if (ctx.flag("shutdown-sessions") && ctx.flag("proceed")) throw new UsageError("choose one of --shutdown-sessions and --proceed: what happens when sessions remain at the deadline.");
-  const onSessionsTimeout: SessionsTimeoutPolicy = ctx.flag("shutdown-sessions") ? "shutdown" : ctx.flag("proceed") ? "proceed" : "fail";
-  const guard = { force: ctx.flag("force"), minOtherServing: numberOption(ctx.values, "min-other-serving", { min: 0, integer: true }) };
+  const onSessionsTimeout = sessionsTimeoutPolicy(ctx);
+  const guard = guardOptions(ctx);
   const cluster = await ctx.cluster();
   const lifecycle = await import("../../cluster/server-lifecycle");
   const common = {
@@ -175,31 +152,40 @@ export async function run(ctx: Context): Promise<ExitCode> {
   const subject = `${backend}/${server}`;
   const row = SERVER_CHANGES[name as ServerChangeName];
   const where = (members: readonly string[]) => `${subject} ${row.done} on ${members.join(", ")}`;
-  let json: object;
-  if (name === "add-server") {
-    const report = await lifecycle.addServer(cluster, backend, server, address!, {
-      ...common,
-      checkIntervalMs: numberOption(ctx.values, "check-interval", { min: 1, integer: true }),
-      weight: numberOption(ctx.values, "weight", { min: 0, max: 256, integer: true }),
-      onAdded: (at, settings) => ctx.out.info(`${subject} added at ${at} (${settings || "no health check"}) in maintenance on ${cluster.memberNames.join(", ")}; now in rotation on fresh health checks.`),
-    });
-    printResults(ctx, report.ready);
-    json = { backend, server, address: report.address, settings: report.settings, members: cluster.memberNames, waited: report.ready.waited };
-  } else if (name === "remove-server") {
-    const sessionsTimeoutSeconds = numberOption(ctx.values, "sessions-timeout", { above: 0 });
-    const report = await lifecycle.removeServer(cluster, backend, server, { ...guard, ...common, sessionsTimeoutSeconds, onSessionsTimeout, configuredToo: ctx.flag("configured-too") });
-    if (report.sessions.deadlineAction === "proceed") ctx.out.warn(`${subject} still had sessions at the deadline; removed as asked (--proceed).`);
-    ctx.out.info(`${where(report.removed)}; to go back: haproxy-cluster ${row.undo.replace("TARGET", `--backend ${backend} --server ${server}`)}.`);
-    json = { backend, server, removed: report.removed, sessions: report.sessions };
-  } else {
-    // --shutdown-sessions or --proceed alone ask for the sessions wait at its default deadline.
-    const policyGiven = onSessionsTimeout !== "fail";
-    const sessionsTimeoutSeconds = numberOption(ctx.values, "sessions-timeout", { above: 0 }) ?? (policyGiven ? DEFAULTS.sessionsTimeoutSeconds : undefined);
-    const report = await lifecycle.setServerAddress(cluster, backend, server, address!, { ...guard, ...common, sessionsTimeoutSeconds, onSessionsTimeout });
-    ctx.out.info(`${where(cluster.memberNames)} (now ${report.address}).`);
-    printResults(ctx, report.ready);
-    json = { backend, server, address: report.address, members: cluster.memberNames, waited: report.ready.waited, ...(report.sessions ? { sessions: report.sessions } : {}) };
+  try {
+    let json: object;
+    if (name === "add-server") {
+      const report = await lifecycle.addServer(cluster, backend, server, address!, {
+        ...common,
+        checkIntervalMs: numberOption(ctx.values, "check-interval", { min: 1, integer: true }),
+        weight: numberOption(ctx.values, "weight", { min: 0, max: 256, integer: true }),
+        onAdded: (at, settings) => ctx.out.info(`${subject} added at ${at} (${settings || "no health check"}) in maintenance on ${cluster.memberNames.join(", ")}; now in rotation on fresh health checks.`),
+      });
+      printResults(ctx, report.ready);
+      json = { backend, server, address: report.address, settings: report.settings, members: cluster.memberNames, waited: report.ready.waited };
+    } else if (name === "remove-server") {
+      const sessionsTimeoutSeconds = numberOption(ctx.values, "sessions-timeout", { above: 0 });
+      const report = await lifecycle.removeServer(cluster, backend, server, { ...guard, ...common, sessionsTimeoutSeconds, onSessionsTimeout, configuredToo: ctx.flag("configured-too") });
+      if (report.sessions.deadlineAction === "proceed") ctx.out.warn(`${subject} still had sessions at the deadline; removed as asked (--proceed).`);
+      ctx.out.info(`${where(report.removed)}; to go back: haproxy-cluster ${row.undo.replace("TARGET", `--backend ${backend} --server ${server}`)}.`);
+      json = { backend, server, removed: report.removed, sessions: report.sessions };
+    } else {
+      // --shutdown-sessions or --proceed alone ask for the sessions wait at its default deadline.
+      const policyGiven = onSessionsTimeout !== "fail";
+      const sessionsTimeoutSeconds = numberOption(ctx.values, "sessions-timeout", { above: 0 }) ?? (policyGiven ? DEFAULTS.sessionsTimeoutSeconds : undefined);
+      const report = await lifecycle.setServerAddress(cluster, backend, server, address!, { ...guard, ...common, sessionsTimeoutSeconds, onSessionsTimeout });
+      ctx.out.info(`${where(cluster.memberNames)} (now ${report.address}).`);
+      printResults(ctx, report.ready);
+      json = { backend, server, address: report.address, members: cluster.memberNames, waited: report.ready.waited, ...(report.sessions ? { sessions: report.sessions } : {}) };
+    }
+    if (ctx.json) ctx.out.data(JSON.stringify(json, null, 2));
+    return Exit.OK;
+  } catch (error) {
+    // As for drain: the report on stdout, the sentence on stderr (main's handler), the exit status from the HC_* code.
+    if (ctx.json) {
+      const { serverChangeFailure } = await import("./server-change-report");
+      ctx.out.data(JSON.stringify(await serverChangeFailure(name, cluster, backend, server, error), null, 2));
+    }
+    throw error;
   }
-  if (ctx.json) ctx.out.data(JSON.stringify(json, null, 2));
-  return Exit.OK;
 }

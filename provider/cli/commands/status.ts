@@ -17,17 +17,20 @@ export const spec: CommandSpec = {
 
 Reads every member at once and prints, per backend, a table: one row per server, one
 column per member (m1, m2… as listed at the top), and a last column that says
-"disagree" when members do not agree on whether the server serves or on its admin
-state. A cell is HAProxy's status (UP, DOWN 1/2, no check, DRAIN, MAINT…), with
-(drain) or (maint) added when the status hides the admin state, and (weight 0) for a
-server set to weight 0 (it takes no new traffic); "-" when the member has no such
-server or backend, "?" when the member could not be read. Old workers (a master
-socket's, after a reload) get columns of their own, labelled from their member
-(m1_old1). A line per backend gives serving/total per member (serving: ready, health
-up or no check, not failing checks, weight above 0).
+"disagree" when members do not agree on whether the server serves, on its admin
+state, or on having it at all (a server added at run time on some members only, or
+forgotten by a reload: add-server … MEMBER adds it there again). A cell is HAProxy's
+status (UP, DOWN 1/2, no check, DRAIN, MAINT…), with (drain) or (maint) added when
+the status hides the admin state, and (weight 0) for a server set to weight 0 (it
+takes no new traffic); "-" when the member has no such server or backend, "?" when
+the member could not be read. Old workers (a master socket's, after a reload) get
+columns of their own, labelled from their member (m1_old1). A line per backend gives
+serving/total per member (serving: ready, health up or no check, not failing checks,
+weight above 0).
 A member whose HAProxy process started less than 5 minutes ago gets a line saying it
 was just reloaded (or restarted): runtime changes made before then (drain, maint,
-weight) are gone unless its configuration loads a saved server state. Members answered
+weight) are gone unless its configuration loads a saved server state, and servers
+added at run time are gone in any case. Members answered
 by one HAProxy process (its unix and TCP sockets, localhost and 127.0.0.1…) get a
 warning on stderr naming them.
 
@@ -98,7 +101,7 @@ export function reloadNotes(snap: ClusterSnapshot): string[] {
     const process = snap.snapshots.get(member)?.process;
     if (!process || process.uptimeSeconds >= JUST_RELOADED_SECONDS) continue;
     notes.push(
-      `${labels.get(member)} was reloaded or restarted ${process.uptimeSeconds} s ago (PID ${process.pid}): server states come from its configuration; drains, maint and weights set before then are gone unless it loads a saved server state (see "Reloads" in docs/production.md).`,
+      `${labels.get(member)} was reloaded or restarted ${process.uptimeSeconds} s ago (PID ${process.pid}): server states come from its configuration; drains, maint and weights set before then are gone unless it loads a saved server state, and servers added at run time are gone in any case (see "Reloads" in docs/production.md).`,
     );
   }
   return notes.length > 0 ? ["", ...notes] : [];

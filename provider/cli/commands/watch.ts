@@ -16,7 +16,9 @@ export const spec: CommandSpec = {
 
 A live view of one backend at a time across every member: servers as rows, members as
 columns, each cell the state (colour on a terminal) with current sessions (s), session
-rate (r) and 5xx answers (5xx). Rows where members disagree are marked with "!";
+rate (r) and 5xx answers (5xx). Rows where members disagree are marked with "!" (a
+different state, or a server some members lack: "-", added at run time on some only
+or forgotten by a reload);
 unreadable members and reloads (a new HAProxy process) are shown; the recent
 transitions are listed below.
 

@@ -95,7 +95,12 @@ export function renderWatch(view: WatchView, paint: Paint): string[] {
     const cells = members.map((m) => {
       if (snapshot.errors.has(m)) return { text: fit("UNREADABLE", cellWidth), style: "red" as const };
       const s = backends.get(m)?.servers.get(name);
-      if (!s) return { text: fit("-", cellWidth), style: "dim" as const };
+      // A member that has the backend but not the server disagrees (a server added at run
+      // time on some members only, or forgotten there by a reload); one without the backend says nothing.
+      if (!s) {
+        if (backends.has(m)) words.push("absent");
+        return { text: fit("-", cellWidth), style: "dim" as const };
+      }
       const word = stateWord(s);
       words.push(`${word}/${s.serving}`);
       const detail = detailed ? ` s:${s.sessions ?? "-"} r:${s.rate ?? "-"} 5xx:${s.int("hrsp_5xx") ?? "-"}` : "";

@@ -125,7 +125,7 @@ export async function applyToTargets(
   const plan = await planAction(cluster, targets, action, options);
   guardAction(action, plan.before, targets, options, plan.cluster.memberNames);
   const held = actionRow(action).holds;
-  const hold = held && options.holdAcrossReloads !== false ? new ServerHold(plan.cluster.members, targets, held, { onWarning: options.onWarning }) : undefined;
+  const hold = held && options.holdAcrossReloads !== false ? new ServerHold(plan.cluster.members, targets, held, { onWarning: options.onWarning, runtimeServers: options.runtimeServers }) : undefined;
 
   const settled = await plan.cluster.mapSettled((member) => actOnMember(member, plan, options, hold));
   const results = [...settled].map(([member, r]): MemberActionResult => (r.ok ? r.value.result : { member, ok: false, error: r.error }));

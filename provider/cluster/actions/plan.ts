@@ -13,6 +13,7 @@ import { formatWeight, type Weight } from "../../transport/types";
 import { Cluster, type WaitOptions } from "../cluster";
 import type { ClusterSnapshot } from "../cluster-snapshot";
 import { checkNumericOptions } from "../options";
+import type { ServerHoldOptions } from "../hold";
 import type { CapacityGuardOptions } from "./guard";
 
 /** Every action of the action table (provider/action-table.ts). */
@@ -33,6 +34,8 @@ export interface ServerActionOptions extends CapacityGuardOptions {
   onWarning?: (message: string) => void;
   /** While waiting, apply the state again on a member that was reloaded (see ServerHold). Default true. */
   holdAcrossReloads?: boolean;
+  /** Servers this process added or moved, for the hold to add again or set back after a reload (ServerHoldOptions). */
+  runtimeServers?: ServerHoldOptions["runtimeServers"];
   /** Ends the wait early, throwing the signal's reason; what was applied stays applied. */
   signal?: AbortSignal;
   /** A read of the members just taken (with the backends acted on), used instead of reading again. */
