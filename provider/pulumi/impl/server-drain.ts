@@ -11,7 +11,7 @@ import { isUnreachable } from "../../error-codes";
 import { HcError, HcPartialFailure, isHcError } from "../../errors";
 import { resolveMember } from "../../member/spec";
 import { changedInputs, checkInputs, clusterFrom, isUnknown, parseInputs, serverDrainSchema, type ServerDrainInputs } from "./inputs";
-import { partialFailure, type DiffResult, type ProviderProps } from "./results";
+import { partialFailure, refreshRead, type DiffResult, type ProviderProps } from "./results";
 import { holdStep } from "./step-holds";
 
 /**
@@ -145,15 +145,7 @@ export async function read(id: string, props: ProviderProps): Promise<{ id: stri
   const state = props as unknown as ServerDrainOutputs;
   const cluster = clusterFrom(inputs);
   try {
-    const snap = await cluster.snapshot({ backend: inputs.backend });
-    // A member that cannot be reached keeps its last known record (or, when abandoned, leaves
-    // it); any other error (a refused password, an unknown name) fails the refresh.
-    const abandonedOn: Record<string, string> = { ...(state.abandonedOn ?? {}) };
-    const unreadableOn: Record<string, string> = {};
-    for (const [member, error] of snap.errors) {
-      if (!isUnreachable(error.code)) throw new HcError(error.code, `cannot refresh ServerDrain ${inputs.backend}/${inputs.server}: ${error.message}`, { member });
-      (inputs.abandonUnreachableMembers ? abandonedOn : unreadableOn)[member] = error.message;
-    }
+    const { snap, abandonedOn, unreadableOn } = await refreshRead(cluster, inputs.backend, `ServerDrain ${inputs.backend}/${inputs.server}`, state.abandonedOn, inputs.abandonUnreachableMembers);
     const adminState: Record<string, string> = {};
     for (const [member, s] of snap.snapshots) adminState[member] = s.backend(inputs.backend).server(inputs.server).admin;
     const known = new Set(state.drainedOn ?? []);
