@@ -37,15 +37,13 @@ export function pluginTarball(): Promise<string> {
   tarball ??= (async () => {
     const out = await tempDir("tarball");
     const args = [path.join(REPO_ROOT, "scripts", "plugin.sh"), "--no-build", "--sdk", selectedSdk, "--out", out];
-    try {
-      const { stdout, stderr } = await promisify(execFile)("bash", args, { cwd: REPO_ROOT, timeout: 180_000, maxBuffer: 16 * 1024 * 1024 });
-      process.stderr.write(`      (${stderr.trim().split("\n").pop()}; the plugin runs on Node ${process.versions.node})\n`);
-      const written = stdout.trim().split("\n").pop()!.trim();
-      await assertBundlesOnly(written, selectedSdk);
-      return written;
-    } catch (error) {
-      throw new Error(`npm run plugin failed: ${(error as Error).message}\n${(error as { stderr?: string }).stderr ?? ""}`);
-    }
+    const { stdout, stderr } = await promisify(execFile)("bash", args, { cwd: REPO_ROOT, timeout: 180_000, maxBuffer: 16 * 1024 * 1024 }).catch((error: Error & { stderr?: string }) => {
+      throw new Error(`npm run plugin failed: ${error.message}\n${error.stderr ?? ""}`);
+    });
+    process.stderr.write(`      (${stderr.trim().split("\n").pop()}; the plugin runs on Node ${process.versions.node})\n`);
+    const written = stdout.trim().split("\n").pop()!.trim();
+    await assertBundlesOnly(written, selectedSdk);
+    return written;
   })();
   return tarball;
 }
@@ -108,5 +106,5 @@ export async function linkSdk(dir: string): Promise<void> {
 export function sdkEnv(): Record<string, string> {
   if (selectedSdk === "@pulumi/pulumi") return {};
   const hook = path.join(REPO_ROOT, "dist", "test", "support", "pulumi-sdk.js");
-  return { NODE_OPTIONS: [process.env.NODE_OPTIONS, `--require ${hook}`].filter(Boolean).join(" "), HC_TEST_PULUMI_SDK: process.env.HC_TEST_PULUMI_SDK ?? "" };
+  return { NODE_OPTIONS: [process.env.NODE_OPTIONS, `--require ${JSON.stringify(hook)}`].filter(Boolean).join(" "), HC_TEST_PULUMI_SDK: process.env.HC_TEST_PULUMI_SDK ?? "" };
 }
