@@ -48,11 +48,15 @@ export function pluginTarball(): Promise<string> {
   return tarball;
 }
 
-/** The bundle holds the SDK `sdk` and no other copy of @pulumi/pulumi (esbuild names each bundled file in a comment). */
+/**
+ * The bundle holds the SDK `sdk` and no other copy of @pulumi/pulumi: esbuild names each bundled
+ * file in a comment, by its real path relative to the repository (`// node_modules/...`, or
+ * `// ../elsewhere/node_modules/...` when node_modules is a link).
+ */
 async function assertBundlesOnly(tarballPath: string, sdk: string): Promise<void> {
   const { stdout } = await promisify(execFile)("tar", ["-xzOf", tarballPath, "pulumi-resource-haproxy-cluster.js"], { maxBuffer: 64 * 1024 * 1024 });
-  const copies = [...new Set(stdout.match(/^\/\/ node_modules\/@pulumi\/pulumi[^/]*\/version\.js$/gm) ?? [])];
-  if (copies.length !== 1 || copies[0] !== `// node_modules/${sdk}/version.js`) throw new Error(`the plugin bundles ${copies.join(", ") || "no @pulumi/pulumi"} instead of ${sdk} alone`);
+  const copies = [...new Set([...stdout.matchAll(/^\/\/ (?:\S*\/)?node_modules\/(@pulumi\/pulumi[^/]*)\/version\.js$/gm)].map((m) => m[1]))];
+  if (copies.length !== 1 || copies[0] !== sdk) throw new Error(`the plugin bundles ${copies.join(", ") || "no @pulumi/pulumi"} instead of ${sdk} alone`);
 }
 
 /** A new directory outside the repository, removed after the run. */
