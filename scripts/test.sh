@@ -7,15 +7,26 @@
 #   1     20    3.248           2.6      stats, model, cluster, cli, pulumi, reload; docs (generated pages, links)
 #   2     20    3.248           2.6      e2e: cluster-health, interrupted-up, maintenance-window, secrets, ssh
 #   3     20    3.248           2.6      every other e2e file (lifecycle, packed, previews, rolling-deploy,
-#                                        rolling-restart); plugin (YAML, Node and Go programs on the plugin)
-#   4     22    newest          3.2      stats, model, cluster, cli, pulumi, reload; e2e lifecycle and packed project
-#   5     24    newest          3.4      stats, model, cluster, cli, pulumi, reload; e2e lifecycle
-#   6     20    3.248           3.0      model, cluster, cli, reload (less the Node-only files); support (the rig), examples
+#                                        rolling-restart); plugin: its programs and the provider object,
+#                                        and what runs once (schema, SDKs)
+#   4     22    newest          3.2      stats, model, cluster, cli, pulumi, reload; e2e lifecycle and packed
+#                                        project; plugin: its programs and the provider object
+#   5     24    newest          3.4      stats, model, cluster, cli, pulumi, reload; e2e lifecycle; plugin:
+#                                        its programs and the provider object
+#   6     20    3.248           3.0      model, cluster, cli, reload (less the Node-only files); support (the
+#                                        rig), examples; plugin: the Go program
 #
 # So each Node runs the parsing, CLI and provider tests and a real `pulumi up`; each
 # @pulumi/pulumi end the provider and end-to-end tests; each HAProxy release the model,
 # transport, CLI, cluster and reload tests. What depends on nothing but Node (parsing,
 # fixtures, rendering: the NODE_ONLY files below) runs once per Node, not per HAProxy.
+# The provider plugin runs on the Node on PATH with the @pulumi/pulumi its tarball bundles (the
+# tests bundle the cell's), so its YAML and Node programs and the provider object run in each
+# Node cell (3, 4, 5), each on another HAProxy release; what depends on neither Node nor the SDK
+# runs once: schema.json and the generated SDKs (the generator, the Go build, Python's
+# byte-compile) in cell 3, and the Go program (its build is Go's, the plugin it drives Node 20's)
+# on HAProxy 3.0 in cell 6, so the plugin meets all four releases. A new test/plugin file runs
+# in every Node cell unless PLUGIN_ONCE or PLUGIN_GO below names it.
 #
 # The cells run side by side (the time is waiting on HAProxy, apps and engines, not
 # work): each cell's output goes to its own file and is printed in one piece when the
@@ -114,10 +125,19 @@ e2e_b=()
 for file in $(tests_in e2e); do
   [[ " ${e2e_a[*]} " == *" $file "* ]] || e2e_b+=("$file")
 done
+# The plugin's files that run once (see the table); every other one runs in each Node cell.
+PLUGIN_ONCE=(dist/test/plugin/{schema,sdks}.test.js)
+PLUGIN_GO=(dist/test/plugin/go-program.test.js)
+plugin_per_node=()
+for file in $(tests_in plugin); do
+  [[ " ${PLUGIN_ONCE[*]} ${PLUGIN_GO[*]} " == *" $file "* ]] || plugin_per_node+=("$file")
+done
+plugin_what="plugin/{$(basename -a -s .test.js "${plugin_per_node[@]}" | paste -sd,)}"
 cell "$node20, $haproxy26: stats model cluster cli pulumi reload docs" node "$mocha" --no-config "${mocharc[@]}" "${per_node[@]}" $(tests_in docs) "$@"
 cell "$node20, $haproxy26: ${e2e_a[*]#dist/test/}" node "$mocha" --no-config "${mocharc[@]}" "${e2e_a[@]}" "$@"
-# The provider plugin's programs (YAML, Node, Go) join the shorter of the two e2e cells.
-cell "$node20, $haproxy26: ${e2e_b[*]#dist/test/} plugin" node "$mocha" --no-config "${mocharc[@]}" "${e2e_b[@]}" $(tests_in plugin) "$@"
+# The provider plugin's programs join the shorter of the two e2e cells, with what runs once.
+cell "$node20, $haproxy26: ${e2e_b[*]#dist/test/} $plugin_what ${PLUGIN_ONCE[*]#dist/test/}" \
+  node "$mocha" --no-config "${mocharc[@]}" "${e2e_b[@]}" "${plugin_per_node[@]}" "${PLUGIN_ONCE[@]}" "$@"
 
 for pair in 22:3.2 24:3.4; do
   major="${pair%%:*}"
@@ -128,6 +148,8 @@ for pair in 22:3.2 24:3.4; do
   specs=("${per_node[@]}" dist/test/e2e/lifecycle.test.js)
   what="stats model cluster cli pulumi reload, e2e/lifecycle"
   [ "$major" = 22 ] && specs+=(dist/test/e2e/packed.test.js) && what+=" e2e/packed"
+  specs+=("${plugin_per_node[@]}")
+  what+=", $plugin_what"
   cell "Node $major, newest @pulumi/pulumi, HAProxy $(haproxy_version "$branch"): $what" \
     env PATH="$bin:$PATH" HC_TEST_PULUMI_SDK=newest HC_HAPROXY_BIN="$haproxy" \
     "$bin/node" "$mocha" --no-config "${mocharc[@]}" "${specs[@]}" "$@"
@@ -135,8 +157,8 @@ done
 
 haproxy="$(haproxy_bin 3.0)"
 if [ -n "$haproxy" ]; then
-  cell "$node20, HAProxy $(haproxy_version 3.0): model cluster cli reload (less the Node-only files), support, examples" \
-    env HC_HAPROXY_BIN="$haproxy" node "$mocha" --no-config "${mocharc[@]}" "${per_haproxy[@]}" $(tests_in support examples) "$@"
+  cell "$node20, HAProxy $(haproxy_version 3.0): model cluster cli reload (less the Node-only files), support, examples, ${PLUGIN_GO[*]#dist/test/}" \
+    env HC_HAPROXY_BIN="$haproxy" node "$mocha" --no-config "${mocharc[@]}" "${per_haproxy[@]}" $(tests_in support examples) "${PLUGIN_GO[@]}" "$@"
 else
   echo "HAProxy 3.0 is missing (see above): its cell cannot go ahead." >&2
   status=1

@@ -12,7 +12,7 @@ import { promisify } from "node:util";
 import { BACKEND, SETUP_TIMEOUT_MS, STATS_USER, appSpecs, fingerprint, newPassword, runtimeAction, startApps, startPair, statuses, waitAllUp, type AppFleet, type AppSpec, type Pair } from "../e2e/helpers";
 import { pulumiBinDir, REPO_ROOT } from "../support/pulumi-stack";
 import { go, goEnv } from "./go";
-import { PLUGIN_VERSION, pluginTarball, removeTemp, tempDir } from "./helpers";
+import { PLUGIN_VERSION, pluginTarball, removeTemp, RUN_ON, tempDir } from "./helpers";
 
 const PROGRAM_DIR = path.join(REPO_ROOT, "test", "plugin", "go-program");
 /** One up, refresh or destroy of the Go program (the engine, the plugin and two members). */
@@ -23,7 +23,7 @@ interface Result {
   outputs: Record<string, unknown>;
 }
 
-describe("plugin e2e: a Go program with the generated Go SDK through the Automation API, up, refresh and destroy against two real HAProxy members", function () {
+describe(`plugin e2e: a Go program with the generated Go SDK through the Automation API, up, refresh and destroy against two real HAProxy members (${RUN_ON})`, function () {
   this.timeout(600_000);
   const password = newPassword();
   let apps: AppSpec[];

@@ -10,7 +10,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { createStack, REPO_ROOT, type TestStack } from "../support/pulumi-stack";
 import { SETUP_TIMEOUT_MS, STATS_USER, appSpecs, newPassword, operationsByResource, prepareProjects, startApps, startPair, statuses, waitAllUp, type AppFleet, type AppSpec, type Pair } from "../e2e/helpers";
-import { removeTemp, tempDir, unpackPlugin } from "./helpers";
+import { sdkVersion } from "../support/pulumi-sdk";
+import { linkSdk, removeTemp, RUN_ON, sdkEnv, tempDir, unpackPlugin } from "./helpers";
 
 const WINDOW_ARGS = `{
   members: config.requireObject("members"),
@@ -27,6 +28,8 @@ const { ServerDrain } = require(${JSON.stringify(path.join(REPO_ROOT, "pulumi.js
 const config = new pulumi.Config();
 const window = new ServerDrain("window", ${WINDOW_ARGS});
 exports.drainedOn = window.drainedOn;
+// The program's SDK and the library's: one and the same, the one this run tests.
+exports.sdkVersions = [require("@pulumi/pulumi/version").version, require(require.resolve("@pulumi/pulumi/version", { paths: [${JSON.stringify(REPO_ROOT)}] })).version];
 `;
 
 /** After: the plugin's type, with the alias that carries the dynamic resource's record over. */
@@ -41,7 +44,7 @@ const config = new pulumi.Config();
 ${withWindow ? `const window = new ServerDrain("window", ${WINDOW_ARGS}, { aliases: [{ type: "pulumi-nodejs:dynamic/haproxy-cluster:ServerDrain" }] });\nexports.drainedOn = window.drainedOn;` : ""}
 `;
 
-describe("plugin e2e: moving a Node.js stack from the dynamic ServerDrain to the plugin's type, with an alias, server2 out of rotation throughout", function () {
+describe(`plugin e2e: moving a Node.js stack from the dynamic ServerDrain to the plugin's type, with an alias, server2 out of rotation throughout (${RUN_ON})`, function () {
   this.timeout(600_000);
   const password = newPassword();
   let apps: AppSpec[];
@@ -58,12 +61,13 @@ describe("plugin e2e: moving a Node.js stack from the dynamic ServerDrain to the
     await unpackPlugin(path.join(projectDir, "plugin"));
     await fs.promises.writeFile(path.join(projectDir, "Pulumi.yaml"), "name: haproxy-moving-over\nruntime: nodejs\nmain: index.js\nplugins:\n  providers:\n    - name: haproxy-cluster\n      path: ./plugin\n");
     await writeProgram(DYNAMIC_PROGRAM);
-    await fs.promises.symlink(path.join(REPO_ROOT, "node_modules"), path.join(projectDir, "node_modules"));
+    // The programs' @pulumi/pulumi, and the library's (sdkEnv), are the one this run tests.
+    await linkSdk(projectDir);
     apps = await appSpecs();
     fleet = await startApps(apps, "v1", "plugin-moving-over");
     pair = await startPair(apps, password);
     await waitAllUp(pair, apps);
-    stack = await createStack({ projectDir, label: "plugin-moving-over", config: { members: pair.members, statsUser: STATS_USER }, secrets: { statsPassword: password } });
+    stack = await createStack({ projectDir, label: "plugin-moving-over", config: { members: pair.members, statsUser: STATS_USER }, secrets: { statsPassword: password }, env: sdkEnv() });
   });
 
   after(async function () {
@@ -82,6 +86,7 @@ describe("plugin e2e: moving a Node.js stack from the dynamic ServerDrain to the
     assert.deepEqual(await statuses(pair, "server2"), ["DRAIN", "DRAIN"]);
     const typeOfWindow = async (): Promise<string> => ((await stack.stack.exportStack()).deployment.resources as Array<{ urn: string; type: string }>).find((r) => r.urn.endsWith("::window"))!.type;
     assert.equal(await typeOfWindow(), "pulumi-nodejs:dynamic/haproxy-cluster:ServerDrain");
+    assert.deepEqual((await stack.outputs()).sdkVersions, [sdkVersion(), sdkVersion()], "the program and the library load the @pulumi/pulumi this run tests");
 
     // Watch server2 on both members for the whole move: any status but DRAIN is a failure.
     const seen = new Set<string>();

@@ -5,9 +5,10 @@
 import { strict as assert } from "node:assert";
 import fs from "node:fs";
 import path from "node:path";
-import { createStack, REPO_ROOT, type TestStack } from "../support/pulumi-stack";
+import { createStack, type TestStack } from "../support/pulumi-stack";
 import { SETUP_TIMEOUT_MS, STATS_USER, appSpecs, newPassword, operationsByResource, prepareProjects, startApps, startPair, statuses, waitAllUp, type AppFleet, type AppSpec, type Pair } from "../e2e/helpers";
-import { removeTemp, tempDir, unpackPlugin } from "./helpers";
+import { sdkVersion } from "../support/pulumi-sdk";
+import { linkSdk, removeTemp, RUN_ON, tempDir, unpackPlugin } from "./helpers";
 
 const PROGRAM = `"use strict";
 const pulumi = require("@pulumi/pulumi");
@@ -30,9 +31,10 @@ const window = new ServerDrain("window", {
 });
 exports.drainedOn = window.drainedOn;
 exports.adminState = window.adminState;
+exports.sdkVersion = require("@pulumi/pulumi/version").version;
 `;
 
-describe("plugin e2e: a Node.js program with the plugin's ServerDrain type, the plugin by path in Pulumi.yaml, pulumi up, refresh and destroy against two real HAProxy members", function () {
+describe(`plugin e2e: a Node.js program with the plugin's ServerDrain type, the plugin by path in Pulumi.yaml, pulumi up, refresh and destroy against two real HAProxy members (${RUN_ON})`, function () {
   this.timeout(600_000);
   const password = newPassword();
   let apps: AppSpec[];
@@ -53,8 +55,8 @@ describe("plugin e2e: a Node.js program with the plugin's ServerDrain type, the 
       "name: haproxy-node-plugin\nruntime: nodejs\nmain: index.js\nplugins:\n  providers:\n    - name: haproxy-cluster\n      path: ./plugin\n",
     );
     await fs.promises.writeFile(path.join(projectDir, "index.js"), PROGRAM);
-    // The program's @pulumi/pulumi is this checkout's (the plugin brings its own).
-    await fs.promises.symlink(path.join(REPO_ROOT, "node_modules"), path.join(projectDir, "node_modules"));
+    // The program's @pulumi/pulumi is the one this run tests (the plugin bundles the same release).
+    await linkSdk(projectDir);
     apps = await appSpecs();
     fleet = await startApps(apps, "v1", "plugin-node");
     pair = await startPair(apps, password);
@@ -79,6 +81,7 @@ describe("plugin e2e: a Node.js program with the plugin's ServerDrain type, the 
     const outputs = await stack.outputs();
     assert.deepEqual(outputs.drainedOn, pair.members);
     assert.deepEqual(outputs.adminState, Object.fromEntries(pair.members.map((m) => [m, "drain"])));
+    assert.equal(outputs.sdkVersion, sdkVersion(), "the program runs on the @pulumi/pulumi this run tests");
 
     const exported = await stack.exportEncrypted();
     const window = exported.deployment.resources!.find((r) => String(r.urn).endsWith("::window"))!;

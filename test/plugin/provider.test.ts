@@ -8,6 +8,7 @@ import util from "node:util";
 import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { HaproxyClusterProvider } from "../../provider/plugin/provider";
 import { rejection, restoreServing, startClusterWithStatsAuth, statuses, type Rig } from "../pulumi/helpers";
+import { RUN_ON } from "./helpers";
 
 const USER = "admin";
 const PASSWORD = `pw-${randomBytes(9).toString("hex")}`;
@@ -29,7 +30,7 @@ function assertPasswordOnlyWrapped(bag: Record<string, unknown>, what: string, p
   for (const pw of [PASSWORD, WRONG]) assert.ok(!text.includes(pw), `${what}: other properties hold a password`);
 }
 
-describe("plugin: the provider object against two real HAProxy members", function () {
+describe(`plugin: the provider object against two real HAProxy members (${RUN_ON})`, function () {
   const provider = new HaproxyClusterProvider("0.0.0-test");
   let rig: Rig;
   let members: string[];

@@ -30,7 +30,7 @@ import {
   type AppSpec,
   type Pair,
 } from "../e2e/helpers";
-import { PLUGIN_VERSION, pluginTarball, pulumiCli, removeTemp, tempDir } from "./helpers";
+import { PLUGIN_VERSION, pluginTarball, pulumiCli, removeTemp, RUN_ON, tempDir } from "./helpers";
 
 const RESTART_APP = path.join(__dirname, "..", "support", "restart-app-main.js");
 
@@ -67,7 +67,7 @@ outputs:
 `;
 }
 
-describe("plugin e2e: a RollingRestart from a Pulumi YAML program with the installed plugin tarball, under traffic, pulumi up, refresh and destroy", function () {
+describe(`plugin e2e: a RollingRestart from a Pulumi YAML program with the installed plugin tarball, under traffic, pulumi up, refresh and destroy (${RUN_ON})`, function () {
   this.timeout(600_000);
   const password = newPassword();
   let apps: AppSpec[];

@@ -27,7 +27,7 @@ import {
   type AppSpec,
   type Pair,
 } from "../e2e/helpers";
-import { PLUGIN_VERSION, pluginTarball, pulumiCli, removeTemp, tempDir } from "./helpers";
+import { PLUGIN_VERSION, pluginTarball, pulumiCli, removeTemp, RUN_ON, tempDir } from "./helpers";
 
 /** The program a user writes (the README shows it), with this rig's members; `window: false` leaves the ServerDrain out. */
 export function yamlProgram(members: string[], { window }: { window: boolean }): string {
@@ -73,7 +73,7 @@ ${window ? "    options:\n      dependsOn:\n        - ${window}\n" : ""}outputs:
 ${window ? "  drainedOn: ${window.drainedOn}\n" : ""}`;
 }
 
-describe("plugin e2e: a Pulumi YAML program with the installed plugin tarball, pulumi preview, up, refresh and destroy against two real HAProxy members", function () {
+describe(`plugin e2e: a Pulumi YAML program with the installed plugin tarball, pulumi preview, up, refresh and destroy against two real HAProxy members (${RUN_ON})`, function () {
   this.timeout(600_000);
   const password = newPassword();
   let apps: AppSpec[];
