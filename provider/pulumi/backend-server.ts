@@ -26,11 +26,11 @@ export interface BackendServerArgs extends ClusterConnectionArgs {
   address: pulumi.Input<string>;
   /**
    * Health-check interval of the added server, in milliseconds (rise and fall are copied
-   * from the backend's checked servers). Default {@link DEFAULTS.addedServerCheckIntervalMs}.
+   * from a checked server of the backend, or HAProxy's 2 and 3 when none is checked). Default {@link DEFAULTS.addedServerCheckIntervalMs}.
    * A change replaces the resource.
    */
   checkIntervalMs?: pulumi.Input<number>;
-  /** Weight (0-256). Default: the configured weight of the backend's first server that has one, else 1. A change replaces the resource. */
+  /** Weight (0-256). Default: the configured weight of the backend's first server with one above 0, else 1. A change replaces the resource. */
   weight?: pulumi.Input<number>;
   /**
    * Create and update: deadline for the server to be serving on fresh health checks on

@@ -137,7 +137,7 @@ export const backendServerSchema = connectionSchema.extend({
     .min(1)
     .default(DEFAULTS.addedServerCheckIntervalMs)
     .describe(
-      `Health-check interval of the added server, in milliseconds (rise and fall are copied from the backend's checked servers; a backend without checks gets a server without checks). Default ${DEFAULTS.addedServerCheckIntervalMs}, HAProxy's own. A change replaces the resource.`,
+      `Health-check interval of the added server, in milliseconds (rise and fall are copied from a checked server of the backend, or HAProxy's 2 and 3 when none is checked: the server always enters rotation on fresh checks). Default ${DEFAULTS.addedServerCheckIntervalMs}, HAProxy's own. A change replaces the resource.`,
     ),
   weight: z
     .number()
@@ -145,7 +145,7 @@ export const backendServerSchema = connectionSchema.extend({
     .min(0)
     .max(256)
     .optional()
-    .describe("Weight of the server (0-256). Default: the configured weight of the backend's first server that has one, else HAProxy's 1. A change replaces the resource."),
+    .describe("Weight of the server (0-256). Default: the configured weight of the backend's first server with one above 0, else HAProxy's 1. A change replaces the resource."),
   readyTimeoutSeconds: z
     .number()
     .positive()
