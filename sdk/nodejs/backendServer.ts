@@ -73,7 +73,7 @@ export class BackendServer extends pulumi.CustomResource {
      */
     declare public readonly caPem: pulumi.Output<string | undefined>;
     /**
-     * Health-check interval of the added server, in milliseconds (rise and fall are copied from the backend's checked servers; a backend without checks gets a server without checks). Default 2000, HAProxy's own. A change replaces the resource.
+     * Health-check interval of the added server, in milliseconds (rise and fall are copied from a checked server of the backend, or HAProxy's 2 and 3 when none is checked: the server always enters rotation on fresh checks). Default 2000, HAProxy's own. A change replaces the resource.
      */
     declare public readonly checkIntervalMs: pulumi.Output<number>;
     /**
@@ -173,7 +173,7 @@ export class BackendServer extends pulumi.CustomResource {
      */
     declare public readonly username: pulumi.Output<string | undefined>;
     /**
-     * Weight of the server (0-256). Default: the configured weight of the backend's first server that has one, else HAProxy's 1. A change replaces the resource.
+     * Weight of the server (0-256). Default: the configured weight of the backend's first server with one above 0, else HAProxy's 1. A change replaces the resource.
      */
     declare public readonly weight: pulumi.Output<number | undefined>;
 
@@ -293,7 +293,7 @@ export interface BackendServerArgs {
      */
     caPem?: pulumi.Input<string | undefined>;
     /**
-     * Health-check interval of the added server, in milliseconds (rise and fall are copied from the backend's checked servers; a backend without checks gets a server without checks). Default 2000, HAProxy's own. A change replaces the resource.
+     * Health-check interval of the added server, in milliseconds (rise and fall are copied from a checked server of the backend, or HAProxy's 2 and 3 when none is checked: the server always enters rotation on fresh checks). Default 2000, HAProxy's own. A change replaces the resource.
      */
     checkIntervalMs?: pulumi.Input<number | undefined>;
     /**
@@ -377,7 +377,7 @@ export interface BackendServerArgs {
      */
     username?: pulumi.Input<string | undefined>;
     /**
-     * Weight of the server (0-256). Default: the configured weight of the backend's first server that has one, else HAProxy's 1. A change replaces the resource.
+     * Weight of the server (0-256). Default: the configured weight of the backend's first server with one above 0, else HAProxy's 1. A change replaces the resource.
      */
     weight?: pulumi.Input<number | undefined>;
 }

@@ -30,7 +30,7 @@ type BackendServer struct {
 	Backend pulumi.StringOutput `pulumi:"backend"`
 	// PEM CA certificate(s) trusted for https members.
 	CaPem pulumi.StringPtrOutput `pulumi:"caPem"`
-	// Health-check interval of the added server, in milliseconds (rise and fall are copied from the backend's checked servers; a backend without checks gets a server without checks). Default 2000, HAProxy's own. A change replaces the resource.
+	// Health-check interval of the added server, in milliseconds (rise and fall are copied from a checked server of the backend, or HAProxy's 2 and 3 when none is checked: the server always enters rotation on fresh checks). Default 2000, HAProxy's own. A change replaces the resource.
 	CheckIntervalMs pulumi.IntOutput `pulumi:"checkIntervalMs"`
 	// ssh members: accept a host key known_hosts lacks (throwaway environments only; a changed key is refused anyway). Default false.
 	DangerouslyAcceptUnknownHostKey pulumi.BoolOutput `pulumi:"dangerouslyAcceptUnknownHostKey"`
@@ -80,7 +80,7 @@ type BackendServer struct {
 	UnreadableOn pulumi.StringMapOutput `pulumi:"unreadableOn"`
 	// Stats page user. Default: `HAPROXY_CLUSTER_USER` in the environment of `pulumi`.
 	Username pulumi.StringPtrOutput `pulumi:"username"`
-	// Weight of the server (0-256). Default: the configured weight of the backend's first server that has one, else HAProxy's 1. A change replaces the resource.
+	// Weight of the server (0-256). Default: the configured weight of the backend's first server with one above 0, else HAProxy's 1. A change replaces the resource.
 	Weight pulumi.IntPtrOutput `pulumi:"weight"`
 }
 
@@ -195,7 +195,7 @@ type backendServerArgs struct {
 	Backend string `pulumi:"backend"`
 	// PEM CA certificate(s) trusted for https members.
 	CaPem *string `pulumi:"caPem"`
-	// Health-check interval of the added server, in milliseconds (rise and fall are copied from the backend's checked servers; a backend without checks gets a server without checks). Default 2000, HAProxy's own. A change replaces the resource.
+	// Health-check interval of the added server, in milliseconds (rise and fall are copied from a checked server of the backend, or HAProxy's 2 and 3 when none is checked: the server always enters rotation on fresh checks). Default 2000, HAProxy's own. A change replaces the resource.
 	CheckIntervalMs *int `pulumi:"checkIntervalMs"`
 	// ssh members: accept a host key known_hosts lacks (throwaway environments only; a changed key is refused anyway). Default false.
 	DangerouslyAcceptUnknownHostKey *bool `pulumi:"dangerouslyAcceptUnknownHostKey"`
@@ -237,7 +237,7 @@ type backendServerArgs struct {
 	Triggers []interface{} `pulumi:"triggers"`
 	// Stats page user. Default: `HAPROXY_CLUSTER_USER` in the environment of `pulumi`.
 	Username *string `pulumi:"username"`
-	// Weight of the server (0-256). Default: the configured weight of the backend's first server that has one, else HAProxy's 1. A change replaces the resource.
+	// Weight of the server (0-256). Default: the configured weight of the backend's first server with one above 0, else HAProxy's 1. A change replaces the resource.
 	Weight *int `pulumi:"weight"`
 }
 
@@ -251,7 +251,7 @@ type BackendServerArgs struct {
 	Backend pulumi.StringInput
 	// PEM CA certificate(s) trusted for https members.
 	CaPem pulumi.StringPtrInput
-	// Health-check interval of the added server, in milliseconds (rise and fall are copied from the backend's checked servers; a backend without checks gets a server without checks). Default 2000, HAProxy's own. A change replaces the resource.
+	// Health-check interval of the added server, in milliseconds (rise and fall are copied from a checked server of the backend, or HAProxy's 2 and 3 when none is checked: the server always enters rotation on fresh checks). Default 2000, HAProxy's own. A change replaces the resource.
 	CheckIntervalMs pulumi.IntPtrInput
 	// ssh members: accept a host key known_hosts lacks (throwaway environments only; a changed key is refused anyway). Default false.
 	DangerouslyAcceptUnknownHostKey pulumi.BoolPtrInput
@@ -293,7 +293,7 @@ type BackendServerArgs struct {
 	Triggers pulumi.ArrayInput
 	// Stats page user. Default: `HAPROXY_CLUSTER_USER` in the environment of `pulumi`.
 	Username pulumi.StringPtrInput
-	// Weight of the server (0-256). Default: the configured weight of the backend's first server that has one, else HAProxy's 1. A change replaces the resource.
+	// Weight of the server (0-256). Default: the configured weight of the backend's first server with one above 0, else HAProxy's 1. A change replaces the resource.
 	Weight pulumi.IntPtrInput
 }
 
@@ -369,7 +369,7 @@ func (o BackendServerOutput) CaPem() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *BackendServer) pulumi.StringPtrOutput { return v.CaPem }).(pulumi.StringPtrOutput)
 }
 
-// Health-check interval of the added server, in milliseconds (rise and fall are copied from the backend's checked servers; a backend without checks gets a server without checks). Default 2000, HAProxy's own. A change replaces the resource.
+// Health-check interval of the added server, in milliseconds (rise and fall are copied from a checked server of the backend, or HAProxy's 2 and 3 when none is checked: the server always enters rotation on fresh checks). Default 2000, HAProxy's own. A change replaces the resource.
 func (o BackendServerOutput) CheckIntervalMs() pulumi.IntOutput {
 	return o.ApplyT(func(v *BackendServer) pulumi.IntOutput { return v.CheckIntervalMs }).(pulumi.IntOutput)
 }
@@ -494,7 +494,7 @@ func (o BackendServerOutput) Username() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *BackendServer) pulumi.StringPtrOutput { return v.Username }).(pulumi.StringPtrOutput)
 }
 
-// Weight of the server (0-256). Default: the configured weight of the backend's first server that has one, else HAProxy's 1. A change replaces the resource.
+// Weight of the server (0-256). Default: the configured weight of the backend's first server with one above 0, else HAProxy's 1. A change replaces the resource.
 func (o BackendServerOutput) Weight() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *BackendServer) pulumi.IntPtrOutput { return v.Weight }).(pulumi.IntPtrOutput)
 }
