@@ -13,7 +13,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { HaproxyInstance } from "../../test/support/haproxy";
 import { underLoad, type BenchmarkSettings } from "./benchmark";
-import { BACKEND } from "./haproxy";
+import { BACKEND, RELOAD_DEFAULTS } from "./haproxy";
 import type { LoadResult } from "./load";
 import { deployByReplacing, openReplaceRig, SEED_SERVER, type ReplaceRig } from "./replace-way";
 import { ServingSampler, servingNow, type ServingTrace } from "./serving";
@@ -62,7 +62,7 @@ export interface ReplaceReloadResult {
 
 /** The rig (lb3, lb4 with `option idle-close-on-response`, so a reload itself costs no socket errors), then each moment in turn. */
 export async function runReplaceReloads(settings: BenchmarkSettings, member: "lb3" | "lb4"): Promise<ReplaceReloadResult[]> {
-  const rig = await openReplaceRig({ warmupMs: settings.warmupMs, firstVersion: "v0", log: settings.log, extraDefaults: ["option idle-close-on-response"] });
+  const rig = await openReplaceRig({ warmupMs: settings.warmupMs, firstVersion: "v0", log: settings.log, extraDefaults: RELOAD_DEFAULTS });
   const results: ReplaceReloadResult[] = [];
   try {
     let n = 0;
@@ -103,12 +103,12 @@ async function runMoment(settings: BenchmarkSettings, rig: ReplaceRig, member: "
       const started = performance.now();
       const outcome = await deployByReplacing(rig.stack, version);
       const lines = outcome.outputTail?.split("\n") ?? [];
-      deploy = { result: outcome.error ?? "succeeded", changes: {}, wallMs: performance.now() - started, said: [...lines.filter((l) => /reload|error|HC_/i.test(l)).slice(0, 12), ...(outcome.diagnostics ?? []).slice(0, 3)] };
+      deploy = { result: outcome.error ? "failed" : "succeeded", changes: {}, wallMs: performance.now() - started, said: [...(outcome.error ? [outcome.error.slice(0, 200)] : []), ...lines.filter((l) => /reload|error|HC_/i.test(l)).slice(0, 12), ...(outcome.diagnostics ?? []).slice(0, 3)] };
       mark("refresh");
       afterDeploy = await stackServersOn(rig.lbs, oldNames);
-      refresh = await engine(() => rig.stack.stack.refresh({ color: "never", onOutput: collect }));
+      refresh = await engine((onOutput) => rig.stack.stack.refresh({ color: "never", onOutput }));
       mark("next up");
-      nextUp = await engine(() => rig.stack.stack.up({ color: "never", onOutput: collect }));
+      nextUp = await engine((onOutput) => rig.stack.stack.up({ color: "never", onOutput }));
       mark("tail");
       sampler.markDeployEnd();
       return { split: { wallMs: performance.now() - started, appMs: NaN, appIncludesWarmup: true, haproxyMs: NaN, ownCodeMs: NaN, otherMs: NaN, method: [], details: [] } };
@@ -147,19 +147,16 @@ async function runMoment(settings: BenchmarkSettings, rig: ReplaceRig, member: "
   };
 }
 
-let collected = "";
-function collect(text: string): void {
-  collected = (collected + text).slice(-16 * 1024);
-}
-
-async function engine(run: () => Promise<{ summary: { result: string; resourceChanges?: Record<string, number> } }>): Promise<EngineStep> {
-  collected = "";
+/** One engine run (`refresh`, `up`): its result, resource changes, and its lines about changes, reloads and errors. */
+async function engine(run: (onOutput: (text: string) => void) => Promise<{ summary: { result: string; resourceChanges?: Record<string, number> } }>): Promise<EngineStep> {
+  let output = "";
+  const onOutput = (text: string) => void (output = (output + text).slice(-16 * 1024));
   const started = performance.now();
   try {
-    const r = await run();
-    return { result: r.summary.result, changes: r.summary.resourceChanges ?? {}, wallMs: performance.now() - started, said: collected.split("\n").filter((l) => /reload|error|HC_|~ |\+ |- /i.test(l)).slice(0, 12) };
+    const r = await run(onOutput);
+    return { result: r.summary.result, changes: r.summary.resourceChanges ?? {}, wallMs: performance.now() - started, said: output.split("\n").filter((l) => /reload|error|HC_|~ |\+ |- /i.test(l)).slice(0, 12) };
   } catch (error) {
-    return { result: `failed: ${(error as Error).message.split("\n").slice(0, 3).join(" ")}`, changes: {}, wallMs: performance.now() - started, said: collected.split("\n").filter((l) => /error|HC_/i.test(l)).slice(0, 8) };
+    return { result: `failed: ${(error as Error).message.split("\n").slice(0, 3).join(" ")}`, changes: {}, wallMs: performance.now() - started, said: output.split("\n").filter((l) => /error|HC_/i.test(l)).slice(0, 8) };
   }
 }
 
