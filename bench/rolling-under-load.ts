@@ -15,6 +15,10 @@
 // --bad-version runs the bad-version scenario instead (bench/rolling/bad-version.ts): a
 // release that passes /check but fails --fail-percent of real requests, deployed without
 // and with the error-rate analysis, and good deploys with and without it.
+// --reload-during replace runs bench/rolling/reload-replace.ts instead: lb3 (or
+// --reload-member lb4) reloaded in the middle of way (r), while the new servers wait for
+// fresh checks and again after they serve, before the old ones go; then pulumi refresh
+// and pulumi up. A measurement: exit 0 once it ran.
 // --reload-mid-deploy runs way (d) instead (bench/rolling/reload-mid-deploy.ts): a member
 // (--reload-member, default lb2) reloaded while the first server is out for its restart, in
 // the CLI's held restart, the plain drain/restart/ready pattern and `pulumi up`, with and
@@ -36,6 +40,7 @@ import { runRollingBenchmark, type BenchmarkSettings } from "./rolling/benchmark
 import { METHOD, resultsTable, verdict, wayDetails } from "./rolling/report";
 import { badVersionReport } from "./rolling/bad-version";
 import { reloadReport } from "./rolling/reload-mid-deploy";
+import { replaceReloadReport, runReplaceReloads } from "./rolling/reload-replace";
 
 function positive(name: string, text: string | undefined): number {
   const value = Number(text);
@@ -60,11 +65,16 @@ async function main(): Promise<number> {
       "bake-seconds": { type: "string", default: "10" },
       "reload-mid-deploy": { type: "boolean", default: false },
       "reload-member": { type: "string", default: "lb2" },
+      "reload-during": { type: "string" },
     },
   });
   const reloadMember = values["reload-member"];
-  if (reloadMember !== "lb1" && reloadMember !== "lb2") throw new Error(`--reload-member must be lb1 or lb2, got ${JSON.stringify(reloadMember)}`);
+  if (reloadMember !== "lb1" && reloadMember !== "lb2" && !values["reload-during"]) throw new Error(`--reload-member must be lb1 or lb2, got ${JSON.stringify(reloadMember)}`);
   if (values["reload-mid-deploy"] && values["bad-version"]) throw new Error("--reload-mid-deploy and --bad-version are separate scenarios: give one");
+  const reloadDuring = values["reload-during"];
+  if (reloadDuring !== undefined && reloadDuring !== "replace") throw new Error(`--reload-during takes replace, got ${JSON.stringify(reloadDuring)}`);
+  const replaceMember = reloadDuring ? (values["reload-member"] === "lb2" ? "lb3" : values["reload-member"]) : undefined;
+  if (replaceMember !== undefined && replaceMember !== "lb3" && replaceMember !== "lb4") throw new Error(`with --reload-during replace, --reload-member must be lb3 or lb4, got ${JSON.stringify(replaceMember)}`);
   const settings: BenchmarkSettings = {
     runs: Math.floor(positive("runs", values.runs)),
     ratePerSecond: positive("rate", values.rate),
@@ -80,15 +90,20 @@ async function main(): Promise<number> {
     calibrationRounds: 5,
     deployTimeoutMs: 240_000,
     ...(values["bad-version"] ? { badVersion: { failPercent: positive("fail-percent", values["fail-percent"]), bakeSeconds: positive("bake-seconds", values["bake-seconds"]) } } : {}),
-    ...(values["reload-mid-deploy"] ? { reloadMidDeploy: { member: reloadMember } } : {}),
+    ...(values["reload-mid-deploy"] && (reloadMember === "lb1" || reloadMember === "lb2") ? { reloadMidDeploy: { member: reloadMember } } : {}),
     log: (line) => process.stderr.write(`${new Date().toISOString().slice(11, 19)}  ${line}\n`),
     onHeader: (lines) => process.stdout.write(`${lines.join("\n")}\n\n`),
     onWay: (way) => {
       if (values.verbose) process.stderr.write(`${wayDetails(way).join("\n")}\n`);
     },
   };
-  const report = await runRollingBenchmark(settings);
   const out = (text = "") => process.stdout.write(`${text}\n`);
+  if (replaceMember) {
+    // A measurement: exit 0 once it ran, whatever it measured.
+    out(replaceReloadReport(await runReplaceReloads(settings, replaceMember), replaceMember, settings).join("\n"));
+    return 0;
+  }
+  const report = await runRollingBenchmark(settings);
   if (report.badWays && settings.badVersion) {
     const { code, lines } = badVersionReport(report.badWays, settings.badVersion);
     out(lines.join("\n"));

@@ -42,6 +42,8 @@ export interface LoadResult {
   failed: number;
   /** The first failures, in order (at most 500 kept). */
   failures: LoadFailure[];
+  /** Every failure's start (ms since the load started) and frontend, all of them: phases of a long outage. */
+  failureTimes: Array<{ atMs: number; frontend: string }>;
   failureKinds: Map<string, number>;
   maxLatencyMs: number;
   /** The longest request per path (`/`, `/slow?ms=250`), ms. */
@@ -99,7 +101,7 @@ export class Load {
     // Enough to ride out a stall of a whole timeout at full rate, and no more.
     this.maxInFlight = Math.ceil(((settings.ratePerSecond / settings.frontends.length) * settings.requestTimeoutMs) / 1000) + settings.connectionsPerFrontend;
     this.result = {
-      sent: 0, ok: 0, failed: 0, failures: [], failureKinds: new Map(), maxLatencyMs: 0, maxLatencyByPath: new Map(), p50LatencyMs: 0, p99LatencyMs: 0,
+      sent: 0, ok: 0, failed: 0, failures: [], failureTimes: [], failureKinds: new Map(), maxLatencyMs: 0, maxLatencyByPath: new Map(), p50LatencyMs: 0, p99LatencyMs: 0,
       versions: new Map(), servedBy: new Map(), durationMs: 0, deployWindow: undefined, duringDeploy: { sent: 0, failed: 0 }, skipped: 0, endedBy: "finish",
       loopDelay: { maxMs: 0, p99Ms: 0 },
     };
@@ -199,6 +201,7 @@ export class Load {
       this.result.failed++;
       this.result.failureKinds.set(failure.kind, (this.result.failureKinds.get(failure.kind) ?? 0) + 1);
       if (this.result.failures.length < FAILURES_KEPT) this.result.failures.push(failure);
+      this.result.failureTimes.push({ atMs: failure.atMs, frontend: failure.frontend });
     }
     return failure;
   }

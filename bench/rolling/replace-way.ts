@@ -64,6 +64,8 @@ export interface ReplaceRigOptions {
   instances?: number;
   /** The version the first, unmeasured `up` puts in place. */
   firstVersion: string;
+  /** Lines added to `defaults` after the benchmark's own (EXTRA_DEFAULTS). */
+  extraDefaults?: string[];
   log(line: string): void;
 }
 
@@ -76,7 +78,7 @@ export async function openReplaceRig(options: ReplaceRigOptions): Promise<Replac
   const statsUser = "admin";
   const statsPassword = randomBytes(12).toString("hex");
   const backends = [{ name: BACKEND, servers: [{ name: SEED_SERVER, port: 1, weight: 0 }], check: { ...CHECK } }];
-  const started = await Promise.allSettled(["lb3", "lb4"].map((name) => startHaproxy({ name, backends, statsAuth: { user: statsUser, password: statsPassword }, extraDefaults: EXTRA_DEFAULTS })));
+  const started = await Promise.allSettled(["lb3", "lb4"].map((name) => startHaproxy({ name, backends, statsAuth: { user: statsUser, password: statsPassword }, extraDefaults: [...EXTRA_DEFAULTS, ...(options.extraDefaults ?? [])] })));
   const lbs = started.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
   let stack: PulumiStack | undefined;
   const stop = async (): Promise<void> => {

@@ -182,6 +182,42 @@ describe("BackendServer against two real HAProxy members", function () {
     assert.deepEqual(await listed(server), [false, false]);
   });
 
+  it("create with one member reloaded while it waits for fresh checks: the server is added again there and create returns with it serving on every member", async function () {
+    // The first moment of a replace deploy's reload (bench/rolling/reload-replace.ts): the
+    // new server added, its app still warming up, a member reloaded (-sf).
+    const warming = await app("web-e");
+    await warming.setReady(false);
+    const inputs = checked({ address: `127.0.0.1:${warming.port}`, readyTimeoutSeconds: 20 });
+    const server = String(inputs.server);
+    const warned: string[] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => void warned.push(args.map(String).join(" "));
+    try {
+      const creating = backendServer.create(inputs);
+      creating.catch(() => undefined);
+      const deadline = Date.now() + 15_000;
+      while (!(await listed(server))[1]) {
+        if (Date.now() > deadline) throw new Error(`${server} never appeared on lb2`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const before = rig.lbs[1]!.pid;
+      await rig.lbs[1]!.reload();
+      assert.notEqual(rig.lbs[1]!.pid, before, "lb2 was reloaded");
+      await warming.setReady(true);
+      const { outs } = await creating;
+      assert.deepEqual((outs as Outs).addedOn, [lb1, lb2]);
+      assert.deepEqual(await listed(server), [true, true], "on both members after create");
+      assert.deepEqual(await statuses(rig, server), ["UP", "UP"]);
+      const rows = await Promise.all(rig.lbs.map((lb) => lb.stat(rig.backend, server)));
+      assert.deepEqual(rows.map((r) => r.check_status.replace(/^\* /, "")), ["L7OK", "L7OK"], "in rotation on a passed check");
+      assert.ok(warned.some((w) => w.includes(`${rig.backend}/${server} was gone (added at run time), added again`)), `no warning of the repair: ${warned.join(" | ")}`);
+      await backendServer.remove(String((await creating).id), outs);
+    } finally {
+      console.warn = warn;
+    }
+    assert.deepEqual(await listed(server), [false, false]);
+  });
+
   it("refresh after a reload dropped the server on one member shows it missing there; the update adds it back, serving", async function () {
     const a = await app("web-c");
     const { id, outs } = await create({ address: `127.0.0.1:${a.port}` });
