@@ -50,7 +50,8 @@ export interface BackendServerArgs extends ClusterConnectionArgs {
   removeTimeoutSeconds?: pulumi.Input<number>;
   /**
    * Delete: the capacity guard: refuse to remove the server unless at least this many
-   * OTHER servers of the backend keep serving on every member. Default {@link DEFAULTS.minOtherServing}.
+   * OTHER servers of the backend keep serving on every member, a member that already lost
+   * it (a reload) included. Default {@link DEFAULTS.minOtherServing}.
    */
   minOtherServing?: pulumi.Input<number>;
   /** Delete: skip the capacity guard. Default false. */

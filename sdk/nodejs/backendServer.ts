@@ -101,7 +101,7 @@ export class BackendServer extends pulumi.CustomResource {
      */
     declare public readonly members: pulumi.Output<string[]>;
     /**
-     * Delete: the capacity guard: refuse to remove the server unless at least this many OTHER servers of the backend keep serving on every member. Default 1.
+     * Delete: the capacity guard: refuse to remove the server unless at least this many OTHER servers of the backend keep serving on every member, a member that already lost it (a reload) included. Default 1.
      */
     declare public readonly minOtherServing: pulumi.Output<number>;
     /**
@@ -317,7 +317,7 @@ export interface BackendServerArgs {
      */
     members: pulumi.Input<pulumi.Input<string>[]>;
     /**
-     * Delete: the capacity guard: refuse to remove the server unless at least this many OTHER servers of the backend keep serving on every member. Default 1.
+     * Delete: the capacity guard: refuse to remove the server unless at least this many OTHER servers of the backend keep serving on every member, a member that already lost it (a reload) included. Default 1.
      */
     minOtherServing?: pulumi.Input<number | undefined>;
     /**

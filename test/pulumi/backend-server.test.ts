@@ -236,6 +236,24 @@ describe("BackendServer against two real HAProxy members", function () {
     assert.deepEqual(await listed(outs.server), [false, false]);
   });
 
+  it("delete refuses, changing nothing, when a member that already lost the server (a reload) serves too few of the backend's servers; force removes it", async function () {
+    // A replace deploy's second moment (bench/rolling/reload-replace.ts): a reload forgot
+    // every server added at run time on lb2, so lb2 serves nothing; removing the old server
+    // elsewhere and reporting success would hide it.
+    const a = await app("web-f");
+    const { id, outs } = await create({ address: `127.0.0.1:${a.port}` });
+    await rig.lbs[1]!.reload();
+    assert.deepEqual(await listed(outs.server), [true, false], "the reload forgot it on lb2");
+    for (const s of ["server1", "server2", "server3"]) await rig.lbs[1]!.runtime(`set server ${rig.backend}/${s} state maint`);
+    const refused = await rejection(backendServer.remove(id, outs));
+    assert.equal(refused.code, "HC_CAPACITY_GUARD", refused.message);
+    assert.ok(refused.message.includes(`${lb2} no longer has it`) && refused.message.includes("pulumi refresh"), refused.message);
+    assert.deepEqual(await listed(outs.server), [true, false], "nothing changed");
+    assert.equal((await rig.lbs[0]!.stat(rig.backend, outs.server)).status, "UP", "still serving on lb1");
+    await backendServer.remove(id, { ...outs, force: true });
+    assert.deepEqual(await listed(outs.server), [false, false]);
+  });
+
   it("delete waits for the server's sessions as asked: at the deadline `fail` leaves it drained on every member and in place, `shutdown` ends them and removes it", async function () {
     const a = await app("web-h");
     const { id, outs } = await create({ address: `127.0.0.1:${a.port}` });

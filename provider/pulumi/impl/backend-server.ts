@@ -5,6 +5,7 @@
 
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Cluster } from "../../cluster/cluster";
+import type { ClusterSnapshot } from "../../cluster/cluster-snapshot";
 import { applyServerAction } from "../../cluster/actions";
 import { addServer, removeServer } from "../../cluster/server-lifecycle";
 import { isUnreachable } from "../../error-codes";
@@ -155,7 +156,8 @@ export async function remove(_id: string, props: ProviderProps): Promise<void> {
   const inputs = parsed(props);
   const cluster = clusterFrom(inputs);
   try {
-    const { servers: present } = await presence(cluster, inputs, (props as unknown as BackendServerOutputs).abandonedOn ?? {});
+    const { servers: present, abandoned, snap } = await presence(cluster, inputs, (props as unknown as BackendServerOutputs).abandonedOn ?? {});
+    if (!inputs.force) refuseWhereAlreadyLost(snap, inputs, present, abandoned);
     const holding = inputs.members.filter((spec) => present.get(memberName(inputs, spec)) !== undefined);
     if (holding.length > 0) await removeFrom(inputs, holding);
   } finally {
@@ -218,7 +220,7 @@ function memberName(inputs: BackendServerInputs, spec: string): string {
  * fails the operation, unless it cannot be reached and abandonUnreachableMembers lets it
  * go, or it was abandoned already: it is then in `abandoned`, with the reason.
  */
-async function presence(cluster: Cluster, inputs: Inputs, abandonedBefore: Record<string, string>): Promise<{ servers: Map<string, Server>; abandoned: Record<string, string> }> {
+async function presence(cluster: Cluster, inputs: Inputs, abandonedBefore: Record<string, string>): Promise<{ servers: Map<string, Server>; abandoned: Record<string, string>; snap: ClusterSnapshot }> {
   const snap = await cluster.snapshot({ backend: inputs.backend });
   const servers = new Map<string, Server>();
   const abandoned: Record<string, string> = {};
@@ -243,7 +245,27 @@ async function presence(cluster: Cluster, inputs: Inputs, abandonedBefore: Recor
     const server = snap.snapshots.get(member)?.backend(inputs.backend).servers.get(inputs.server);
     if (server) servers.set(member, server);
   }
-  return { servers, abandoned };
+  return { servers, abandoned, snap };
+}
+
+/**
+ * A member that already lost the server (a reload forgets servers added at run time) is
+ * no member to skip quietly: if it serves fewer than minOtherServing of the backend's
+ * servers, the reload took the deploy's new servers too, and a delete that succeeded
+ * would end `pulumi up` with that member serving too little. Refused, before any change.
+ */
+function refuseWhereAlreadyLost(snap: ClusterSnapshot, inputs: Inputs, present: Map<string, Server>, abandoned: Record<string, string>): void {
+  for (const [member, read] of snap.snapshots) {
+    if (present.has(member) || member in abandoned) continue;
+    const be = read.backend(inputs.backend);
+    const serving = be.capacityServers.filter((s) => s.serving).length;
+    if (serving >= inputs.minOtherServing) continue;
+    throw new HcError(
+      "HC_CAPACITY_GUARD",
+      `refusing to remove ${inputs.backend}/${inputs.server}: ${member} no longer has it (a reload forgets servers added at run time) and serves only ${serving} of ${inputs.backend}'s servers, below minOtherServing ${inputs.minOtherServing}. Nothing changed. Run pulumi refresh, then pulumi up, so that ${member} gets back the servers it lost, and delete again (or set force to remove it anyway).`,
+      { member, backend: inputs.backend, server: inputs.server, othersServing: serving, minOtherServing: inputs.minOtherServing },
+    );
+  }
 }
 
 /** removeServer on the members given (specs): guard, drain, sessions, maintenance, removal. */

@@ -165,7 +165,7 @@ export const backendServerSchema = connectionSchema.extend({
     .default(DEFAULTS.actionTimeoutSeconds)
     .describe(`Delete: deadline of the removal on each member (HAProxy 3.0 and later wait until the server is removable), in seconds. Default ${DEFAULTS.actionTimeoutSeconds}.`),
   minOtherServing: serverDrainSchema.shape.minOtherServing.describe(
-    `Delete: the capacity guard: refuse to remove the server unless at least this many OTHER servers of the backend keep serving on every member. Default ${DEFAULTS.minOtherServing}.`,
+    `Delete: the capacity guard: refuse to remove the server unless at least this many OTHER servers of the backend keep serving on every member, a member that already lost it (a reload) included. Default ${DEFAULTS.minOtherServing}.`,
   ),
   force: serverDrainSchema.shape.force.describe("Delete: skip the capacity guard. Default false."),
   abandonUnreachableMembers: serverDrainSchema.shape.abandonUnreachableMembers,

@@ -44,7 +44,7 @@ type BackendServer struct {
 	MasterSocket pulumi.BoolPtrOutput `pulumi:"masterSocket"`
 	// The HAProxy members: stats page URLs (`http(s)://host:port/stats`, without a password), Runtime API sockets (`unix:/path.sock`, `/path.sock`, `tcp://host:port`, `ssh://[user@]host[:port]/path.sock`). A URL holding a password is refused: give it in `password`.
 	Members pulumi.StringArrayOutput `pulumi:"members"`
-	// Delete: the capacity guard: refuse to remove the server unless at least this many OTHER servers of the backend keep serving on every member. Default 1.
+	// Delete: the capacity guard: refuse to remove the server unless at least this many OTHER servers of the backend keep serving on every member, a member that already lost it (a reload) included. Default 1.
 	MinOtherServing pulumi.IntOutput `pulumi:"minOtherServing"`
 	// The start of the generated name when `server` is left out. Default: the resource's name. A change replaces the resource.
 	NamePrefix pulumi.StringPtrOutput `pulumi:"namePrefix"`
@@ -207,7 +207,7 @@ type backendServerArgs struct {
 	MasterSocket *bool `pulumi:"masterSocket"`
 	// The HAProxy members: stats page URLs (`http(s)://host:port/stats`, without a password), Runtime API sockets (`unix:/path.sock`, `/path.sock`, `tcp://host:port`, `ssh://[user@]host[:port]/path.sock`). A URL holding a password is refused: give it in `password`.
 	Members []string `pulumi:"members"`
-	// Delete: the capacity guard: refuse to remove the server unless at least this many OTHER servers of the backend keep serving on every member. Default 1.
+	// Delete: the capacity guard: refuse to remove the server unless at least this many OTHER servers of the backend keep serving on every member, a member that already lost it (a reload) included. Default 1.
 	MinOtherServing *int `pulumi:"minOtherServing"`
 	// The start of the generated name when `server` is left out. Default: the resource's name. A change replaces the resource.
 	NamePrefix *string `pulumi:"namePrefix"`
@@ -263,7 +263,7 @@ type BackendServerArgs struct {
 	MasterSocket pulumi.BoolPtrInput
 	// The HAProxy members: stats page URLs (`http(s)://host:port/stats`, without a password), Runtime API sockets (`unix:/path.sock`, `/path.sock`, `tcp://host:port`, `ssh://[user@]host[:port]/path.sock`). A URL holding a password is refused: give it in `password`.
 	Members pulumi.StringArrayInput
-	// Delete: the capacity guard: refuse to remove the server unless at least this many OTHER servers of the backend keep serving on every member. Default 1.
+	// Delete: the capacity guard: refuse to remove the server unless at least this many OTHER servers of the backend keep serving on every member, a member that already lost it (a reload) included. Default 1.
 	MinOtherServing pulumi.IntPtrInput
 	// The start of the generated name when `server` is left out. Default: the resource's name. A change replaces the resource.
 	NamePrefix pulumi.StringPtrInput
@@ -404,7 +404,7 @@ func (o BackendServerOutput) Members() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *BackendServer) pulumi.StringArrayOutput { return v.Members }).(pulumi.StringArrayOutput)
 }
 
-// Delete: the capacity guard: refuse to remove the server unless at least this many OTHER servers of the backend keep serving on every member. Default 1.
+// Delete: the capacity guard: refuse to remove the server unless at least this many OTHER servers of the backend keep serving on every member, a member that already lost it (a reload) included. Default 1.
 func (o BackendServerOutput) MinOtherServing() pulumi.IntOutput {
 	return o.ApplyT(func(v *BackendServer) pulumi.IntOutput { return v.MinOtherServing }).(pulumi.IntOutput)
 }

@@ -58,7 +58,7 @@ class BackendServerArgs:
         :param pulumi.Input[_builtins.bool] dangerously_skip_tls_verify: Skip TLS certificate checks for https members (unsafe: the password can be read on the path). Default false.
         :param pulumi.Input[_builtins.bool] force: Delete: skip the capacity guard. Default false.
         :param pulumi.Input[_builtins.bool] master_socket: Runtime API members: whether each socket is HAProxy's master CLI (`-S`); a wrong value is refused by name. Default: detected from the socket's answers, at the cost of one refused read per member.
-        :param pulumi.Input[_builtins.int] min_other_serving: Delete: the capacity guard: refuse to remove the server unless at least this many OTHER servers of the backend keep serving on every member. Default 1.
+        :param pulumi.Input[_builtins.int] min_other_serving: Delete: the capacity guard: refuse to remove the server unless at least this many OTHER servers of the backend keep serving on every member, a member that already lost it (a reload) included. Default 1.
         :param pulumi.Input[_builtins.str] name_prefix: The start of the generated name when `server` is left out. Default: the resource's name. A change replaces the resource.
         :param pulumi.Input[_builtins.str] on_sessions_timeout: Delete: what happens at the sessions deadline: `fail` (the delete fails; the server stays drained, still in state), `proceed` (remove it with its sessions), or `shutdown` (kill the remaining sessions, then remove it). Default `fail`.
         :param pulumi.Input[_builtins.str] password: Stats page password. Always stored as a secret. Default: `HAPROXY_CLUSTER_PASSWORD` in the environment of `pulumi`.
@@ -271,7 +271,7 @@ class BackendServerArgs:
     @pulumi.getter(name="minOtherServing")
     def min_other_serving(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Delete: the capacity guard: refuse to remove the server unless at least this many OTHER servers of the backend keep serving on every member. Default 1.
+        Delete: the capacity guard: refuse to remove the server unless at least this many OTHER servers of the backend keep serving on every member, a member that already lost it (a reload) included. Default 1.
         """
         return pulumi.get(self, "min_other_serving")
 
@@ -508,7 +508,7 @@ class BackendServer(pulumi.CustomResource):
         :param pulumi.Input[_builtins.bool] force: Delete: skip the capacity guard. Default false.
         :param pulumi.Input[_builtins.bool] master_socket: Runtime API members: whether each socket is HAProxy's master CLI (`-S`); a wrong value is refused by name. Default: detected from the socket's answers, at the cost of one refused read per member.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] members: The HAProxy members: stats page URLs (`http(s)://host:port/stats`, without a password), Runtime API sockets (`unix:/path.sock`, `/path.sock`, `tcp://host:port`, `ssh://[user@]host[:port]/path.sock`). A URL holding a password is refused: give it in `password`.
-        :param pulumi.Input[_builtins.int] min_other_serving: Delete: the capacity guard: refuse to remove the server unless at least this many OTHER servers of the backend keep serving on every member. Default 1.
+        :param pulumi.Input[_builtins.int] min_other_serving: Delete: the capacity guard: refuse to remove the server unless at least this many OTHER servers of the backend keep serving on every member, a member that already lost it (a reload) included. Default 1.
         :param pulumi.Input[_builtins.str] name_prefix: The start of the generated name when `server` is left out. Default: the resource's name. A change replaces the resource.
         :param pulumi.Input[_builtins.str] on_sessions_timeout: Delete: what happens at the sessions deadline: `fail` (the delete fails; the server stays drained, still in state), `proceed` (remove it with its sessions), or `shutdown` (kill the remaining sessions, then remove it). Default `fail`.
         :param pulumi.Input[_builtins.str] password: Stats page password. Always stored as a secret. Default: `HAPROXY_CLUSTER_PASSWORD` in the environment of `pulumi`.
@@ -826,7 +826,7 @@ class BackendServer(pulumi.CustomResource):
     @pulumi.getter(name="minOtherServing")
     def min_other_serving(self) -> pulumi.Output[_builtins.int]:
         """
-        Delete: the capacity guard: refuse to remove the server unless at least this many OTHER servers of the backend keep serving on every member. Default 1.
+        Delete: the capacity guard: refuse to remove the server unless at least this many OTHER servers of the backend keep serving on every member, a member that already lost it (a reload) included. Default 1.
         """
         return pulumi.get(self, "min_other_serving")
 
