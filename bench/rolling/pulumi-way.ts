@@ -145,7 +145,8 @@ function kindOf(name: string): "gate" | "drain" | "deploy" | "other" {
   return "other";
 }
 
-export async function deployWithPulumi(handle: PulumiStack, version: string, warmupMs: number, calibration: LibraryCalibration): Promise<DeployOutcome> {
+/** `pulumi up` after setting the stack's `version`, every step timed from the engine's events; the last 16 KB of its output kept. */
+export async function timedUp(handle: PulumiStack, version: string): Promise<{ clock: StepClock; output: string; error?: string; started: number; wallMs: number }> {
   const clock = new StepClock();
   let output = "";
   await handle.stack.setConfig("version", { value: version });
@@ -157,7 +158,11 @@ export async function deployWithPulumi(handle: PulumiStack, version: string, war
   } catch (e) {
     error = `pulumi up failed: ${(e as Error).message.split("\n").slice(0, 3).join(" ")}`;
   }
-  const wallMs = performance.now() - started;
+  return { clock, output, error, started, wallMs: performance.now() - started };
+}
+
+export async function deployWithPulumi(handle: PulumiStack, version: string, warmupMs: number, calibration: LibraryCalibration): Promise<DeployOutcome> {
+  const { clock, output, error, wallMs } = await timedUp(handle, version);
 
   const sum = (kind: string) => clock.steps.filter((s) => kindOf(s.name) === kind).reduce((acc, s) => acc + s.ms, 0);
   const count = (kind: string) => new Set(clock.steps.filter((s) => kindOf(s.name) === kind && s.op !== "delete-replaced").map((s) => s.name)).size;

@@ -25,7 +25,7 @@ import { sweepOnExit } from "./cleanup";
 import { BACKEND, CHECK, EXTRA_DEFAULTS, servingRow } from "./haproxy";
 import type { LoadResult } from "./load";
 import { openPulumiStack, type PulumiStack } from "./pulumi-stack";
-import { StepClock, type StepTime } from "./pulumi-way";
+import { timedUp, type StepTime } from "./pulumi-way";
 import { ServingSampler, servingProblems, type ServingTrace } from "./serving";
 import { seconds, type DeployOutcome } from "./split";
 import { checkFrontends, type VersionCheck } from "./verify";
@@ -203,18 +203,7 @@ function kindOf(name: string): "instance" | "server" | "other" {
 
 /** `pulumi up` after the version change, every step timed from the engine's events. */
 export async function deployByReplacing(handle: PulumiStack, version: string): Promise<DeployOutcome> {
-  const clock = new StepClock();
-  let output = "";
-  await handle.stack.setConfig("version", { value: version });
-  const started = performance.now();
-  let error: string | undefined;
-  try {
-    const result = await handle.stack.up({ onEvent: clock.onEvent, onOutput: (text) => void (output = (output + text).slice(-16 * 1024)), color: "never" });
-    if (result.summary.result !== "succeeded") error = `pulumi up ended ${result.summary.result}`;
-  } catch (e) {
-    error = `pulumi up failed: ${(e as Error).message.split("\n").slice(0, 3).join(" ")}`;
-  }
-  const wallMs = performance.now() - started;
+  const { clock, output, error, started, wallMs } = await timedUp(handle, version);
   // The slots run side by side: each phase is the span from its first step's start to its last step's end.
   const span = (steps: StepTime[]): string => (steps.length === 0 ? "none" : `${seconds(Math.max(...steps.map((s) => s.endedAt)) - Math.min(...steps.map((s) => s.startedAt)))} (${steps.length} steps, ${seconds(Math.min(...steps.map((s) => s.startedAt)) - started)} to ${seconds(Math.max(...steps.map((s) => s.endedAt)) - started)})`);
   // `replace` is the engine's marker between a replacement's create and its delete: no work of its own.
