@@ -375,6 +375,16 @@ export function clusterFrom(inputs: ConnectionInputs, members: readonly string[]
   });
 }
 
+/** Runs `fn` on the cluster these inputs name (or those of its members given), closing its connections however it ends. */
+export async function withCluster<T>(inputs: ConnectionInputs, members: readonly string[], fn: (cluster: Cluster) => Promise<T>): Promise<T> {
+  const cluster = clusterFrom(inputs, members);
+  try {
+    return await fn(cluster);
+  } finally {
+    await cluster.close();
+  }
+}
+
 /** Inputs as stored in outputs: everything but the password and SSH key material (which stay secret inputs). */
 export function publicInputs<T extends { password?: string; sshPrivateKey?: string; sshPassphrase?: string }>(inputs: T): Omit<T, "password" | "sshPrivateKey" | "sshPassphrase"> {
   const { password: _password, sshPrivateKey: _key, sshPassphrase: _passphrase, ...rest } = inputs;

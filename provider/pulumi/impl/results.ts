@@ -63,3 +63,8 @@ export async function refreshRead(cluster: Cluster, backend: string, what: strin
   }
   return { snap, abandonedOn, unreadableOn };
 }
+
+/** The values once each, in their first order. */
+export function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}

@@ -11,7 +11,7 @@ import { isUnreachable } from "../../error-codes";
 import { HcError, HcPartialFailure, isHcError } from "../../errors";
 import { resolveMember } from "../../member/spec";
 import { changedInputs, checkInputs, clusterFrom, isUnknown, parseInputs, serverDrainSchema, type ServerDrainInputs } from "./inputs";
-import { partialFailure, refreshRead, type DiffResult, type ProviderProps } from "./results";
+import { partialFailure, refreshRead, unique, type DiffResult, type ProviderProps } from "./results";
 import { holdStep } from "./step-holds";
 
 /**
@@ -212,8 +212,4 @@ async function takeOut(cluster: Cluster, inputs: ServerDrainInputs, id: string, 
     }
   }
   return { outs: base as unknown as ProviderProps, hold };
-}
-
-function unique(values: string[]): string[] {
-  return [...new Set(values)];
 }
