@@ -26,7 +26,7 @@ export interface BackendServerArgs extends ClusterConnectionArgs {
   address: pulumi.Input<string>;
   /**
    * Health-check interval of the added server, in milliseconds (rise and fall are copied
-   * from a checked server of the backend, or HAProxy's 2 and 3 when none is checked). Default {@link DEFAULTS.addedServerCheckIntervalMs}.
+   * from a checked server of the backend, or HAProxy's defaults {@link DEFAULTS.addedServerRise} and {@link DEFAULTS.addedServerFall} when none is checked). Default {@link DEFAULTS.addedServerCheckIntervalMs}.
    * A change replaces the resource.
    */
   checkIntervalMs?: pulumi.Input<number>;

@@ -73,7 +73,7 @@ export class BackendServer extends pulumi.CustomResource {
      */
     declare public readonly caPem: pulumi.Output<string | undefined>;
     /**
-     * Health-check interval of the added server, in milliseconds (rise and fall are copied from a checked server of the backend, or HAProxy's 2 and 3 when none is checked: the server always enters rotation on fresh checks). Default 2000, HAProxy's own. A change replaces the resource.
+     * Health-check interval of the added server, in milliseconds (rise and fall are copied from a checked server of the backend, or HAProxy's defaults (rise 2, fall 3) when none is checked: the server always enters rotation on fresh checks). Default 2000, HAProxy's own. A change replaces the resource.
      */
     declare public readonly checkIntervalMs: pulumi.Output<number>;
     /**
@@ -293,7 +293,7 @@ export interface BackendServerArgs {
      */
     caPem?: pulumi.Input<string | undefined>;
     /**
-     * Health-check interval of the added server, in milliseconds (rise and fall are copied from a checked server of the backend, or HAProxy's 2 and 3 when none is checked: the server always enters rotation on fresh checks). Default 2000, HAProxy's own. A change replaces the resource.
+     * Health-check interval of the added server, in milliseconds (rise and fall are copied from a checked server of the backend, or HAProxy's defaults (rise 2, fall 3) when none is checked: the server always enters rotation on fresh checks). Default 2000, HAProxy's own. A change replaces the resource.
      */
     checkIntervalMs?: pulumi.Input<number | undefined>;
     /**

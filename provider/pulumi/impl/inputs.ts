@@ -137,7 +137,7 @@ export const backendServerSchema = connectionSchema.extend({
     .min(1)
     .default(DEFAULTS.addedServerCheckIntervalMs)
     .describe(
-      `Health-check interval of the added server, in milliseconds (rise and fall are copied from a checked server of the backend, or HAProxy's 2 and 3 when none is checked: the server always enters rotation on fresh checks). Default ${DEFAULTS.addedServerCheckIntervalMs}, HAProxy's own. A change replaces the resource.`,
+      `Health-check interval of the added server, in milliseconds (rise and fall are copied from a checked server of the backend, or HAProxy's defaults (rise ${DEFAULTS.addedServerRise}, fall ${DEFAULTS.addedServerFall}) when none is checked: the server always enters rotation on fresh checks). Default ${DEFAULTS.addedServerCheckIntervalMs}, HAProxy's own. A change replaces the resource.`,
     ),
   weight: z
     .number()

@@ -30,7 +30,7 @@ type BackendServer struct {
 	Backend pulumi.StringOutput `pulumi:"backend"`
 	// PEM CA certificate(s) trusted for https members.
 	CaPem pulumi.StringPtrOutput `pulumi:"caPem"`
-	// Health-check interval of the added server, in milliseconds (rise and fall are copied from a checked server of the backend, or HAProxy's 2 and 3 when none is checked: the server always enters rotation on fresh checks). Default 2000, HAProxy's own. A change replaces the resource.
+	// Health-check interval of the added server, in milliseconds (rise and fall are copied from a checked server of the backend, or HAProxy's defaults (rise 2, fall 3) when none is checked: the server always enters rotation on fresh checks). Default 2000, HAProxy's own. A change replaces the resource.
 	CheckIntervalMs pulumi.IntOutput `pulumi:"checkIntervalMs"`
 	// ssh members: accept a host key known_hosts lacks (throwaway environments only; a changed key is refused anyway). Default false.
 	DangerouslyAcceptUnknownHostKey pulumi.BoolOutput `pulumi:"dangerouslyAcceptUnknownHostKey"`
@@ -195,7 +195,7 @@ type backendServerArgs struct {
 	Backend string `pulumi:"backend"`
 	// PEM CA certificate(s) trusted for https members.
 	CaPem *string `pulumi:"caPem"`
-	// Health-check interval of the added server, in milliseconds (rise and fall are copied from a checked server of the backend, or HAProxy's 2 and 3 when none is checked: the server always enters rotation on fresh checks). Default 2000, HAProxy's own. A change replaces the resource.
+	// Health-check interval of the added server, in milliseconds (rise and fall are copied from a checked server of the backend, or HAProxy's defaults (rise 2, fall 3) when none is checked: the server always enters rotation on fresh checks). Default 2000, HAProxy's own. A change replaces the resource.
 	CheckIntervalMs *int `pulumi:"checkIntervalMs"`
 	// ssh members: accept a host key known_hosts lacks (throwaway environments only; a changed key is refused anyway). Default false.
 	DangerouslyAcceptUnknownHostKey *bool `pulumi:"dangerouslyAcceptUnknownHostKey"`
@@ -251,7 +251,7 @@ type BackendServerArgs struct {
 	Backend pulumi.StringInput
 	// PEM CA certificate(s) trusted for https members.
 	CaPem pulumi.StringPtrInput
-	// Health-check interval of the added server, in milliseconds (rise and fall are copied from a checked server of the backend, or HAProxy's 2 and 3 when none is checked: the server always enters rotation on fresh checks). Default 2000, HAProxy's own. A change replaces the resource.
+	// Health-check interval of the added server, in milliseconds (rise and fall are copied from a checked server of the backend, or HAProxy's defaults (rise 2, fall 3) when none is checked: the server always enters rotation on fresh checks). Default 2000, HAProxy's own. A change replaces the resource.
 	CheckIntervalMs pulumi.IntPtrInput
 	// ssh members: accept a host key known_hosts lacks (throwaway environments only; a changed key is refused anyway). Default false.
 	DangerouslyAcceptUnknownHostKey pulumi.BoolPtrInput
@@ -369,7 +369,7 @@ func (o BackendServerOutput) CaPem() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *BackendServer) pulumi.StringPtrOutput { return v.CaPem }).(pulumi.StringPtrOutput)
 }
 
-// Health-check interval of the added server, in milliseconds (rise and fall are copied from a checked server of the backend, or HAProxy's 2 and 3 when none is checked: the server always enters rotation on fresh checks). Default 2000, HAProxy's own. A change replaces the resource.
+// Health-check interval of the added server, in milliseconds (rise and fall are copied from a checked server of the backend, or HAProxy's defaults (rise 2, fall 3) when none is checked: the server always enters rotation on fresh checks). Default 2000, HAProxy's own. A change replaces the resource.
 func (o BackendServerOutput) CheckIntervalMs() pulumi.IntOutput {
 	return o.ApplyT(func(v *BackendServer) pulumi.IntOutput { return v.CheckIntervalMs }).(pulumi.IntOutput)
 }

@@ -53,7 +53,7 @@ class BackendServerArgs:
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] members: The HAProxy members: stats page URLs (`http(s)://host:port/stats`, without a password), Runtime API sockets (`unix:/path.sock`, `/path.sock`, `tcp://host:port`, `ssh://[user@]host[:port]/path.sock`). A URL holding a password is refused: give it in `password`.
         :param pulumi.Input[_builtins.bool] abandon_unreachable_members: The way out when a member is gone for good: delete, update and refresh then drop a member that cannot be reached (unreachable or timing out) from the record instead of failing, and name it in `abandonedOn`. Set it with `pulumi up`, then destroy or refresh. Default false: an unreachable member fails delete and refresh keeps its record.
         :param pulumi.Input[_builtins.str] ca_pem: PEM CA certificate(s) trusted for https members.
-        :param pulumi.Input[_builtins.int] check_interval_ms: Health-check interval of the added server, in milliseconds (rise and fall are copied from a checked server of the backend, or HAProxy's 2 and 3 when none is checked: the server always enters rotation on fresh checks). Default 2000, HAProxy's own. A change replaces the resource.
+        :param pulumi.Input[_builtins.int] check_interval_ms: Health-check interval of the added server, in milliseconds (rise and fall are copied from a checked server of the backend, or HAProxy's defaults (rise 2, fall 3) when none is checked: the server always enters rotation on fresh checks). Default 2000, HAProxy's own. A change replaces the resource.
         :param pulumi.Input[_builtins.bool] dangerously_accept_unknown_host_key: ssh members: accept a host key known_hosts lacks (throwaway environments only; a changed key is refused anyway). Default false.
         :param pulumi.Input[_builtins.bool] dangerously_skip_tls_verify: Skip TLS certificate checks for https members (unsafe: the password can be read on the path). Default false.
         :param pulumi.Input[_builtins.bool] force: Delete: skip the capacity guard. Default false.
@@ -211,7 +211,7 @@ class BackendServerArgs:
     @pulumi.getter(name="checkIntervalMs")
     def check_interval_ms(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Health-check interval of the added server, in milliseconds (rise and fall are copied from a checked server of the backend, or HAProxy's 2 and 3 when none is checked: the server always enters rotation on fresh checks). Default 2000, HAProxy's own. A change replaces the resource.
+        Health-check interval of the added server, in milliseconds (rise and fall are copied from a checked server of the backend, or HAProxy's defaults (rise 2, fall 3) when none is checked: the server always enters rotation on fresh checks). Default 2000, HAProxy's own. A change replaces the resource.
         """
         return pulumi.get(self, "check_interval_ms")
 
@@ -502,7 +502,7 @@ class BackendServer(pulumi.CustomResource):
         :param pulumi.Input[_builtins.str] address: Where the server listens, `HOST:PORT` (an IPv4 address or host name, or `[IPv6]:PORT`). A change replaces the resource: the server at the new address serves before the old one leaves.
         :param pulumi.Input[_builtins.str] backend: The backend the server is added to. A change replaces the resource (the new one is added and serving before the old one is removed).
         :param pulumi.Input[_builtins.str] ca_pem: PEM CA certificate(s) trusted for https members.
-        :param pulumi.Input[_builtins.int] check_interval_ms: Health-check interval of the added server, in milliseconds (rise and fall are copied from a checked server of the backend, or HAProxy's 2 and 3 when none is checked: the server always enters rotation on fresh checks). Default 2000, HAProxy's own. A change replaces the resource.
+        :param pulumi.Input[_builtins.int] check_interval_ms: Health-check interval of the added server, in milliseconds (rise and fall are copied from a checked server of the backend, or HAProxy's defaults (rise 2, fall 3) when none is checked: the server always enters rotation on fresh checks). Default 2000, HAProxy's own. A change replaces the resource.
         :param pulumi.Input[_builtins.bool] dangerously_accept_unknown_host_key: ssh members: accept a host key known_hosts lacks (throwaway environments only; a changed key is refused anyway). Default false.
         :param pulumi.Input[_builtins.bool] dangerously_skip_tls_verify: Skip TLS certificate checks for https members (unsafe: the password can be read on the path). Default false.
         :param pulumi.Input[_builtins.bool] force: Delete: skip the capacity guard. Default false.
@@ -770,7 +770,7 @@ class BackendServer(pulumi.CustomResource):
     @pulumi.getter(name="checkIntervalMs")
     def check_interval_ms(self) -> pulumi.Output[_builtins.int]:
         """
-        Health-check interval of the added server, in milliseconds (rise and fall are copied from a checked server of the backend, or HAProxy's 2 and 3 when none is checked: the server always enters rotation on fresh checks). Default 2000, HAProxy's own. A change replaces the resource.
+        Health-check interval of the added server, in milliseconds (rise and fall are copied from a checked server of the backend, or HAProxy's defaults (rise 2, fall 3) when none is checked: the server always enters rotation on fresh checks). Default 2000, HAProxy's own. A change replaces the resource.
         """
         return pulumi.get(self, "check_interval_ms")
 
