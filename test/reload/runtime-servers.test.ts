@@ -48,20 +48,27 @@ describe("servers added at run time across a reload in the middle of the deploy"
     return started;
   }
 
-  /** Every status `server` shows on `lb` until `stop` resolves ("absent" while it has none). */
+  /**
+   * Every status `server` shows on `lb` until `stop` resolves ("absent" while it has none).
+   * `stop` reads once more after the loop ends: the status the caller's own read just saw
+   * (say UP, which ended its wait) may have come after the loop's last read.
+   */
   function watchStatuses(lb: HaproxyInstance, server: string): { stop: () => Promise<string[]> } {
     const seen: string[] = [];
     let on = true;
+    const look = async () => {
+      const rows = await lb.showStat().catch(() => undefined);
+      const row = rows?.find((r) => r.pxname === BACKEND && r.svname === server);
+      const status = row ? row.status : rows ? "absent" : undefined;
+      if (status && seen[seen.length - 1] !== status) seen.push(status);
+    };
     const loop = (async () => {
       while (on) {
-        const rows = await lb.showStat().catch(() => undefined);
-        const row = rows?.find((r) => r.pxname === BACKEND && r.svname === server);
-        const status = row ? row.status : rows ? "absent" : undefined;
-        if (status && seen[seen.length - 1] !== status) seen.push(status);
+        await look();
         await new Promise((r) => setTimeout(r, 30));
       }
     })();
-    return { stop: async () => ((on = false), await loop, seen) };
+    return { stop: async () => ((on = false), await loop, await look(), seen) };
   }
 
   /**
