@@ -6,6 +6,7 @@
 import type { AnalysisThresholds, AnalysisVerdict } from "../cluster/analysis";
 import { ANALYSIS_DEFAULTS as D, ANALYSIS_FAILURE_POLICIES, type AnalysisFailurePolicy } from "../cluster/analysis-defaults";
 import type { Cluster } from "../cluster/cluster";
+import type { ClusterSnapshot } from "../cluster/cluster-snapshot";
 import { numberOption, type OptionSpec } from "./args";
 import type { Context } from "./context";
 import { Exit, UsageError, type ExitCode } from "./exit";
@@ -69,8 +70,12 @@ export function bakeRequest(ctx: Context, required: boolean): BakeRequest | unde
   };
 }
 
-/** Runs the analysis, prints progress and the verdict, applies --on-failure; returns the exit code. */
-export async function bake(ctx: Context, cluster: Cluster, backend: string, server: string, request: BakeRequest): Promise<ExitCode> {
+/**
+ * Runs the analysis, prints progress and the verdict, applies --on-failure; returns the
+ * exit code. `baseline`: the read in which `ready --wait` saw the server back on every
+ * member (its report's `reached`), where the window starts; a read of its own otherwise.
+ */
+export async function bake(ctx: Context, cluster: Cluster, backend: string, server: string, request: BakeRequest, baseline?: ClusterSnapshot): Promise<ExitCode> {
   const { analyseServer, resolveThresholds } = await import("../cluster/analysis");
   let thresholds;
   try {
@@ -82,6 +87,7 @@ export async function bake(ctx: Context, cluster: Cluster, backend: string, serv
   let lastPrinted = 0;
   const verdict: AnalysisVerdict = await analyseServer(cluster, backend, server, {
     ...thresholds,
+    baseline,
     onProgress: (p) => {
       if (p.elapsedSeconds - lastPrinted < 5) return;
       lastPrinted = p.elapsedSeconds;

@@ -36,11 +36,12 @@ export interface AnalysisOptions extends AnalysisThresholds {
   /** Seconds between two reads of every member. Default {@link ANALYSIS_DEFAULTS.intervalSeconds}. */
   intervalSeconds?: number;
   /**
-   * A read of every member taken when the server came back (`cluster.snapshot({ backend })`
-   * once `ready --wait` returned): the window starts there instead of now, so the requests
-   * and errors since then are judged and the bake ends that much sooner. Not the read
-   * back of the `ready` write itself: a server slow to pass its fresh checks would spend
-   * its bake, and the deadline, before serving. Default: a read taken now.
+   * A read of every member taken when the server came back: the `reached` of
+   * `applyServerAction(…, "ready", { wait: true })`'s report (or `cluster.snapshot({ backend })`
+   * taken then). The window starts there instead of now, so the requests and errors since
+   * then are judged and the bake ends that much sooner. Not the read back of the `ready`
+   * write itself: a server slow to pass its fresh checks would spend its bake, and the
+   * deadline, before serving. Default: a read taken now.
    */
   baseline?: ClusterSnapshot;
   /** Called after every read. */

@@ -2,6 +2,7 @@
 // cluster under traffic: exit 2 with the verdict for a bad version (drained on every
 // member with --on-failure drain), 0 for a good one, 3 when there is too little traffic.
 import assert from "node:assert/strict";
+import { countingProxy } from "../support/counting-proxy";
 import type { Cluster } from "../support/haproxy";
 import { startTraffic, type Traffic } from "../support/traffic";
 import { runCli, show, useTwoMemberCluster } from "./helpers";
@@ -44,6 +45,26 @@ describe("analyse and ready --bake-seconds on a two-member cluster", function ()
     const r = await runCli(["ready", "--backend", "myapp", "--server", "server2", "--wait", ...BAKE, ...members]);
     assert.equal(r.code, 0, show(r));
     assert.match(r.stderr, /myapp\/server2 looks good after \d+ s on 2 members/, show(r));
+  });
+
+  it("ready --wait --bake-seconds starts the bake at the wait's last poll: the analysis reads no member again before its first interval", async function () {
+    for (const lb of cluster.lbs) await lb.runtime("set server myapp/server2 state drain");
+    const proxy = await countingProxy(cluster.lbs[0]!.adminSocket);
+    try {
+      load();
+      const r = await runCli(["ready", "--backend", "myapp", "--server", "server2", "--wait", ...BAKE, "--json", proxy.spec, ...members.slice(1)]);
+      assert.equal(r.code, 0, show(r));
+      const verdict = JSON.parse(r.stdout) as { outcome: string; reads: number };
+      assert.equal(verdict.outcome, "good", show(r));
+      // Reads of the member: the ready's read back, each poll of its wait (one progress
+      // line each), then the analysis's reads, the first of which is the wait's last poll.
+      const reads = proxy.commands().filter((c) => /^show info; show servers state myapp; show stat myapp/.test(c)).length;
+      const polls = r.stderr.split("\n").filter((l) => l.startsWith("poll ")).length;
+      assert.ok(polls >= 1, show(r));
+      assert.equal(reads, 1 + polls + (verdict.reads - 1), `${proxy.commands().join(" | ")}\n${show(r)}`);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it("exits 2 from ready --wait --bake-seconds for a slow version, leaving it serving by default", async function () {

@@ -4,7 +4,8 @@
 // traffic says so at the deadline, and a counter reset during the window (what a reload
 // does, and a real graceful reload) gives no false verdict.
 import assert from "node:assert/strict";
-import { Cluster as HcCluster, analyseServer, type AnalysisVerdict } from "../../provider";
+import { Cluster as HcCluster, analyseServer, applyServerAction, type AnalysisVerdict } from "../../provider";
+import { countingProxy } from "../support/counting-proxy";
 import { runtimeMembers } from "../cli/helpers";
 import { waitFor } from "../support/deadline";
 import { checkedUp, startCluster, type Cluster } from "../support/haproxy";
@@ -208,6 +209,39 @@ describe("error-rate analysis on a two-member cluster under traffic", function (
     // Elapsed time counts from the baseline, so the bake ends that much sooner.
     assert.ok(verdict.elapsedSeconds >= (Date.now() - baseline.takenAt.getTime()) / 1000 - 0.5, explain(verdict));
     assert.ok(Date.now() - calledAt < FAST.bakeSeconds * 1000 + 3_000, explain(verdict));
+  });
+
+  it("starts from the read in which ready --wait saw the server back on every member (its report's reached): no read of its own before the first interval", async function () {
+    const proxies = await Promise.all(rig.lbs.map((lb) => countingProxy(lb.adminSocket)));
+    const viaProxies = new HcCluster(proxies.map((p) => p.spec));
+    try {
+      const out = await applyServerAction(viaProxies, "myapp", "server1", "drain", { wait: true });
+      // A drain confirmed by its read back needs no poll: that read is where it was reached.
+      assert.equal(out.reached, out.readBack);
+      const back = await applyServerAction(viaProxies, "myapp", "server1", "ready", { wait: true, timeoutSeconds: 30 });
+      const reached = back.reached;
+      assert.ok(reached, "ready --wait reports the read that saw server1 back");
+      assert.deepEqual([...reached.snapshots.keys()], viaProxies.memberNames);
+      for (const [member, snap] of reached.snapshots) assert.equal(snap.backend("myapp").server("server1").serving, true, member);
+      // What one read of the cluster costs on each member.
+      for (const p of proxies) p.reset();
+      await viaProxies.snapshot({ backend: "myapp" });
+      const oneRead = proxies.map((p) => p.connections());
+      for (const p of proxies) p.reset();
+      let atFirstProgress: number[] | undefined;
+      const verdict = await analyseServer(viaProxies, "myapp", "server1", {
+        ...FAST,
+        baseline: reached,
+        onProgress: () => (atFirstProgress ??= proxies.map((p) => p.connections())),
+      });
+      assert.equal(verdict.outcome, "good", explain(verdict));
+      // Its first progress follows its first read: the baseline was not read again.
+      assert.deepEqual(atFirstProgress, oneRead);
+      assert.ok(verdict.elapsedSeconds >= (Date.now() - reached.takenAt.getTime()) / 1000 - 0.5, explain(verdict));
+    } finally {
+      await viaProxies.close();
+      await Promise.all(proxies.map((p) => p.close()));
+    }
   });
 
   it("refuses a baseline that lacks a member, naming it, before any read", async function () {

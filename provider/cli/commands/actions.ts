@@ -181,7 +181,7 @@ export async function run(ctx: Context): Promise<ExitCode | SignalExitCode> {
   }
   const applied = await act();
   if (typeof applied === "number") return applied;
-  if (baking) return bake(ctx, cluster, backend, servers[0]!, baking);
+  if (baking) return bake(ctx, cluster, backend, servers[0]!, baking, applied.report.reached);
   if (ctx.json) ctx.out.data(JSON.stringify({ ...jsonReport(applied.report), ...(applied.drained ? { sessions: applied.drained } : {}) }, null, 2));
   return Exit.OK;
 }

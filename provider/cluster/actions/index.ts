@@ -64,6 +64,14 @@ export interface ServerActionReport {
    * it to `waitForSessions` as `firstRead`, so that its first poll is not a second read.
    */
   readBack?: ClusterSnapshot;
+  /**
+   * For drain, maint and ready with `wait`: one read of every member of the cluster in
+   * which every target showed the goal (the wait's last poll, or the read back when it
+   * already did). Absent when some member was not in it (not changed, or not read).
+   * Hand it to `analyseServer` as `baseline`: the bake's window then starts when the
+   * servers were seen back on every member, with no read of its own in between.
+   */
+  reached?: ClusterSnapshot;
 }
 
 export interface HostActionOptions extends ServerActionOptions {
@@ -140,8 +148,9 @@ export async function applyToTargets(
   const left = waitLeft(action, [...settled.values()].every((r) => r.ok && r.value.confirmed));
   if (options.wait && changed.length > 0 && left !== "none") {
     try {
-      if (left === "wait") await waitForGoal(plan, changed, options, hold, subject);
+      const shown = left === "wait" ? await waitForGoal(plan, changed, options, hold, subject) : readBackAll;
       report.waited = true;
+      if (shown && cluster.memberNames.every((m) => shown.snapshots.has(m))) report.reached = shown;
     } catch (error) {
       // Stopped by the caller: its reason, as given, not a member's failure.
       if (options.signal?.aborted) throw options.signal.reason;

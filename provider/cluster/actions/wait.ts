@@ -35,10 +35,10 @@ export function waitLeft(action: ActionName, confirmedEverywhere: boolean): "non
   return row.holds !== "fresh-checks" && confirmedEverywhere ? "reached" : "wait";
 }
 
-/** Waits until every member of `members` shows the plan's goal on every target. */
-export async function waitForGoal(plan: ActionPlan, members: readonly string[], options: ServerActionOptions, hold: ServerHold | undefined, subject: string): Promise<void> {
+/** Waits until every member of `members` shows the plan's goal on every target; returns the read that showed it. */
+export async function waitForGoal(plan: ActionPlan, members: readonly string[], options: ServerActionOptions, hold: ServerHold | undefined, subject: string): Promise<ClusterSnapshot> {
   const waiting = new Cluster(plan.cluster.members.filter((m) => members.includes(m.name)));
-  await waiting.waitUntil((snap) => targetsReached(snap, plan.targets, plan.action), {
+  const { last } = await waiting.waitUntil((snap) => targetsReached(snap, plan.targets, plan.action), {
     minChecks: 1,
     intervalSeconds: options.intervalSeconds ?? DEFAULTS.actionIntervalSeconds,
     timeoutSeconds: options.timeoutSeconds ?? DEFAULTS.actionTimeoutSeconds,
@@ -50,6 +50,7 @@ export async function waitForGoal(plan: ActionPlan, members: readonly string[], 
     hold,
     signal: options.signal,
   });
+  return last;
 }
 
 /**

@@ -7,6 +7,7 @@
 
 import { analyseServer, type AnalysisVerdict } from "../../cluster/analysis";
 import type { Cluster } from "../../cluster/cluster";
+import type { ClusterSnapshot } from "../../cluster/cluster-snapshot";
 import { applyServerAction } from "../../cluster/actions";
 import { HcError } from "../../errors";
 import { DEFAULTS } from "../../policy";
@@ -69,14 +70,15 @@ async function pass(props: ProviderProps): Promise<ReadinessGateOutputs> {
   try {
     // The steps that drained these servers stop holding them: the gate puts them back now.
     const holdWarnings = await releaseSteps(cluster.memberNames, inputs.backend, inputs.readyServers);
-    if (inputs.readyServers.length > 0) {
-      await applyServerAction(cluster, inputs.backend, inputs.readyServers, "ready", {
-        wait: true,
-        timeoutSeconds: inputs.timeoutSeconds,
-        intervalSeconds: Math.min(inputs.intervalSeconds, DEFAULTS.actionIntervalSeconds),
-      });
-    }
-    const analyses = inputs.analysis && inputs.readyServers.length > 0 ? await analyse(cluster, inputs.backend, inputs.readyServers, inputs.analysis) : undefined;
+    const back =
+      inputs.readyServers.length > 0
+        ? await applyServerAction(cluster, inputs.backend, inputs.readyServers, "ready", {
+            wait: true,
+            timeoutSeconds: inputs.timeoutSeconds,
+            intervalSeconds: Math.min(inputs.intervalSeconds, DEFAULTS.actionIntervalSeconds),
+          })
+        : undefined;
+    const analyses = back && inputs.analysis ? await analyse(cluster, inputs.backend, inputs.readyServers, inputs.analysis, back.reached) : undefined;
     // One deadline for the whole gate: putting servers back spends from it.
     const result = await cluster.waitUntilRollingRestartable(inputs.backend, {
       thresholdPercent: inputs.thresholdPercent,
@@ -99,13 +101,15 @@ async function pass(props: ProviderProps): Promise<ReadinessGateOutputs> {
 
 /**
  * Judges every server just put back, at once (their windows overlap: each is compared
- * with the servers not in the batch). Throws HC_ANALYSIS_FAILED with the verdicts in
- * the message when one regressed (drained on every member first, with onFailure
- * "drain") or had too little traffic (unless onNotEnoughTraffic is "pass").
+ * with the servers not in the batch), each window starting at `baseline` (the read in
+ * which `ready` saw them back: its report's `reached`) when given. Throws
+ * HC_ANALYSIS_FAILED with the verdicts in the message when one regressed (drained on
+ * every member first, with onFailure "drain") or had too little traffic (unless
+ * onNotEnoughTraffic is "pass").
  */
-export async function analyse(cluster: Cluster, backend: string, servers: string[], options: AnalysisInputs): Promise<Record<string, AnalysisVerdict>> {
+export async function analyse(cluster: Cluster, backend: string, servers: string[], options: AnalysisInputs, baseline?: ClusterSnapshot): Promise<Record<string, AnalysisVerdict>> {
   const { onFailure, onNotEnoughTraffic, ...thresholds } = options;
-  const verdicts = await Promise.all(servers.map((server) => analyseServer(cluster, backend, server, thresholds)));
+  const verdicts = await Promise.all(servers.map((server) => analyseServer(cluster, backend, server, { ...thresholds, baseline })));
   const failed = verdicts.filter((v) => v.outcome === "regression" || (v.outcome === "not-enough-traffic" && onNotEnoughTraffic === "fail"));
   if (failed.length > 0) {
     const bad = failed.filter((v) => v.outcome === "regression").map((v) => v.server);

@@ -300,10 +300,12 @@ async function restartBatch(
   const passed = batch.filter((s) => !failedRuns.includes(s));
 
   // Back on fresh checks: only checks made after this count (ready --wait).
+  let back: ClusterSnapshot | undefined;
   if (passed.length > 0) {
     say(`batch ${batchNumber}: ${program} passed for ${passed.join(", ")}; putting ${passed.length === 1 ? "it" : "them"} back on fresh health checks.`);
     try {
-      await applyServerAction(cluster, backend, passed, "ready", { wait: true, timeoutSeconds: inputs.restoreTimeoutSeconds, onWarning: (m) => say(m) });
+      // Where they were seen back on every member: the analysis's window starts there.
+      ({ reached: back } = await applyServerAction(cluster, backend, passed, "ready", { wait: true, timeoutSeconds: inputs.restoreTimeoutSeconds, onWarning: (m) => say(m) }));
     } catch (error) {
       // Where `ready` was not applied the server is still out; elsewhere it waits for its checks.
       markDrained(passed, error instanceof HcPartialFailure && error.failures.size > 0);
@@ -327,7 +329,7 @@ async function restartBatch(
   if (inputs.analysis) {
     say(`batch ${batchNumber}: judging ${batch.join(", ")} against ${batch.length === 1 ? "its" : "their"} peers.`);
     try {
-      const verdicts = await analyse(cluster, backend, batch, inputs.analysis);
+      const verdicts = await analyse(cluster, backend, batch, inputs.analysis, back);
       for (const s of batch) record(s).verdict = verdicts[s];
     } catch (error) {
       if (isHcError(error, "HC_ANALYSIS_FAILED")) {
