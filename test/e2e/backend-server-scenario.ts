@@ -31,17 +31,23 @@ export interface ScenarioProject {
   type: string;
 }
 
-/** Every server's status on every member over time, every 50 ms: what users could reach at each moment. */
+/**
+ * Every server's status on every member over time, every 50 ms: what users could reach at
+ * each moment. `stop` takes one more sample, so a change just before it is not missed.
+ */
 function watchServers(rig: Rig): { samples: Array<Record<string, string>>; stop(): Promise<void> } {
   const samples: Array<Record<string, string>> = [];
   let on = true;
+  const sample = async () => {
+    const seen: Record<string, string> = {};
+    for (const lb of rig.lbs) {
+      for (const row of parseStatCsv(await lb.runtime("show stat"))) if (row.pxname === BACKEND && row.svname !== "BACKEND") seen[`${lb.name} ${row.svname}`] = row.status;
+    }
+    samples.push(seen);
+  };
   const loop = (async () => {
     while (on) {
-      const sample: Record<string, string> = {};
-      for (const lb of rig.lbs) {
-        for (const row of parseStatCsv(await lb.runtime("show stat"))) if (row.pxname === BACKEND && row.svname !== "BACKEND") sample[`${lb.name} ${row.svname}`] = row.status;
-      }
-      samples.push(sample);
+      await sample();
       await new Promise((r) => setTimeout(r, 50));
     }
   })();
@@ -50,6 +56,7 @@ function watchServers(rig: Rig): { samples: Array<Record<string, string>>; stop(
     stop: async () => {
       on = false;
       await loop;
+      await sample();
     },
   };
 }
