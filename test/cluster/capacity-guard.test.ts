@@ -74,6 +74,22 @@ describe("the capacity guard on every way in", function () {
     assert.deepEqual((await statuses()).filter((s) => s.endsWith("server3=MAINT")).length, 2);
   });
 
+  it("guards removals started together in one process in turn: of three drains at once (three resources, say), the last is refused and a server keeps serving", async function () {
+    // Each its own Cluster, as each Pulumi resource has; all asked before any is written.
+    const clusters = ["server1", "server2", "server3"].map(() => new Cluster(members));
+    try {
+      const outcomes = await Promise.allSettled(["server1", "server2", "server3"].map((server, i) => applyServerAction(clusters[i]!, "myapp", server, "drain")));
+      const refused = outcomes.flatMap((o, i) => (o.status === "rejected" ? [[`server${i + 1}`, o.reason as Error & { code?: string }] as const] : []));
+      assert.equal(refused.length, 1, outcomes.map((o) => (o.status === "rejected" ? (o.reason as Error).message : "drained")).join("\n"));
+      const [server, error] = refused[0]!;
+      assert.equal(error.code, "HC_CAPACITY_GUARD", error.message);
+      assert.match(error.message, new RegExp(`refusing to take myapp/${server} out: on \\S+ only 0 other server\\(s\\) would keep serving`));
+      for (const lb of rig.lbs) assert.equal((await lb.stat("myapp", server)).status, "UP", `${server} on ${lb.name}`);
+    } finally {
+      await Promise.all(clusters.map((c) => c.close()));
+    }
+  });
+
   it("fails closed when a member cannot be read: nothing changes on the members that answered", async function () {
     const dead = `tcp://127.0.0.1:${await refusedPort()}`;
     const before = await statuses();

@@ -75,6 +75,32 @@ export function checkCapacity(snapshot: ClusterSnapshot, removals: readonly Remo
   }
 }
 
+/** The last removal of each `member backend` of this process, in the order they asked. */
+const removalTails = new Map<string, Promise<void>>();
+
+/**
+ * Runs `job` (read, guard, write, read back) once every removal asked for earlier in this
+ * process on the same member's backend has been written and read back. Without turns,
+ * removals started together (Pulumi creates and deletes resources in parallel; a program
+ * may `Promise.all` its drains) would each read the others still serving and all pass the
+ * guard, leaving fewer than `minOtherServing`. Another process is not seen: two commands
+ * run at once against one backend still guard separately.
+ */
+export async function inTurn<T>(removals: readonly Removal[], members: readonly string[], job: () => Promise<T>): Promise<T> {
+  const keys = [...new Set(removals.flatMap((r) => (r.member !== undefined ? [r.member] : members).map((m) => `${m} ${r.backend}`)))];
+  const earlier = keys.flatMap((k) => removalTails.get(k) ?? []);
+  const run = Promise.all(earlier).then(job);
+  const tail = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  for (const k of keys) removalTails.set(k, tail);
+  void tail.then(() => {
+    for (const k of keys) if (removalTails.get(k) === tail) removalTails.delete(k);
+  });
+  return run;
+}
+
 function describe(removal: Removal): string {
   return `${removal.backend}/${removal.servers.join(",")}`;
 }

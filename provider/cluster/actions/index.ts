@@ -12,7 +12,7 @@ import type { Snapshot } from "../../model/snapshot";
 import type { Cluster } from "../cluster";
 import { ClusterSnapshot } from "../cluster-snapshot";
 import { ServerHold } from "../hold";
-import { guardAction } from "./guard";
+import { guardAction, inTurn } from "./guard";
 import { checkHostPlan, planAction, planHostAction, targetsOnEveryMember, type ActionPlan, type ActionTarget, type ClusterServerAction, type HostPlan, type ServerActionOptions } from "./plan";
 import { readAfterFailure, readBack } from "./read-back";
 import { waitForGoal, waitForIdle, waitLeft, type DrainSessionsOptions, type DrainSessionsResult } from "./wait";
@@ -130,12 +130,16 @@ export async function applyToTargets(
   options: ServerActionOptions,
   subject: string,
 ): Promise<ServerActionReport> {
-  const plan = await planAction(cluster, targets, action, options);
-  guardAction(action, plan.before, targets, options, plan.cluster.memberNames);
-  const held = actionRow(action).holds;
-  const hold = held && options.holdAcrossReloads !== false ? new ServerHold(plan.cluster.members, targets, held, { onWarning: options.onWarning, runtimeServers: options.runtimeServers }) : undefined;
-
-  const settled = await plan.cluster.mapSettled((member) => actOnMember(member, plan, options, hold));
+  const row = actionRow(action);
+  // Plan, guard, write and read back: removals from this process take turns, so that each
+  // guard reads the ones before it already out.
+  const applied = async () => {
+    const plan = await planAction(cluster, targets, action, options);
+    guardAction(action, plan.before, targets, options, plan.cluster.memberNames);
+    const hold = row.holds && options.holdAcrossReloads !== false ? new ServerHold(plan.cluster.members, targets, row.holds, { onWarning: options.onWarning, runtimeServers: options.runtimeServers }) : undefined;
+    return { plan, hold, settled: await plan.cluster.mapSettled((member) => actOnMember(member, plan, options, hold)) };
+  };
+  const { plan, hold, settled } = row.takesOut ? await inTurn(targets, cluster.memberNames, applied) : await applied();
   const results = [...settled].map(([member, r]): MemberActionResult => (r.ok ? r.value.result : { member, ok: false, error: r.error }));
   const changed = results.filter((r) => r.ok).map((r) => r.member);
   const failed = results.filter((r) => !r.ok).map((r) => r.member);

@@ -38,7 +38,11 @@ export interface ServerActionOptions extends CapacityGuardOptions {
   runtimeServers?: ServerHoldOptions["runtimeServers"];
   /** Ends the wait early, throwing the signal's reason; what was applied stays applied. */
   signal?: AbortSignal;
-  /** A read of the members just taken (with the backends acted on), used instead of reading again. */
+  /**
+   * A read of the members just taken (with the backends acted on), used instead of reading
+   * again. The capacity guard then judges that read: a removal another call of this
+   * process made after it is not seen (without it, the read is taken in turn; guard.ts).
+   */
   snapshot?: ClusterSnapshot;
 }
 
