@@ -144,6 +144,20 @@ describe("BackendServer against two real HAProxy members", function () {
     for (const s of ["server1", "server2", "server3"]) assert.deepEqual(await statuses(rig, s), ["UP", "UP"], s);
   });
 
+  it("deletes run in parallel (as the engine runs them) are guarded in turn: of the last two serving servers, one is removed and the other refused", async function () {
+    const made = await Promise.all(["web-a", "web-b"].map(async (name) => create({ address: `127.0.0.1:${(await app(name)).port}` })));
+    // The configuration's servers out: the two added ones are all that serve.
+    for (const lb of rig.lbs) for (const a of rig.apps) await lb.runtime(`set server ${rig.backend}/${a.name} state maint`);
+    const outcomes = await Promise.allSettled(made.map(({ id, outs }) => backendServer.remove(id, outs)));
+    const refused = outcomes.flatMap((o, i) => (o.status === "rejected" ? [[made[i]!.outs.server, o.reason as Error & { code?: string }] as const] : []));
+    assert.equal(refused.length, 1, outcomes.map((o) => (o.status === "rejected" ? (o.reason as Error).message : "removed")).join("\n"));
+    const [kept, error] = refused[0]!;
+    assert.equal(error.code, "HC_CAPACITY_GUARD", error.message);
+    assert.deepEqual(await statuses(rig, kept), ["UP", "UP"], `${kept} still serves on every member`);
+    const removed = made.map((m) => m.outs.server).find((s) => s !== kept)!;
+    assert.deepEqual(await listed(removed), [false, false]);
+  });
+
   it("create of a server whose app fails its checks fails at the deadline, naming it, never in rotation, with a record delete can use", async function () {
     const failing = await app("web-b");
     await failing.setReady(false);
