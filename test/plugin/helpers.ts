@@ -101,6 +101,45 @@ export async function linkSdk(dir: string): Promise<void> {
   for (const name of new Set(["@pulumi/pulumi", selectedSdk])) await fs.promises.symlink(sdk, path.join(dir, "node_modules", name));
 }
 
+/** The generated Node.js SDK's package (sdk/nodejs) and the @pulumi/pulumi it asks for. */
+const NODE_SDK_DIR = path.join(REPO_ROOT, "sdk", "nodejs");
+const NODE_SDK_PACKAGE = JSON.parse(fs.readFileSync(path.join(NODE_SDK_DIR, "package.json"), "utf8")) as { name: string; dependencies: Record<string, string> };
+/** The oldest @pulumi/pulumi the generated Node.js SDK takes (its dependency `^3.269.0`). */
+export const NODE_SDK_NEEDS = NODE_SDK_PACKAGE.dependencies["@pulumi/pulumi"]!.replace(/^\^/, "");
+
+/** Whether this run's @pulumi/pulumi is one the generated Node.js SDK takes. */
+export function nodeSdkFits(): boolean {
+  const [a, b] = [sdkVersion(), NODE_SDK_NEEDS].map((v) => v.split(".").map(Number));
+  for (let i = 0; i < 3; i++) if (a![i]! !== b![i]!) return a![i]! > b![i]!;
+  return true;
+}
+
+/**
+ * The generated Node.js SDK built as its package would be published (its `tsc` output and
+ * package.json) into `dir`/node_modules under its name, against the @pulumi/pulumi that
+ * `linkSdk` put there: the program loads it as a user's would after `npm install`.
+ */
+export async function installNodeSdk(dir: string): Promise<string> {
+  const out = path.join(dir, "node_modules", ...NODE_SDK_PACKAGE.name.split("/"));
+  const sdk = path.dirname(require.resolve(`${selectedSdk}/package.json`));
+  const config = path.join(dir, "tsconfig.sdk.json");
+  const compilerOptions = {
+    outDir: out,
+    declaration: false,
+    declarationMap: false,
+    sourceMap: false,
+    typeRoots: [path.join(REPO_ROOT, "node_modules", "@types")],
+    paths: { "@pulumi/pulumi": [sdk], "@pulumi/pulumi/*": [`${sdk}/*`] },
+  };
+  await fs.promises.writeFile(config, JSON.stringify({ extends: path.join(NODE_SDK_DIR, "tsconfig.json"), compilerOptions }));
+  const tsc = path.join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
+  await promisify(execFile)(process.execPath, [tsc, "-p", config], { cwd: REPO_ROOT, timeout: 120_000 }).catch((error: Error & { stdout?: string }) => {
+    throw new Error(`the Node.js SDK does not build: ${error.stdout ?? error.message}`);
+  });
+  await fs.promises.copyFile(path.join(NODE_SDK_DIR, "package.json"), path.join(out, "package.json"));
+  return NODE_SDK_PACKAGE.name;
+}
+
 /**
  * The environment that makes a Node.js program that also loads this checkout's library (whose
  * @pulumi/pulumi is the root's) load one SDK, the one this run tests: the same resolver as

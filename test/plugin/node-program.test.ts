@@ -1,14 +1,19 @@
-// A Node.js Pulumi program using the plugin's ServerDrain type (not the dynamic resource):
-// a hand-written thin pulumi.CustomResource with the plugin's token, the plugin named by
-// `plugins.providers[].path` in Pulumi.yaml (the tarball unpacked beside the program), real `pulumi up`,
-// `refresh` and `destroy` against two HAProxy members whose stats pages need a password.
+// A Node.js Pulumi program using the plugin's ServerDrain type (not the dynamic resource),
+// the plugin named by `plugins.providers[].path` in Pulumi.yaml (the tarball unpacked beside
+// the program), real `pulumi up`, `refresh` and `destroy` against two HAProxy members whose
+// stats pages need a password. Where this run's @pulumi/pulumi is one the generated Node.js
+// SDK takes (sdk/nodejs, `^3.269.0`), the program uses that SDK, built and installed as a
+// user's `npm install` would (ServerDrain and getClusterHealthOutput); on an older one, a
+// hand-written thin pulumi.CustomResource with the plugin's token.
 import { strict as assert } from "node:assert";
 import fs from "node:fs";
 import path from "node:path";
 import { createStack, type TestStack } from "../support/pulumi-stack";
 import { SETUP_TIMEOUT_MS, STATS_USER, appSpecs, newPassword, operationsByResource, prepareProjects, startApps, startPair, statuses, waitAllUp, type AppFleet, type AppSpec, type Pair } from "../e2e/helpers";
 import { sdkVersion } from "../support/pulumi-sdk";
-import { linkSdk, removeTemp, RUN_ON, tempDir, unpackPlugin } from "./helpers";
+import { installNodeSdk, linkSdk, NODE_SDK_NEEDS, nodeSdkFits, removeTemp, RUN_ON, tempDir, unpackPlugin } from "./helpers";
+
+const WITH_SDK = nodeSdkFits();
 
 const PROGRAM = `"use strict";
 const pulumi = require("@pulumi/pulumi");
@@ -34,7 +39,24 @@ exports.adminState = window.adminState;
 exports.sdkVersion = require("@pulumi/pulumi/version").version;
 `;
 
-describe(`plugin e2e: a Node.js program with the plugin's ServerDrain type, the plugin by path in Pulumi.yaml, pulumi up, refresh and destroy against two real HAProxy members (${RUN_ON})`, function () {
+/** The same program on the generated Node.js SDK, which also reads the cluster's health. */
+const SDK_PROGRAM = (sdk: string) => `"use strict";
+const pulumi = require("@pulumi/pulumi");
+const hc = require(${JSON.stringify(sdk)});
+
+const config = new pulumi.Config();
+const access = { members: config.requireObject("members"), username: config.require("statsUser"), password: config.requireSecret("statsPassword") };
+const window = new hc.ServerDrain("window", { ...access, backend: "myapp", server: "server2" });
+exports.drainedOn = window.drainedOn;
+exports.adminState = window.adminState;
+exports.sdkVersion = require("@pulumi/pulumi/version").version;
+// Read while the program runs, before or after the drain: what does not depend on it.
+exports.health = hc.getClusterHealthOutput({ ...access, backends: ["myapp"] }).apply((h) => h.members.map((m) => ({ member: m.member, backends: m.backends.map((b) => \`\${b.name} \${b.total}\`) })));
+`;
+
+const HOW = WITH_SDK ? "the generated Node.js SDK's ServerDrain and getClusterHealthOutput" : `a thin resource with the plugin's ServerDrain token (the generated SDK needs @pulumi/pulumi ${NODE_SDK_NEEDS})`;
+
+describe(`plugin e2e: a Node.js program with ${HOW}, the plugin by path in Pulumi.yaml, pulumi up, refresh and destroy against two real HAProxy members (${RUN_ON})`, function () {
   this.timeout(600_000);
   const password = newPassword();
   let apps: AppSpec[];
@@ -54,9 +76,9 @@ describe(`plugin e2e: a Node.js program with the plugin's ServerDrain type, the 
       // Relative to the project, as the README shows it.
       "name: haproxy-node-plugin\nruntime: nodejs\nmain: index.js\nplugins:\n  providers:\n    - name: haproxy-cluster\n      path: ./plugin\n",
     );
-    await fs.promises.writeFile(path.join(projectDir, "index.js"), PROGRAM);
     // The program's @pulumi/pulumi is the one this run tests (the plugin bundles the same release).
     await linkSdk(projectDir);
+    await fs.promises.writeFile(path.join(projectDir, "index.js"), WITH_SDK ? SDK_PROGRAM(await installNodeSdk(projectDir)) : PROGRAM);
     apps = await appSpecs();
     fleet = await startApps(apps, "v1", "plugin-node");
     pair = await startPair(apps, password);
@@ -82,6 +104,8 @@ describe(`plugin e2e: a Node.js program with the plugin's ServerDrain type, the 
     assert.deepEqual(outputs.drainedOn, pair.members);
     assert.deepEqual(outputs.adminState, Object.fromEntries(pair.members.map((m) => [m, "drain"])));
     assert.equal(outputs.sdkVersion, sdkVersion(), "the program runs on the @pulumi/pulumi this run tests");
+    // The SDK's invoke ran through the plugin and read both members.
+    if (WITH_SDK) assert.deepEqual(outputs.health, pair.members.map((member) => ({ member, backends: ["myapp 3"] })));
 
     const exported = await stack.exportEncrypted();
     const window = exported.deployment.resources!.find((r) => String(r.urn).endsWith("::window"))!;
