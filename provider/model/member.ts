@@ -151,7 +151,7 @@ export class Member {
     }, checked);
   }
 
-  /** Sends a raw Runtime API command (unix, tcp and ssh members) and returns HAProxy's reply. */
+  /** Sends a raw Runtime API command (unix, tcp and ssh members; behind a master socket, to the current worker) and returns HAProxy's reply. */
   async runtimeCommand(line: string): Promise<string> {
     if (!this.#transport.command) {
       throw new HcError("HC_ACTION_REFUSED", `${this.name}: Runtime API commands need a unix:, tcp:// or ssh:// member.`, { member: this.name });

@@ -42,9 +42,19 @@ export class RuntimeApiTransport implements Transport {
   /** The role the member's options declared (`masterSocket`), so a wrong one is named as such. */
   readonly #declared?: SocketRole;
 
-  /** Sends one raw command and returns HAProxy's reply (unprefixed: on a master socket the master answers). */
-  command(line: string): Promise<string> {
-    return this.api.command(line);
+  /**
+   * Sends one raw command to the worker that serves and returns its reply: on a master
+   * socket, the current worker (`@1`), as reads go. Old workers are left out: they take
+   * no new connection, so a server added, moved or deleted there would change nothing.
+   */
+  async command(line: string): Promise<string> {
+    const known = await this.#role?.catch(() => undefined);
+    if (known === "master") return this.fromCurrent((api) => api.command(line));
+    const reply = await this.api.command(line);
+    if (known === "worker" || !/^Unknown command/m.test(reply)) return reply;
+    // A master answers a worker command with "Unknown command" (a worker too, to one its
+    // release lacks, such as `wait` on 2.6): ask which socket this is, once.
+    return (await this.role()) === "master" ? this.fromCurrent((api) => api.command(line)) : reply;
   }
 
   readStats(query?: StatsQuery): Promise<StatsTable> {

@@ -62,7 +62,7 @@ export interface Transport {
 
   /** `backend/server` → HAProxy's admin bit mask (`show servers state`): exact drain/maint even when down. */
   readAdminStates?(backend?: string): Promise<Map<string, number>>;
-  /** Sends one raw Runtime API command and returns the reply. */
+  /** Sends one raw Runtime API command to the worker that serves (the current one behind a master socket) and returns the reply. */
   command?(line: string): Promise<string>;
   /** Master sockets: the live workers other than the current one (old workers after a reload). */
   oldWorkers?(): Promise<WorkerView[]>;

@@ -5,12 +5,13 @@
 
 import { strict as assert } from "node:assert";
 import { Cluster } from "../../provider/cluster/cluster";
-import { addServer, setServerAddress } from "../../provider/cluster/server-lifecycle";
+import { addServer, removeServer, setServerAddress } from "../../provider/cluster/server-lifecycle";
 import { transitionsBetween } from "../../provider/cluster/transitions";
 import { startAppServer, type AppServer } from "../support/app-server";
 import { countingProxy } from "../support/counting-proxy";
 import { waitFor } from "../support/deadline";
 import { checkedUp, startHaproxy, type HaproxyInstance } from "../support/haproxy";
+import { startMasterWorker } from "../support/haproxy-master";
 import { memberSpec } from "../support/member-specs";
 
 const BACKEND = "myapp";
@@ -147,6 +148,47 @@ describe("servers added at run time across a reload in the middle of the deploy"
     } finally {
       await viaProxy.close();
       await proxy.close();
+    }
+  });
+
+  it("add-server --wait through a master socket: a reload by the master CLI starts a worker without the server; the hold adds it again there through the master, and it serves on fresh checks", async function () {
+    const mw = await startMasterWorker({ name: "lbrm", backends: [{ name: BACKEND, servers: apps.map((a) => ({ name: a.name, port: a.port })), check: { interMs: 200, rise: 3, fall: 2 } }] });
+    const viaMaster = new Cluster([`unix:${mw.masterSocket}`]);
+    try {
+      await Promise.all(apps.map((a) => mw.waitForRow(BACKEND, a.name, checkedUp, 20_000)));
+      const fresh = await app("new5", false);
+      const warnings: string[] = [];
+      let repaired: Promise<void> | undefined;
+      let workerBefore = 0;
+      const report = await addServer(viaMaster, BACKEND, "new5", `127.0.0.1:${fresh.port}`, {
+        ...WAITING,
+        checkIntervalMs: 200,
+        onWarning: (m) => warnings.push(m),
+        onProgress: () => {
+          repaired ??= (async () => {
+            workerBefore = mw.pid;
+            await mw.reload("master CLI");
+            // The new worker's own socket: the server is there again only once the hold added it.
+            const present = async () => ((await mw.runtime(`show servers state ${BACKEND}`)).split("\n").some((l) => l.split(" ")[3] === "new5") ? true : undefined);
+            await waitFor("the hold to add new5 again in the new worker", present, { timeoutMs: 20_000 });
+            await fresh.setReady(true);
+          })();
+        },
+      });
+      await repaired;
+      assert.notEqual(mw.pid, workerBefore, "a new worker answers");
+      assert.equal(report.ready.waited, true);
+      assert.ok(warnings.some((w) => w.includes(`${BACKEND}/new5 was gone (added at run time), added again at 127.0.0.1:${fresh.port}`)), warnings.join("\n"));
+      const row = await mw.stat(BACKEND, "new5");
+      assert.equal(row.status, "UP");
+      assert.equal(row.addr, `127.0.0.1:${fresh.port}`);
+      // Removed through the master too: the probe, drain, maintenance and delete reach the worker.
+      const removed = await removeServer(viaMaster, BACKEND, "new5", {});
+      assert.deepEqual(removed.removed, viaMaster.memberNames);
+      assert.ok(!(await mw.runtime(`show servers state ${BACKEND}`)).split("\n").some((l) => l.split(" ")[3] === "new5"), "no trace of new5 in the worker");
+    } finally {
+      await viaMaster.close();
+      await mw.stop();
     }
   });
 
