@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { isHcError } from "../../provider/errors";
+import { startAppServer } from "../support/app-server";
 import { waitFor } from "../support/deadline";
 import { Member } from "../../provider/model/member";
 import type { Cluster } from "../support/haproxy";
@@ -68,6 +69,21 @@ describe("members over SSH", function () {
     const weight = await runCli(["weight", "--backend", "myapp", "--server", "server3", "--weight", "7", ...keyArgs(), ...sshMembers()], keyFile);
     assert.equal(weight.code, 0, show(weight));
     for (const lb of cluster.lbs) assert.equal((await lb.stat("myapp", "server3")).weight, "7");
+  });
+
+  it("adds a server on every member over SSH, serving on fresh checks, and removes it again leaving no trace", async function () {
+    const app = await startAppServer({ name: "new-ssh" });
+    try {
+      const address = `127.0.0.1:${app.port}`;
+      const add = await runCli(["add-server", "--backend", "myapp", "--server", "new-ssh", "--address", address, "--check-interval", "200", "--wait", "--timeout", "30", ...keyArgs(), ...sshMembers()], keyFile);
+      assert.equal(add.code, 0, show(add));
+      assert.deepEqual(await statusOn("new-ssh"), ["UP", "UP"]);
+      const remove = await runCli(["remove-server", "--backend", "myapp", "--server", "new-ssh", ...keyArgs(), ...sshMembers()], keyFile);
+      assert.equal(remove.code, 0, show(remove));
+      for (const lb of cluster.lbs) assert.ok(!(await lb.runtime("show servers state myapp")).split("\n").some((l) => l.split(" ")[3] === "new-ssh"), `no trace on ${lb.name}`);
+    } finally {
+      await app.stop();
+    }
   });
 
   it("logs in with an encrypted key whose passphrase comes from a file, and goes through a jump host", async function () {
