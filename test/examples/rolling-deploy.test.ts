@@ -219,6 +219,28 @@ function get(port: number, pathname: string): Promise<{ status: number; body: st
   });
 }
 
+/**
+ * A GET whose `received` resolves once the app has read it and is working on it: it asks
+ * for `100 Continue`, which Node's server sends as it hands the request to the app. Only
+ * then does a SIGTERM find it in flight (a request still in the kernel's queue is refused).
+ */
+function getInFlight(port: number, pathname: string): { received: Promise<void>; answer: Promise<{ status: number; body: string; servedBy: string }> } {
+  let onContinue!: () => void;
+  const received = new Promise<void>((resolve) => (onContinue = resolve));
+  const answer = new Promise<{ status: number; body: string; servedBy: string }>((resolve, reject) => {
+    http
+      .get({ host: "127.0.0.1", port, path: pathname, agent: false, headers: { expect: "100-continue" } }, (res) => {
+        let body = "";
+        res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body, servedBy: String(res.headers["x-served-by"]) }));
+      })
+      .on("continue", onContinue)
+      .on("error", reject);
+  });
+  answer.then(onContinue, onContinue); // an answer without a 100 fails below, not here
+  return { received, answer };
+}
+
 describe("examples/rolling-deploy AppServerDeployment, run from its serialized provider in the project directory", function () {
   let host: ProviderHost;
   let stateDir: string;
@@ -257,8 +279,8 @@ describe("examples/rolling-deploy AppServerDeployment, run from its serialized p
 
   it("updates to a new version: SIGTERM to the old process, which finishes its request in flight, then the new one serves", async function () {
     const oldPid = inputs.pid;
-    const inFlight = get(port, "/slow?ms=1500");
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const { received, answer: inFlight } = getInFlight(port, "/slow?ms=1500");
+    await received;
     const news = { ...inputs, version: "v2", warmupMs: 60_000 };
     const diff = await host.call("diff", `127.0.0.1:${port}`, inputs, news);
     assert.deepEqual(diff, { changes: true, replaces: [], deleteBeforeReplace: false });
