@@ -247,8 +247,9 @@ describe("ServerDrain against two real HAProxy members", function () {
     // A graceful reload without a server-state file: the new process starts from the configuration.
     await rig.lbs[1]!.reload();
     // The new process judges every server afresh (3.x starts them from its first checks):
-    // the guard rightly refuses until the other servers serve there again.
-    await Promise.all(["server2", "server3"].map((s) => rig.lbs[1]!.waitForStatus(rig.backend, s, (status) => status === "UP", 15_000)));
+    // the guard rightly refuses until the other servers serve there again. server1 too is
+    // awaited: its own first checks need not be done when the others' are.
+    await Promise.all(["server1", "server2", "server3"].map((s) => rig.lbs[1]!.waitForStatus(rig.backend, s, (status) => status === "UP", 15_000)));
     assert.deepEqual(await statuses(rig, "server1"), ["DRAIN", "UP"]);
     const read = await serverDrain.read(id, { ...outs, __provider: PROVIDER_TEXT });
     assert.deepEqual(read.props.drainedOn, [lb1], "refresh reports the drift");
