@@ -11,6 +11,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { FAST_CHECKS } from "../pulumi/helpers";
 import { startHaproxy, type HaproxyInstance } from "../support/haproxy";
+import { waitFor } from "../support/deadline";
 import { freePort } from "../support/ports";
 import { MiniEngine, type Step } from "./engine";
 import { EXAMPLES_DIR, ofKind, outputsOf, resource, runProgram, startProviderHost, type MockRunResult, type ProviderHost } from "./harness";
@@ -308,7 +309,17 @@ describe("examples/rolling-deploy AppServerDeployment, run from its serialized p
     const pid = inputs.pid as number;
     await host.call("delete", `127.0.0.1:${port}`, inputs);
     assert.equal(fs.existsSync(path.join(stateDir, `app-${port}.pid`)), false);
-    assert.throws(() => process.kill(pid, 0), /ESRCH/);
+    // delete returns once the app has exited (a zombie counts: it runs nothing and holds no
+    // port); the provider host, its parent, collects it a moment later.
+    await waitFor(`the app's process ${pid} to be gone`, (note) => {
+      try {
+        process.kill(pid, 0);
+      } catch (error) {
+        return (error as NodeJS.ErrnoException).code === "ESRCH" ? true : undefined;
+      }
+      note(`state ${fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[0] ?? "?"}`);
+      return undefined;
+    }, { intervalMs: 20 });
     const { props } = await host.call("read", `127.0.0.1:${port}`, inputs);
     assert.equal(props.running, false);
     await assert.rejects(get(port, "/"), /ECONNREFUSED/);
