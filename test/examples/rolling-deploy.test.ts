@@ -227,7 +227,8 @@ function get(port: number, pathname: string): Promise<{ status: number; body: st
  */
 function getInFlight(port: number, pathname: string): { received: Promise<void>; answer: Promise<{ status: number; body: string; servedBy: string }> } {
   let onContinue!: () => void;
-  const received = new Promise<void>((resolve) => (onContinue = resolve));
+  let ended!: (error: Error) => void;
+  const received = new Promise<void>((resolve, reject) => ((onContinue = resolve), (ended = reject)));
   const answer = new Promise<{ status: number; body: string; servedBy: string }>((resolve, reject) => {
     http
       .get({ host: "127.0.0.1", port, path: pathname, agent: false, headers: { expect: "100-continue" } }, (res) => {
@@ -238,7 +239,11 @@ function getInFlight(port: number, pathname: string): { received: Promise<void>;
       .on("continue", onContinue)
       .on("error", reject);
   });
-  answer.then(onContinue, onContinue); // an answer without a 100 fails below, not here
+  // Settled first by the 100; an answer or error before it means the request was never seen in flight.
+  answer.then(
+    () => ended(new Error(`GET ${pathname} was answered before the app sent 100 Continue`)),
+    (error: Error) => ended(error),
+  );
   return { received, answer };
 }
 
