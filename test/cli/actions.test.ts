@@ -181,30 +181,38 @@ describe("server actions on a two-member cluster", function () {
 
   describe("drain --sessions", function () {
     it("waits for an open session to end before returning", async function () {
-      const { held, app } = await holdThroughLb1(3_000);
-      const r = await runCli(["drain", "--backend", "myapp", "--server", app.name, "--sessions", "--sessions-timeout", "20", ...members]);
+      // Held until the CLI has said it waits for it, then released: a hold of fixed length
+      // could end within the CLI's start-up on a loaded machine, before its first poll.
+      const { held, app } = await holdThroughLb1(120_000);
+      const draining = startCli(["drain", "--backend", "myapp", "--server", app.name, "--sessions", "--sessions-timeout", "20", ...members]);
+      await draining.stderrMatch(new RegExp(`${members[0]} myapp .*not yet: myapp/${app.name} has 1 sessions`), 20_000);
+      assert.equal(await app.releaseHeld(), 1);
+      const r = await draining.result;
       const end = await held.done;
       assert.equal(r.code, 0, show(r));
       assert.equal(end.status, 200, "the held request finished normally");
       assert.ok(r.endedAt >= end.endedAt, `drain --sessions returned ${end.endedAt - r.endedAt} ms before the session ended`);
       assert.match(r.stderr, new RegExp(`myapp/${app.name}: no session and no queued request left on any member\\.`));
-      assert.match(r.stderr, new RegExp(`${members[0]} myapp .*not yet: myapp/${app.name} has 1 sessions`));
     });
 
     it("fails with exit 2 at the deadline by default, saying the servers stay drained", async function () {
-      const { held, app } = await holdThroughLb1(5_000);
+      // Held until released after the deadline: a 5 s hold could end within the CLI's start-up and its 1 s deadline on a loaded machine.
+      const { held, app } = await holdThroughLb1(120_000);
       const r = await runCli(["drain", "--backend", "myapp", "--server", app.name, "--sessions-timeout", "1", ...members]);
       assert.equal(r.code, 2, show(r));
       assert.match(r.stderr, new RegExp(`${members[0]}: myapp/${app.name} has 1 sessions.*The servers stay drained on every member; put them back with haproxy-cluster ready --backend myapp --server ${app.name}`));
       assert.deepEqual(await statusOn(app.name), ["DRAIN", "DRAIN"]);
+      assert.equal(await app.releaseHeld(), 1, "the session was left alone");
       assert.equal((await held.done).status, 200, "the session was left alone");
     });
 
     it("succeeds with a warning at the deadline with --proceed", async function () {
-      const { held, app } = await holdThroughLb1(5_000);
+      // Held until released after the deadline, as above.
+      const { held, app } = await holdThroughLb1(120_000);
       const r = await runCli(["drain", "--backend", "myapp", "--server", app.name, "--sessions-timeout", "1", "--proceed", ...members]);
       assert.equal(r.code, 0, show(r));
       assert.match(r.stderr, new RegExp(`warning: myapp/${app.name} still has sessions after 1 s \\(${members[0]}: 1, ${members[1]}: 0\\); proceeding as asked`));
+      assert.equal(await app.releaseHeld(), 1, "--proceed leaves the session alone");
       assert.equal((await held.done).status, 200);
     });
 

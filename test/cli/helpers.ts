@@ -109,11 +109,12 @@ export function httpMemberWithPassword(lb: Cluster["lbs"][number]): string {
 }
 
 /**
- * Every server ready with health checks on, every app ready, and every member seeing
- * every server UP after a passed check: the state each test starts from.
+ * Every server ready with health checks on, every app ready and holding no request, and
+ * every member seeing every server UP after a passed check: the state each test starts from.
  */
 export async function resetCluster(cluster: Cluster): Promise<void> {
-  await Promise.all(cluster.apps.map((app) => app.setReady(true)));
+  // A request a failed test held open (until released) would keep its session counted.
+  await Promise.all(cluster.apps.map(async (app) => (await app.setReady(true), await app.releaseHeld())));
   for (const lb of cluster.lbs) {
     for (const app of cluster.apps) {
       const target = `${cluster.backend}/${app.name}`;

@@ -7,7 +7,7 @@ import { startAppServer, type AppServer } from "../support/app-server";
 import { waitFor } from "../support/deadline";
 import { refusedPort } from "../support/fake-members";
 import { startHaproxy, type Cluster } from "../support/haproxy";
-import { runCli, show, useTwoMemberCluster } from "./helpers";
+import { runCli, show, startCli, useTwoMemberCluster } from "./helpers";
 
 /** The --json report of a failed add-server, remove-server or set-address. */
 interface Failure {
@@ -250,25 +250,18 @@ describe("servers that come and go, on a two-member cluster", function () {
   });
 
   it("remove-server drains the server, waits for its sessions, and leaves no trace on any member", async function () {
-    await addServing("new4");
-    const { held } = await holdOn("new4", 1500);
+    const app4 = await addServing("new4");
+    // Held until released below, so the draining is seen while the CLI waits for it, however
+    // long the CLI takes to start on a loaded machine (a hold of fixed length could end first).
+    const { held } = await holdOn("new4", 120_000);
     const lb1 = cluster.lbs[0]!;
 
-    const seen = new Set<string>();
-    const watching = { on: true };
-    const watch = (async () => {
-      while (watching.on) {
-        const row = await lb1.stat("myapp", "new4").catch(() => undefined);
-        if (row) seen.add(row.status);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    })();
-    const r = await runCli(["remove-server", "--backend", "myapp", "--server", "new4", "--sessions-timeout", "10", "--json", ...members]);
-    watching.on = false;
-    await watch;
+    const running = startCli(["remove-server", "--backend", "myapp", "--server", "new4", "--sessions-timeout", "10", "--json", ...members]);
+    await lb1.waitForRow("myapp", "new4", (row) => row.status === "DRAIN" && Number(row.scur) >= 1, 20_000);
+    assert.equal(await app4.releaseHeld(), 1, "the held request was still open while new4 drained");
+    const r = await running.result;
     assert.equal(r.code, 0, show(r));
     assert.equal(await held, 200, "the held request finished");
-    assert.ok(seen.has("DRAIN"), `new4 was never seen draining: ${[...seen].join(", ")}`);
     assert.deepEqual(await stateLines("new4"), []);
     await assert.rejects(lb1.stat("myapp", "new4"));
     assert.ok(r.stderr.includes(`myapp/new4 removed on ${members.join(", ")}; to go back: haproxy-cluster add-server --backend myapp --server new4 --address HOST:PORT`), show(r));
@@ -278,12 +271,15 @@ describe("servers that come and go, on a two-member cluster", function () {
   });
 
   it("remove-server whose sessions outlast their deadline leaves the server drained, says so, and removes nothing", async function () {
-    await addServing("new9");
-    const { held } = await holdOn("new9", 4000);
+    const app9 = await addServing("new9");
+    // Held until released after the CLI ends: a hold of fixed length could end within the
+    // CLI's start-up and its 1 s deadline on a loaded machine.
+    const { held } = await holdOn("new9", 120_000);
     const r = await runCli(["remove-server", "--backend", "myapp", "--server", "new9", "--sessions-timeout", "1", ...members]);
     assert.equal(r.code, 2, show(r));
     assert.ok(r.stderr.includes("myapp/new9 stays drained on every member read, and nothing else changed"), show(r));
     assert.deepEqual(await statusOn("new9"), ["DRAIN", "DRAIN"]);
+    assert.equal(await app9.releaseHeld(), 1);
     assert.equal(await held, 200);
   });
 

@@ -28,8 +28,11 @@ describe("the cluster framework", function () {
     await rig?.stop();
   });
   afterEach(async function () {
-    // Every test leaves the cluster serving, whatever it did.
-    for (const app of rig.apps) await app.setReady(true);
+    // Every test leaves the cluster serving, and no request held, whatever it did.
+    for (const app of rig.apps) {
+      await app.setReady(true);
+      await app.releaseHeld();
+    }
     await cluster.eachMember((m) => m.ready("myapp", ["server1", "server2", "server3"]));
     await cluster.waitUntil((s) => s.backend("myapp").capacity.serving === 3, { minChecks: 1, intervalSeconds: 0.1, timeoutSeconds: 15, snapshot: { backend: "myapp" } });
   });
@@ -176,7 +179,8 @@ describe("the cluster framework", function () {
   });
 
   it("sums rates and sessions over members", async function () {
-    const held = rig.lbs.map((lb) => fetch(`${lb.frontendUrl}/hold?ms=1500`).then((r) => r.text()));
+    // Held until released: with a fixed hold, both had to be open at one snapshot, which a loaded machine could miss.
+    const held = rig.lbs.map((lb) => fetch(`${lb.frontendUrl}/hold?ms=120000`).then((r) => r.text()));
     const snap = await waitFor("both members to count a held session", async () => {
       const s = await cluster.snapshot();
       return s.sessions("myapp") >= 2 ? s : undefined;
@@ -185,6 +189,7 @@ describe("the cluster framework", function () {
     assert.ok(perMember.get(lb1.name)! >= 1 && perMember.get(lb2.name)! >= 1);
     assert.equal(snap.sessions("myapp"), perMember.get(lb1.name)! + perMember.get(lb2.name)!);
     assert.equal(snap.backlog("myapp"), 0);
+    await Promise.all(rig.apps.map((app) => app.releaseHeld()));
     await Promise.all(held);
 
     // Traffic through both frontends shows in the summed request rate (requests over the last second).
@@ -246,11 +251,14 @@ describe("the cluster framework", function () {
     it("waits for an open session to end after a drain, and applies the stated choice at the deadline", async function () {
       // Only server3 takes new sessions on lb1, so the held request lands there.
       await lb1.drain("myapp", ["server1", "server2"]);
-      const held = fetch(`${rig.lbs[0]!.frontendUrl}/hold?ms=1500`).then((r) => r.status);
+      // Held until released after the first wait's deadline: a fixed hold could end before it on a loaded machine.
+      const held = fetch(`${rig.lbs[0]!.frontendUrl}/hold?ms=120000`).then((r) => r.status);
       await waitFor("the session to open", async () => ((await lb1.snapshot({ backend: "myapp" })).backend("myapp").server("server3").sessions === 1 ? true : undefined));
       await applyServerAction(cluster, "myapp", "server3", "drain", { force: true }); // the last serving server: past the guard on purpose
       await assert.rejects(waitForSessions(cluster, "myapp", "server3", { timeoutSeconds: 0.3, intervalSeconds: 0.05 }), (e: unknown) => e instanceof HcError && e.code === "HC_WAIT_DEADLINE" && /server3 has 1 sessions/.test(e.message));
-      const result = await waitForSessions(cluster, "myapp", "server3", { timeoutSeconds: 10, intervalSeconds: 0.05 });
+      const waiting = waitForSessions(cluster, "myapp", "server3", { timeoutSeconds: 10, intervalSeconds: 0.05 });
+      assert.equal(await rig.apps.find((a) => a.name === "server3")!.releaseHeld(), 1, "server3 held the request");
+      const result = await waiting;
       assert.deepEqual(result, { drained: true });
       assert.equal(await held, 200, "the drained server finished its request");
 

@@ -11,6 +11,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { FAST_CHECKS } from "../pulumi/helpers";
 import { startHaproxy, type HaproxyInstance } from "../support/haproxy";
+import { waitFor } from "../support/deadline";
 import { freePort } from "../support/ports";
 import { MiniEngine, type Step } from "./engine";
 import { EXAMPLES_DIR, ofKind, outputsOf, resource, runProgram, startProviderHost, type MockRunResult, type ProviderHost } from "./harness";
@@ -219,6 +220,33 @@ function get(port: number, pathname: string): Promise<{ status: number; body: st
   });
 }
 
+/**
+ * A GET whose `received` resolves once the app has read it and is working on it: it asks
+ * for `100 Continue`, which Node's server sends as it hands the request to the app. Only
+ * then does a SIGTERM find it in flight (a request still in the kernel's queue is refused).
+ */
+function getInFlight(port: number, pathname: string): { received: Promise<void>; answer: Promise<{ status: number; body: string; servedBy: string }> } {
+  let onContinue!: () => void;
+  let ended!: (error: Error) => void;
+  const received = new Promise<void>((resolve, reject) => ((onContinue = resolve), (ended = reject)));
+  const answer = new Promise<{ status: number; body: string; servedBy: string }>((resolve, reject) => {
+    http
+      .get({ host: "127.0.0.1", port, path: pathname, agent: false, headers: { expect: "100-continue" } }, (res) => {
+        let body = "";
+        res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body, servedBy: String(res.headers["x-served-by"]) }));
+      })
+      .on("continue", onContinue)
+      .on("error", reject);
+  });
+  // Settled first by the 100; an answer or error before it means the request was never seen in flight.
+  answer.then(
+    () => ended(new Error(`GET ${pathname} was answered before the app sent 100 Continue`)),
+    (error: Error) => ended(error),
+  );
+  return { received, answer };
+}
+
 describe("examples/rolling-deploy AppServerDeployment, run from its serialized provider in the project directory", function () {
   let host: ProviderHost;
   let stateDir: string;
@@ -257,8 +285,8 @@ describe("examples/rolling-deploy AppServerDeployment, run from its serialized p
 
   it("updates to a new version: SIGTERM to the old process, which finishes its request in flight, then the new one serves", async function () {
     const oldPid = inputs.pid;
-    const inFlight = get(port, "/slow?ms=1500");
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const { received, answer: inFlight } = getInFlight(port, "/slow?ms=1500");
+    await received;
     const news = { ...inputs, version: "v2", warmupMs: 60_000 };
     const diff = await host.call("diff", `127.0.0.1:${port}`, inputs, news);
     assert.deepEqual(diff, { changes: true, replaces: [], deleteBeforeReplace: false });
@@ -286,7 +314,17 @@ describe("examples/rolling-deploy AppServerDeployment, run from its serialized p
     const pid = inputs.pid as number;
     await host.call("delete", `127.0.0.1:${port}`, inputs);
     assert.equal(fs.existsSync(path.join(stateDir, `app-${port}.pid`)), false);
-    assert.throws(() => process.kill(pid, 0), /ESRCH/);
+    // delete returns once the app has exited (a zombie counts: it runs nothing and holds no
+    // port); the provider host, its parent, collects it a moment later.
+    await waitFor(`the app's process ${pid} to be gone`, (note) => {
+      try {
+        process.kill(pid, 0);
+      } catch (error) {
+        return (error as NodeJS.ErrnoException).code === "ESRCH" ? true : undefined;
+      }
+      note(`state ${fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[0] ?? "?"}`);
+      return undefined;
+    }, { intervalMs: 20 });
     const { props } = await host.call("read", `127.0.0.1:${port}`, inputs);
     assert.equal(props.running, false);
     await assert.rejects(get(port, "/"), /ECONNREFUSED/);

@@ -198,6 +198,7 @@ describe("ServerDrain against two real HAProxy members", function () {
     const { id, outs } = await serverDrain.create(props(extra));
     return { id, outs: outs as Outs };
   };
+  const serverApp = (name: string) => rig.apps.find((a) => a.name === name)!;
 
   useRuntimeApiPair((started, unixMember, tcpMember) => {
     rig = started;
@@ -208,6 +209,8 @@ describe("ServerDrain against two real HAProxy members", function () {
     // A step's watcher lives until its gate; these tests end before any gate.
     await releaseSteps([lb1, lb2], "myapp", ["server1", "server2", "server3"]);
     assert.deepEqual(heldSteps(), []);
+    // A session a failed test held open would be counted by the next one.
+    for (const app of rig.apps) await app.releaseHeld();
     await restoreServing(rig);
   });
 
@@ -244,8 +247,9 @@ describe("ServerDrain against two real HAProxy members", function () {
     // A graceful reload without a server-state file: the new process starts from the configuration.
     await rig.lbs[1]!.reload();
     // The new process judges every server afresh (3.x starts them from its first checks):
-    // the guard rightly refuses until the other servers serve there again.
-    await Promise.all(["server2", "server3"].map((s) => rig.lbs[1]!.waitForStatus(rig.backend, s, (status) => status === "UP", 15_000)));
+    // the guard rightly refuses until the other servers serve there again. server1 too is
+    // awaited: its own first checks need not be done when the others' are.
+    await Promise.all(["server1", "server2", "server3"].map((s) => rig.lbs[1]!.waitForStatus(rig.backend, s, (status) => status === "UP", 15_000)));
     assert.deepEqual(await statuses(rig, "server1"), ["DRAIN", "UP"]);
     const read = await serverDrain.read(id, { ...outs, __provider: PROVIDER_TEXT });
     assert.deepEqual(read.props.drainedOn, [lb1], "refresh reports the drift");
@@ -370,7 +374,8 @@ describe("ServerDrain against two real HAProxy members", function () {
     });
 
     it("fails at the sessions deadline with onSessionsTimeout fail, recording that the server is out everywhere", async function () {
-      const held = await holdSessionOn(rig, 0, "server1", 3000);
+      // Held until released after the deadline: a hold of fixed length could end first on a loaded machine.
+      const held = await holdSessionOn(rig, 0, "server1", 120_000);
       const error = await rejection(create({ waitForSessions: true, sessionsTimeoutSeconds: 0.5, onSessionsTimeout: "fail", minOtherServing: 0 }));
       assert.equal(error.code, "HC_WAIT_DEADLINE");
       assert.match(error.message, /myapp\/server1 has 1 sessions/);
@@ -382,6 +387,7 @@ describe("ServerDrain against two real HAProxy members", function () {
       assert.deepEqual(error.reasons, [error.message]);
       // The record matches reality.
       assert.deepEqual(await statuses(rig, "server1"), ["DRAIN", "DRAIN"]);
+      assert.equal(await serverApp("server1").releaseHeld(), 1, "the session was still open");
       assert.equal((await held.done).status, 200);
       // And it is enough to undo: delete gets exactly these properties.
       await serverDrain.remove(String(error.id), properties);
@@ -389,11 +395,13 @@ describe("ServerDrain against two real HAProxy members", function () {
     });
 
     it("succeeds at the sessions deadline with onSessionsTimeout proceed, recording the sessions left", async function () {
-      const held = await holdSessionOn(rig, 0, "server1", 3000);
+      // Held until released after the deadline: a hold of fixed length could end first on a loaded machine.
+      const held = await holdSessionOn(rig, 0, "server1", 120_000);
       const { id, outs } = await create({ waitForSessions: true, sessionsTimeoutSeconds: 0.5, onSessionsTimeout: "proceed", minOtherServing: 0 });
       assert.equal(outs.sessionsDeadlineAction, "proceed");
       assert.deepEqual(outs.sessionsAtDeadline, { [lb1]: 1, [lb2]: 0 });
       assert.deepEqual(outs.drainedOn, [lb1, lb2]);
+      assert.equal(await serverApp("server1").releaseHeld(), 1, "proceed does not cut the session");
       assert.equal((await held.done).status, 200, "proceed does not cut the session");
       await serverDrain.remove(id, outs);
     });

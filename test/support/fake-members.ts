@@ -16,6 +16,12 @@ export interface FakeMember {
   close(): Promise<void>;
 }
 
+/** A fake member that also tells what connections it accepted. */
+export interface ObservedFakeMember extends FakeMember {
+  /** Every connection accepted so far, with when it was accepted (Date.now()). */
+  connections(): ReadonlyArray<{ openedAt: number }>;
+}
+
 function portOf(server: net.Server): number {
   const address = server.address();
   if (typeof address !== "object" || address === null) throw new Error("fake member: server has no TCP address");
@@ -23,9 +29,11 @@ function portOf(server: net.Server): number {
 }
 
 /** Listens on a free port, tracks every socket so close() never waits on a client. */
-async function serve(label: string, server: net.Server): Promise<FakeMember> {
+async function serve(label: string, server: net.Server): Promise<ObservedFakeMember> {
   const sockets = new Set<net.Socket>();
+  const connections: Array<{ openedAt: number }> = [];
   server.on("connection", (socket: net.Socket) => {
+    connections.push({ openedAt: Date.now() });
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   });
@@ -41,11 +49,11 @@ async function serve(label: string, server: net.Server): Promise<FakeMember> {
     if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
   };
   untrack = trackStop(`fake member ${label} :${port}`, close);
-  return { url: `http://127.0.0.1:${port}/stats`, port, close };
+  return { url: `http://127.0.0.1:${port}/stats`, port, connections: () => connections, close };
 }
 
 /** Accepts TCP connections and never sends a byte. */
-export function startBlackhole(): Promise<FakeMember> {
+export function startBlackhole(): Promise<ObservedFakeMember> {
   return serve("blackhole", net.createServer(() => undefined));
 }
 

@@ -61,13 +61,15 @@ describe("the HAProxy test rig", function () {
 
     it("shows a held request as a current session (scur) on the server holding it", async function () {
       const lb = cluster.lbs[0];
-      const held = get(`${lb.frontendUrl}/hold?ms=4000`);
+      // Held until released once seen: a hold of fixed length could end before a loaded machine's polls see it.
+      const held = get(`${lb.frontendUrl}/hold?ms=120000`);
       const holder = await waitFor("an app to hold the request", async () => {
         const states = await Promise.all(cluster.apps.map((app) => app.state()));
         return cluster.apps.find((_, i) => states[i].openRequests >= 1);
       });
       const row = await lb.waitForRow("myapp", holder.name, (r) => Number(r.scur) >= 1, 3_000);
       assert.ok(Number(row.scur) >= 1);
+      assert.equal(await holder.releaseHeld(), 1);
       const res = await held;
       assert.equal(res.status, 200);
       assert.equal(res.servedBy, `${holder.name}/${holder.version}`);
