@@ -322,7 +322,14 @@ describe("examples/rolling-deploy AppServerDeployment, run from its serialized p
       } catch (error) {
         return (error as NodeJS.ErrnoException).code === "ESRCH" ? true : undefined;
       }
-      note(`state ${fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[0] ?? "?"}`);
+      // Its state (Z while not yet collected).
+      let stat = "";
+      try {
+        stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+      } catch {
+        // Collected since kill(pid, 0): the next poll sees ESRCH.
+      }
+      note(`state ${stat.split(") ")[1]?.split(" ")[0] ?? "?"}`);
       return undefined;
     }, { intervalMs: 20 });
     const { props } = await host.call("read", `127.0.0.1:${port}`, inputs);
