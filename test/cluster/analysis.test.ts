@@ -48,7 +48,10 @@ describe("error-rate analysis on a two-member cluster under traffic", function (
     assert.equal(verdict.outcome, "regression", explain(verdict));
     assert.ok(verdict.numbers.server.errorPercent > 12 && verdict.numbers.server.errorPercent < 28, explain(verdict));
     assert.equal(verdict.numbers.peers.errors, 0, explain(verdict));
-    assert.ok(verdict.numbers.peers.requests >= 2 * FAST.minRequests, explain(verdict));
+    // Both peers took their share: round robin gives each about as many as server1, which
+    // had at least minRequests at the verdict (less the few in flight on a loaded machine,
+    // where the bake runs on until server1 has them: hence 1.8, not 2).
+    assert.ok(verdict.numbers.peers.requests >= 1.8 * FAST.minRequests, explain(verdict));
     assert.deepEqual(verdict.peers.sort(), ["server2", "server3"]);
     assert.deepEqual(verdict.members, cluster.memberNames);
     assert.ok(verdict.perMember.every((m) => m.server.errors > 0), explain(verdict));
@@ -65,7 +68,8 @@ describe("error-rate analysis on a two-member cluster under traffic", function (
     assert.equal(verdict.reasons.length, 1, explain(verdict));
     assert.match(verdict.reasons[0]!, /mean response time .* above 2 × its peers'/);
     assert.ok(verdict.numbers.server.responseTimeMs! > 100, explain(verdict));
-    assert.ok(verdict.numbers.peers.responseTimeMs! < 20, explain(verdict));
+    // The peers are fast: well under the 150 ms the slow one adds, however loaded the machine.
+    assert.ok(verdict.numbers.peers.responseTimeMs! < 75, explain(verdict));
   });
 
   it(`passes a good server ${GOOD_RUNS} times in a row (no false alarm)`, async function () {
