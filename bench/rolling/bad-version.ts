@@ -6,8 +6,8 @@
 // version. Good deploys with and without the analysis give the time it adds.
 import type { HaproxyInstance } from "../../test/support/haproxy";
 import { appInputs, appProcess, type AppSpec } from "./apps";
-import type { BenchmarkSettings } from "./benchmark";
-import { underLoad } from "./benchmark";
+import { underLoad } from "./load";
+import type { WaySettings } from "./settings";
 import { CLI_ANALYSED_LOOP, CLI_LOOP, runDeployScript, type ScriptEnv } from "./deploy-script";
 import { BACKEND, waitAllServing } from "./haproxy";
 import type { LoadResult } from "./load";
@@ -49,7 +49,7 @@ export interface BadWayResult {
 }
 
 export interface BadVersionContext {
-  settings: BenchmarkSettings;
+  settings: WaySettings;
   bad: BadVersionSettings;
   lbs: HaproxyInstance[];
   apps: AppSpec[];

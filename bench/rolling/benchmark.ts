@@ -6,7 +6,6 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { setTimeout as delay } from "node:timers/promises";
 import type { HaproxyInstance } from "../../test/support/haproxy";
 import { freePort } from "../../test/support/ports";
 import { removeDir, trackDir, trackStop } from "../../test/support/registry";
@@ -16,43 +15,18 @@ import { calibrateCli, deployWithCli, type CliCalibration } from "./cli-way";
 import { sweepOnExit } from "./cleanup";
 import { CARELESS_LOOP, CLI_HELD_LOOP, CLI_LOOP, withRestartHook, type ScriptEnv } from "./deploy-script";
 import { BACKEND, OPERATOR_CHOICES, configExcerpt, startLoadBalancers, waitAllServing } from "./haproxy";
-import { Load, type LoadResult } from "./load";
+import { underLoad, type LoadResult } from "./load";
 import { openPulumiStack, type PulumiStack } from "./pulumi-stack";
 import { DRAIN, GATE, calibrateLibrary, deployWithPulumi, stackConfig, type ClusterAccess, type LibraryCalibration } from "./pulumi-way";
 import type { DeployOutcome } from "./split";
+import type { WaySettings } from "./settings";
 import { checkVersion, type VersionCheck } from "./verify";
 import { runBadVersionWays, type BadVersionSettings, type BadWayResult } from "./bad-version";
 import { runReloadWays, type ReloadWayResult } from "./reload-mid-deploy";
 import { openReplaceRig, runReplaceWay, SERVER_SETTINGS, type ReplaceRig } from "./replace-way";
 import type { ServingTrace } from "./serving";
 
-export interface BenchmarkSettings {
-  /** How many times the (a)/(b)/(c) sequence runs. */
-  runs: number;
-  /** Requests per second, both frontends together. */
-  ratePerSecond: number;
-  connectionsPerFrontend: number;
-  /** Each way's load sends at least this many requests (it runs on after the deploy until then). */
-  minRequestsPerWay: number;
-  /** A request slower than this fails as a timeout, ms. */
-  requestTimeoutMs: number;
-  /** The new app answers 503 to everything, /check included, this long after start, ms. */
-  warmupMs: number;
-  /** One request in this many (per frontend) is `/slow?ms=slowMs`, so deploys meet requests in flight; 0: none. */
-  slowEvery: number;
-  slowMs: number;
-  /** Load before the deploy starts, ms. */
-  leadInMs: number;
-  /** Load after the deploy ends, at least, ms. */
-  tailMs: number;
-  /** Hard bound on one way's load, seconds. */
-  maxLoadSeconds: number;
-  /** Repeats of each calibration measurement (the median is used). */
-  calibrationRounds: number;
-  /** Hard bound on one deploy, ms. */
-  deployTimeoutMs: number;
-  /** Progress lines (stderr in the benchmark). */
-  log(line: string): void;
+export interface BenchmarkSettings extends WaySettings {
   /** Instead of (a)/(b)/(c): the bad-version scenario (bench/rolling/bad-version.ts). */
   badVersion?: BadVersionSettings;
   /** Instead of (a)/(b)/(c): way (d), a member reloaded while a server is out for its restart (bench/rolling/reload-mid-deploy.ts). */
@@ -62,6 +36,8 @@ export interface BenchmarkSettings {
   /** Called with each way's result as soon as it is known. */
   onWay?(way: WayResult): void;
 }
+
+export type { WaySettings } from "./settings";
 
 export type WayName = "a" | "b" | "c" | "r";
 
@@ -214,31 +190,6 @@ export async function runRollingBenchmark(settings: BenchmarkSettings): Promise<
     await removeDir(workDir);
     unhook();
   }
-}
-
-/** Runs `deploy` inside a window of constant load: lead-in, the deploy, then the tail until enough requests were sent. */
-export async function underLoad(settings: BenchmarkSettings, lbs: HaproxyInstance[], deploy: () => Promise<DeployOutcome>): Promise<{ load: LoadResult; deploy: DeployOutcome }> {
-  const load = new Load({
-    frontends: lbs.map((lb) => lb.frontendUrl),
-    ratePerSecond: settings.ratePerSecond,
-    connectionsPerFrontend: settings.connectionsPerFrontend,
-    requestTimeoutMs: settings.requestTimeoutMs,
-    maxRequests: Math.ceil(settings.ratePerSecond * settings.maxLoadSeconds),
-    maxSeconds: settings.maxLoadSeconds,
-    slowEvery: settings.slowEvery,
-    slowMs: settings.slowMs,
-  });
-  let outcome: DeployOutcome;
-  try {
-    await delay(settings.leadInMs);
-    load.markDeployStart();
-    outcome = await deploy();
-    load.markDeployEnd();
-  } catch (error) {
-    await load.abort();
-    throw error;
-  }
-  return { load: await load.finish(settings.minRequestsPerWay, settings.tailMs), deploy: outcome };
 }
 
 function judge(way: WayName, settings: BenchmarkSettings, load: LoadResult, deploy: DeployOutcome, check: VersionCheck): string[] {

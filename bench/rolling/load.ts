@@ -5,7 +5,11 @@
 // latency, not as fewer requests), bounded in count and in time. Every answer but a 200 is a
 // failure, as is a connection error or a request that takes longer than the timeout.
 import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
+import { setTimeout as delay } from "node:timers/promises";
 import { Pool } from "undici";
+import type { WaySettings } from "./settings";
+import type { HaproxyInstance } from "../../test/support/haproxy";
+import type { DeployOutcome } from "./split";
 
 export interface LoadSettings {
   /** Base URLs of the frontends (`http://127.0.0.1:P`); requests alternate between them. */
@@ -237,4 +241,29 @@ function header(value: string | string[] | undefined): string {
 
 function firstLine(text: string): string {
   return text.trim().split("\n")[0]!.slice(0, 120);
+}
+
+/** Runs `deploy` inside a window of constant load: lead-in, the deploy, then the tail until enough requests were sent. */
+export async function underLoad(settings: WaySettings, lbs: HaproxyInstance[], deploy: () => Promise<DeployOutcome>): Promise<{ load: LoadResult; deploy: DeployOutcome }> {
+  const load = new Load({
+    frontends: lbs.map((lb) => lb.frontendUrl),
+    ratePerSecond: settings.ratePerSecond,
+    connectionsPerFrontend: settings.connectionsPerFrontend,
+    requestTimeoutMs: settings.requestTimeoutMs,
+    maxRequests: Math.ceil(settings.ratePerSecond * settings.maxLoadSeconds),
+    maxSeconds: settings.maxLoadSeconds,
+    slowEvery: settings.slowEvery,
+    slowMs: settings.slowMs,
+  });
+  let outcome: DeployOutcome;
+  try {
+    await delay(settings.leadInMs);
+    load.markDeployStart();
+    outcome = await deploy();
+    load.markDeployEnd();
+  } catch (error) {
+    await load.abort();
+    throw error;
+  }
+  return { load: await load.finish(settings.minRequestsPerWay, settings.tailMs), deploy: outcome };
 }

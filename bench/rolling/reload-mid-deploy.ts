@@ -10,7 +10,8 @@
 import { HOLD_INTERVAL_SECONDS } from "../../provider/cluster/hold";
 import type { HaproxyInstance } from "../../test/support/haproxy";
 import type { AppSpec } from "./apps";
-import { underLoad, type BenchmarkSettings } from "./benchmark";
+import { underLoad } from "./load";
+import type { WaySettings } from "./settings";
 import path from "node:path";
 import { CLI_HELD_LOOP, CLI_LOOP, runDeployScript, withRestartHook, type ScriptEnv } from "./deploy-script";
 import { waitAllServing } from "./haproxy";
@@ -69,7 +70,7 @@ export interface ReloadWayResult {
 }
 
 export interface ReloadContext {
-  settings: BenchmarkSettings;
+  settings: WaySettings;
   lbs: HaproxyInstance[];
   /** The member reloaded mid-deploy. */
   reloaded: HaproxyInstance;
@@ -173,7 +174,7 @@ export function describeHold(r: ReloadWayResult): string {
 }
 
 /** The scenario's printed results and exit code: 0 when every way kept its promise. */
-export function reloadReport(results: readonly ReloadWayResult[], reloaded: string, settings: BenchmarkSettings): { code: number; lines: string[] } {
+export function reloadReport(results: readonly ReloadWayResult[], reloaded: string, settings: WaySettings): { code: number; lines: string[] } {
   const lines = [
     `Reload mid-deploy: ${reloaded} reloaded (-sf) as server1's restart begins: the CLI forms' restart command announces itself, then keeps the old app serving ${BEFORE_STOP_MS} ms before stopping it; pulumi up's deploy step (no hook) restarts at once, so the reload starts as soon as server1 shows drained on every member. ${settings.ratePerSecond} req/s, warm-up ${settings.warmupMs} ms.`,
     `State file: both members run the README's server-state-file configuration; "state file" saves the state before the reload, "no state file" reloads without it (every server from the configuration).`,

@@ -12,7 +12,8 @@
 // pass/fail test: its exit code says only whether the scenario ran.
 import { setTimeout as delay } from "node:timers/promises";
 import type { HaproxyInstance } from "../../test/support/haproxy";
-import { underLoad, type BenchmarkSettings } from "./benchmark";
+import { underLoad } from "./load";
+import type { WaySettings } from "./settings";
 import { BACKEND, RELOAD_DEFAULTS } from "./haproxy";
 import type { LoadResult } from "./load";
 import { deployByReplacing, openReplaceRig, SEED_SERVER, type ReplaceRig } from "./replace-way";
@@ -61,7 +62,7 @@ export interface ReplaceReloadResult {
 }
 
 /** The rig (lb3, lb4 with `option idle-close-on-response`, so a reload itself costs no socket errors), then each moment in turn. */
-export async function runReplaceReloads(settings: BenchmarkSettings, member: "lb3" | "lb4"): Promise<ReplaceReloadResult[]> {
+export async function runReplaceReloads(settings: WaySettings, member: "lb3" | "lb4"): Promise<ReplaceReloadResult[]> {
   const rig = await openReplaceRig({ warmupMs: settings.warmupMs, firstVersion: "v0", log: settings.log, extraDefaults: RELOAD_DEFAULTS });
   const results: ReplaceReloadResult[] = [];
   try {
@@ -81,7 +82,7 @@ export async function runReplaceReloads(settings: BenchmarkSettings, member: "lb
   return results;
 }
 
-async function runMoment(settings: BenchmarkSettings, rig: ReplaceRig, member: "lb3" | "lb4", moment: ReplaceReloadMoment, version: string): Promise<ReplaceReloadResult> {
+async function runMoment(settings: WaySettings, rig: ReplaceRig, member: "lb3" | "lb4", moment: ReplaceReloadMoment, version: string): Promise<ReplaceReloadResult> {
   const reloaded = rig.lbs.find((lb) => lb.name === member)!;
   const before = Object.values(await rig.servers());
   const oldNames = before.map((s) => s.server);
@@ -236,7 +237,7 @@ class NamesWatch {
 }
 
 /** The printed results. */
-export function replaceReloadReport(results: readonly ReplaceReloadResult[], member: string, settings: BenchmarkSettings): string[] {
+export function replaceReloadReport(results: readonly ReplaceReloadResult[], member: string, settings: WaySettings): string[] {
   const lines = [
     `Reload during a replace deploy: ${member} reloaded (-sf, option idle-close-on-response, no state file) during pulumi up of examples/replace-deploy (3 instances, lb3 + lb4, ${settings.ratePerSecond} req/s, warm-up ${settings.warmupMs} ms); then pulumi refresh and pulumi up, the load running throughout.`,
     "",

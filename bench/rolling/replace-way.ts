@@ -19,8 +19,8 @@ import { randomBytes } from "node:crypto";
 import { startHaproxy, type HaproxyInstance } from "../../test/support/haproxy";
 import { removeDir, trackStop } from "../../test/support/registry";
 import { REPO_ROOT, appProcess } from "./apps";
-import type { BenchmarkSettings } from "./benchmark";
-import { underLoad } from "./benchmark";
+import { underLoad } from "./load";
+import type { WaySettings } from "./settings";
 import { sweepOnExit } from "./cleanup";
 import { BACKEND, CHECK, EXTRA_DEFAULTS, servingRow } from "./haproxy";
 import type { LoadResult } from "./load";
@@ -164,7 +164,7 @@ export interface ReplaceWayResult {
 }
 
 /** The replace deploy to `version` under load, with the serving count read all through it. */
-export async function runReplaceWay(settings: BenchmarkSettings, rig: ReplaceRig, version: string): Promise<ReplaceWayResult> {
+export async function runReplaceWay(settings: WaySettings, rig: ReplaceRig, version: string): Promise<ReplaceWayResult> {
   const before = Object.values(await rig.servers());
   await waitServing(rig.lbs, before.map((s) => s.server), 30_000);
   const sampler = new ServingSampler(rig.lbs, BACKEND);

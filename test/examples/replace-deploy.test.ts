@@ -6,7 +6,7 @@
 // before old, deletes after every create, side by side) is the engine's doing.
 
 import { strict as assert } from "node:assert";
-import type { BenchmarkSettings } from "../../bench/rolling/benchmark";
+import type { WaySettings } from "../../bench/rolling/settings";
 import { openReplaceRig, runReplaceWay, type ReplaceRig, type ReplaceWayResult } from "../../bench/rolling/replace-way";
 import { ofKind, outputsOf, resource, runProgram, type MockRunResult } from "./harness";
 
@@ -71,7 +71,7 @@ describe("examples/replace-deploy: pulumi up of a new version under traffic, on 
   let rig: ReplaceRig | undefined;
   let replaced: ReplaceWayResult;
 
-  const settings: BenchmarkSettings = {
+  const settings: WaySettings = {
     runs: 1,
     ratePerSecond: 100,
     connectionsPerFrontend: 2,
