@@ -103,12 +103,12 @@ function isNetworkError(error: unknown): boolean {
   return /^E[A-Z0-9_]+$/.test(code) || /CERT|SSL|TLS/.test(code);
 }
 
-/** Joins complete sentences into one: "a." + "b." → "a; b" (the caller ends it). */
 /** `text` ending as a sentence: a full stop added unless it already ends with one, `?` or `!`. */
 export function asSentence(text: string): string {
   return /[.?!]$/.test(text) ? text : `${text}.`;
 }
 
+/** Joins complete sentences into one: "a." + "b." → "a; b" (the caller ends it). */
 export function joinSentences(messages: Iterable<string>): string {
   return [...messages].map((m) => m.replace(/\.$/, "")).join("; ");
 }

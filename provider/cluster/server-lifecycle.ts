@@ -323,7 +323,6 @@ function pick(o: WaitingOptions): WaitingOptions {
   return { wait: o.wait, timeoutSeconds: o.timeoutSeconds, intervalSeconds: o.intervalSeconds, onProgress: o.onProgress, onTransition: o.onTransition, onWarning: o.onWarning, signal: o.signal };
 }
 
-
 /** HAProxy's version from `show info`; HC_HAPROXY_TOO_OLD below MIN_DYNAMIC_SERVER_VERSION. */
 async function checkVersion(member: Member): Promise<[number, number]> {
   const info = await member.runtimeCommand("show info");

@@ -89,6 +89,11 @@ export async function pulumiCli(stack: TestStack, args: string[]): Promise<strin
   }
 }
 
+/** The directory of the @pulumi/pulumi this run tests. */
+function selectedSdkDir(): string {
+  return path.dirname(require.resolve(`${selectedSdk}/package.json`));
+}
+
 /**
  * node_modules for a Node.js program in `dir` with the @pulumi/pulumi this run tests (linked
  * by its real path, so that its own dependencies resolve from this checkout), as
@@ -96,7 +101,7 @@ export async function pulumiCli(stack: TestStack, args: string[]): Promise<strin
  */
 export async function linkSdk(dir: string): Promise<void> {
   await fs.promises.mkdir(path.join(dir, "node_modules", "@pulumi"), { recursive: true });
-  const sdk = path.dirname(require.resolve(`${selectedSdk}/package.json`));
+  const sdk = selectedSdkDir();
   // Under its alias too, which sdkEnv's resolver asks for from the program's directory.
   for (const name of new Set(["@pulumi/pulumi", selectedSdk])) await fs.promises.symlink(sdk, path.join(dir, "node_modules", name));
 }
@@ -121,7 +126,7 @@ export function nodeSdkFits(): boolean {
  */
 export async function installNodeSdk(dir: string): Promise<string> {
   const out = path.join(dir, "node_modules", ...NODE_SDK_PACKAGE.name.split("/"));
-  const sdk = path.dirname(require.resolve(`${selectedSdk}/package.json`));
+  const sdk = selectedSdkDir();
   const config = path.join(dir, "tsconfig.sdk.json");
   const compilerOptions = {
     outDir: out,

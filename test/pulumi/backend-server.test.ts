@@ -6,6 +6,7 @@
 import { strict as assert } from "node:assert";
 import { backendServer, UNKNOWN } from "../../provider/pulumi/impl";
 import { startAppServer, type AppServer } from "../support/app-server";
+import { waitFor } from "../support/deadline";
 import { refusedPort } from "../support/fake-members";
 import { holdSessionOn, rejection, restoreServing, statuses, useRuntimeApiPair, type Rig } from "./helpers";
 
@@ -209,11 +210,7 @@ describe("BackendServer against two real HAProxy members", function () {
     try {
       const creating = backendServer.create(inputs);
       creating.catch(() => undefined);
-      const deadline = Date.now() + 15_000;
-      while (!(await listed(server))[1]) {
-        if (Date.now() > deadline) throw new Error(`${server} never appeared on lb2`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitFor(`${server} to be added on lb2`, async () => ((await listed(server))[1] ? true : undefined), { timeoutMs: 15_000, intervalMs: 50 });
       const before = rig.lbs[1]!.pid;
       await rig.lbs[1]!.reload();
       assert.notEqual(rig.lbs[1]!.pid, before, "lb2 was reloaded");

@@ -4,7 +4,7 @@
 
 import type { ClusterSnapshot } from "../../cluster/cluster-snapshot";
 import { DEFAULTS } from "../../policy";
-import { clusterFrom, healthSchema, parseInputs } from "./inputs";
+import { healthSchema, parseInputs, withCluster } from "./inputs";
 
 export interface BackendHealth {
   /** The backend's name. */
@@ -70,11 +70,6 @@ export function healthOf(snap: ClusterSnapshot, backends?: readonly string[], th
 /** Reads the cluster named by the inputs and returns its health. */
 export async function readHealth(props: Record<string, unknown>): Promise<ClusterHealth> {
   const inputs = parseInputs(healthSchema, props, "getClusterHealth");
-  const cluster = clusterFrom(inputs);
-  try {
-    const snap = await cluster.snapshot(inputs.backends?.length === 1 ? { backend: inputs.backends[0] } : {});
-    return healthOf(snap, inputs.backends);
-  } finally {
-    await cluster.close();
-  }
+  const snap = await withCluster(inputs, inputs.members, (cluster) => cluster.snapshot(inputs.backends?.length === 1 ? { backend: inputs.backends[0] } : {}));
+  return healthOf(snap, inputs.backends);
 }

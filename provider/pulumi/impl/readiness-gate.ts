@@ -11,7 +11,7 @@ import type { ClusterSnapshot } from "../../cluster/cluster-snapshot";
 import { applyServerAction } from "../../cluster/actions";
 import { HcError } from "../../errors";
 import { DEFAULTS } from "../../policy";
-import { changedInputs, checkInputs, clusterFrom, parseInputs, readinessGateSchema, type AnalysisInputs } from "./inputs";
+import { changedInputs, checkInputs, parseInputs, readinessGateSchema, withCluster, type AnalysisInputs } from "./inputs";
 import { healthOf, type ClusterHealth } from "./health";
 import type { DiffResult, ProviderProps } from "./results";
 import { releaseSteps } from "./step-holds";
@@ -66,8 +66,7 @@ async function pass(props: ProviderProps): Promise<ReadinessGateOutputs> {
   const inputs = parseInputs(readinessGateSchema, props, "ClusterReadinessGate");
   const started = Date.now();
   const deadline = started + inputs.timeoutSeconds * 1000;
-  const cluster = clusterFrom(inputs);
-  try {
+  return withCluster(inputs, inputs.members, async (cluster) => {
     // The steps that drained these servers stop holding them: the gate puts them back now.
     const holdWarnings = await releaseSteps(cluster.memberNames, inputs.backend, inputs.readyServers);
     const back =
@@ -94,9 +93,7 @@ async function pass(props: ProviderProps): Promise<ReadinessGateOutputs> {
       ...(analyses ? { analyses } : {}),
       ...(holdWarnings.length > 0 ? { holdWarnings } : {}),
     };
-  } finally {
-    await cluster.close();
-  }
+  });
 }
 
 /**

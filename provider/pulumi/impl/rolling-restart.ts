@@ -15,7 +15,7 @@ import { commandSucceeded, describeCommandResult, runCommand, type CommandResult
 import { applyServerAction, waitForSessions, type ServerActionReport } from "../../cluster/actions";
 import { HcError, HcPartialFailure, isHcError } from "../../errors";
 import { splitAddress } from "../../model/server";
-import { changedInputs, checkInputs, clusterFrom, parseInputs, rollingRestartSchema, type RollingRestartInputs } from "./inputs";
+import { changedInputs, checkInputs, clusterFrom, parseInputs, rollingRestartSchema, withCluster, type RollingRestartInputs } from "./inputs";
 import { analyse } from "./readiness-gate";
 import { partialFailure, type DiffResult, type ProviderProps } from "./results";
 
@@ -120,12 +120,8 @@ export async function remove(_id: string, props: ProviderProps): Promise<void> {
   const state = props as unknown as RollingRestartOutputs;
   if (!state.drainedServers || state.drainedServers.length === 0) return;
   const inputs = parseInputs(rollingRestartSchema, props, "RollingRestart");
-  const cluster = clusterFrom(inputs);
-  try {
-    await applyServerAction(cluster, inputs.backend, state.drainedServers, "ready", { wait: true, timeoutSeconds: inputs.restoreTimeoutSeconds });
-  } finally {
-    await cluster.close();
-  }
+  const drained = state.drainedServers;
+  await withCluster(inputs, inputs.members, (cluster) => applyServerAction(cluster, inputs.backend, drained, "ready", { wait: true, timeoutSeconds: inputs.restoreTimeoutSeconds }));
 }
 
 /**
@@ -136,15 +132,10 @@ export async function read(id: string, props: ProviderProps): Promise<{ id: stri
   const state = props as unknown as RollingRestartOutputs;
   if (!state.drainedServers || state.drainedServers.length === 0) return { id, props };
   const inputs = parseInputs(rollingRestartSchema, props, "RollingRestart");
-  const cluster = clusterFrom(inputs);
-  try {
-    const snap = await cluster.snapshot({ backend: inputs.backend });
-    if (snap.errors.size > 0) return { id, props };
-    const stillOut = state.drainedServers.filter((server) => [...snap.snapshots.values()].some((s) => s.backend(inputs.backend).server(server).admin !== "ready"));
-    return { id, props: { ...props, drainedServers: stillOut } };
-  } finally {
-    await cluster.close();
-  }
+  const snap = await withCluster(inputs, inputs.members, (cluster) => cluster.snapshot({ backend: inputs.backend }));
+  if (snap.errors.size > 0) return { id, props };
+  const stillOut = state.drainedServers.filter((server) => [...snap.snapshots.values()].some((s) => s.backend(inputs.backend).server(server).admin !== "ready"));
+  return { id, props: { ...props, drainedServers: stillOut } };
 }
 
 /** One run over every batch. Throws a partial failure carrying the record when it stops after touching a server. */

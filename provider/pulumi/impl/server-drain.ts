@@ -10,7 +10,7 @@ import { applyServerAction, waitForSessions, type DrainSessionsResult } from "..
 import { isUnreachable } from "../../error-codes";
 import { HcError, HcPartialFailure, isHcError } from "../../errors";
 import { resolveMember } from "../../member/spec";
-import { changedInputs, checkInputs, clusterFrom, isUnknown, parseInputs, serverDrainSchema, type ServerDrainInputs } from "./inputs";
+import { changedInputs, checkInputs, clusterFrom, isUnknown, parseInputs, serverDrainSchema, withCluster, type ServerDrainInputs } from "./inputs";
 import { partialFailure, refreshRead, unique, type DiffResult, type ProviderProps } from "./results";
 import { holdStep } from "./step-holds";
 
@@ -90,24 +90,14 @@ export async function update(id: string, olds: ProviderProps, news: ProviderProp
 
   // Members no longer listed get their server back first (capacity before removal).
   if (removed.length > 0) {
-    const gone = clusterFrom({ ...inputs, members: removed });
-    try {
-      await applyServerAction(gone, inputs.backend, inputs.server, "ready", { wait: true, timeoutSeconds: inputs.restoreTimeoutSeconds });
-    } finally {
-      await gone.close();
-    }
+    await withCluster(inputs, removed, (gone) => applyServerAction(gone, inputs.backend, inputs.server, "ready", { wait: true, timeoutSeconds: inputs.restoreTimeoutSeconds }));
   }
   // Members that are new, that failed before, or whose mode changed get (re)applied.
   const redo = inputs.mode !== old.mode ? inputs.members : inputs.members.filter((m) => added.includes(m) || !drainedBefore(m));
   const outsBase: ServerDrainOutputs = { ...old, ...inputs, drainedOn: inputs.members.filter(drainedBefore).map((m) => memberName(inputs, m)), failedOn: {} };
   if (redo.length === 0) return { outs: outsBase as unknown as ProviderProps };
-  const cluster = clusterFrom(inputs, redo);
-  try {
-    const { outs } = await takeOut(cluster, inputs, id, news, outsBase.drainedOn);
-    return { outs };
-  } finally {
-    await cluster.close();
-  }
+  const { outs } = await withCluster(inputs, redo, (cluster) => takeOut(cluster, inputs, id, news, outsBase.drainedOn));
+  return { outs };
 }
 
 export async function remove(_id: string, props: ProviderProps): Promise<void> {
@@ -143,8 +133,7 @@ export async function remove(_id: string, props: ProviderProps): Promise<void> {
 export async function read(id: string, props: ProviderProps): Promise<{ id: string; props: ProviderProps }> {
   const inputs = parseInputs(serverDrainSchema, props, "ServerDrain");
   const state = props as unknown as ServerDrainOutputs;
-  const cluster = clusterFrom(inputs);
-  try {
+  return withCluster(inputs, inputs.members, async (cluster) => {
     const { snap, abandonedOn, unreadableOn } = await refreshRead(cluster, inputs.backend, `ServerDrain ${inputs.backend}/${inputs.server}`, state.abandonedOn, inputs.abandonUnreachableMembers);
     const adminState: Record<string, string> = {};
     for (const [member, s] of snap.snapshots) adminState[member] = s.backend(inputs.backend).server(inputs.server).admin;
@@ -159,9 +148,7 @@ export async function read(id: string, props: ProviderProps): Promise<{ id: stri
     if (Object.keys(unreadableOn).length > 0) outs.unreadableOn = unreadableOn;
     if (Object.keys(abandonedOn).length > 0) outs.abandonedOn = abandonedOn;
     return { id, props: outs };
-  } finally {
-    await cluster.close();
-  }
+  });
 }
 
 /** The name a member spec goes by in results and in drainedOn (as the Cluster names it). */
