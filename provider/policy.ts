@@ -68,6 +68,8 @@ export const LIMITS = {
   maxWatchIntervalSeconds: 3600,
   /** The longest request deadline accepted, in seconds. */
   maxRequestTimeoutSeconds: 3600,
+  /** HAProxy's largest server weight; a weight is 0 to this, or a percentage of the configured weight (0% to 100%). */
+  maxWeight: 256,
 } as const;
 
 /** Defaults of the error-rate analysis of a server put back (the README's "Analysis thresholds" gives the runs that chose them). */

@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { DEFAULTS } from "../policy";
-import { checkName, type NameKind } from "../names";
+import { checkName, type NameKind } from "../input-rules";
 import { UsageError } from "./exit";
 
 export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;

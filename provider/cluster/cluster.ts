@@ -10,7 +10,7 @@ import { Member, type SnapshotOptions } from "../model/member";
 import type { Snapshot } from "../model/snapshot";
 import { ClusterSnapshot } from "./cluster-snapshot";
 import type { ServerHold } from "./hold";
-import { checkNumericOptions } from "./options";
+import { checkNumericOptions } from "../input-rules";
 import { setLongTimeout, sleep } from "./sleep";
 import { TransitionLog, type Transition } from "./transitions";
 

@@ -4,11 +4,10 @@
 
 import { randomBytes } from "node:crypto";
 import { HcError, HcPartialFailure, asSentence, joinSentences } from "../errors";
-import { checkName } from "../names";
 import type { Member } from "../model/member";
-import { DEFAULTS, MIN_DYNAMIC_SERVER_VERSION } from "../policy";
+import { DEFAULTS, LIMITS, MIN_DYNAMIC_SERVER_VERSION } from "../policy";
 import { Cluster, type WaitOptions } from "./cluster";
-import { checkNumericOptions } from "./options";
+import { checkName, checkNumericOptions, checkWeight } from "../input-rules";
 import { applyServerAction, waitForSessions, type CapacityGuardOptions, type DrainSessionsResult, type ServerActionOptions, type ServerActionReport, type SessionsTimeoutPolicy } from "./actions";
 import { addOnMember, addSettings, asRead, firstLine, setAddressOnMember, type RuntimeServer } from "./runtime-servers";
 
@@ -42,7 +41,7 @@ export interface AddServerOptions extends WaitingOptions {
    * (HAProxy's default): the Runtime API shows no server's interval, so none can be copied.
    */
   checkIntervalMs?: number;
-  /** Weight (0-256). Default: the configured weight (`uweight`) of the backend's first server with one above 0, else HAProxy's 1. */
+  /** Weight (0 to {@link LIMITS.maxWeight}). Default: the configured weight (`uweight`) of the backend's first server with one above 0, else HAProxy's 1. */
   weight?: number;
   /** Called once the server is added on every member, before it is put in rotation: its address and the `add server` settings. */
   onAdded?: (address: string, settings: string) => void;
@@ -82,9 +81,8 @@ export async function addServer(cluster: Cluster, backend: string, server: strin
   const where = parseServerAddress(address);
   const interMs = options.checkIntervalMs ?? DEFAULTS.addedServerCheckIntervalMs;
   if (!Number.isInteger(interMs) || interMs < 1) throw new HcError("HC_BAD_SPEC", `checkIntervalMs must be a whole number of milliseconds above 0, not ${String(interMs)}.`);
-  if (options.weight !== undefined && (!Number.isInteger(options.weight) || options.weight < 0 || options.weight > 256)) {
-    throw new HcError("HC_BAD_SPEC", `weight must be 0 to 256, not ${String(options.weight)}.`);
-  }
+  // `add server … weight N` takes an absolute weight only: a percentage needs a configured one.
+  if (options.weight !== undefined) checkWeight(typeof options.weight === "number" ? options.weight : NaN, "weight");
 
   // Plan: every member read before any writes.
   const planned = await cluster.mapSettled(async (member) => {

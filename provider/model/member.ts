@@ -4,7 +4,7 @@
 import { ACTIONS, type ActionRow } from "../action-table";
 import * as util from "node:util";
 import { HcError } from "../errors";
-import { checkName } from "../names";
+import { checkName } from "../input-rules";
 import { resolveMember, type MemberKind, type MemberOptionsInput, type ResolvedMember } from "../member/spec";
 import { createTransport } from "../transport";
 import type { ChangeKind, FoldedRead, StatsRowType, Transport, Weight } from "../transport/types";

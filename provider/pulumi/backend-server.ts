@@ -4,7 +4,7 @@
 // new server, serving, before the old one leaves.
 
 import * as pulumi from "@pulumi/pulumi";
-import type { DEFAULTS } from "../policy";
+import type { DEFAULTS, LIMITS } from "../policy";
 import { connectionProps, withSecretPassword, type ClusterConnectionArgs } from "./connection";
 import { namePrefixOf } from "./impl/inputs";
 import { backendServerProvider } from "./providers";
@@ -30,7 +30,7 @@ export interface BackendServerArgs extends ClusterConnectionArgs {
    * A change replaces the resource.
    */
   checkIntervalMs?: pulumi.Input<number>;
-  /** Weight (0-256). Default: the configured weight of the backend's first server with one above 0, else 1. A change replaces the resource. */
+  /** Weight (0 to {@link LIMITS.maxWeight}). Default: the configured weight of the backend's first server with one above 0, else 1. A change replaces the resource. */
   weight?: pulumi.Input<number>;
   /**
    * Create and update: deadline for the server to be serving on fresh health checks on

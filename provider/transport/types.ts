@@ -2,6 +2,7 @@
 // The model and the framework above speak only this interface.
 
 import type { HcError } from "../errors";
+import { isWeight, WEIGHT_RULE, type Weight } from "../input-rules";
 import type { StatsTable } from "../stats/csv";
 
 export type StatsRowType = "frontend" | "backend" | "server";
@@ -24,8 +25,7 @@ export type ChangeKind = "state" | "weight";
 
 export type ServerStateAction = "ready" | "drain" | "maint" | "health-down" | "shutdown-sessions";
 
-/** A weight as HAProxy takes it: an absolute 0-256, or a percentage of the configured weight. */
-export type Weight = number | `${number}%`;
+export type { Weight };
 
 export interface Transport {
   /** The member's name (its spec, credentials redacted). */
@@ -117,11 +117,8 @@ export function typeMask(types: readonly StatsRowType[] | undefined): number {
   return mask;
 }
 
+/** The weight as the Runtime API takes it; a RangeError (a spec error naming the member, errors.ts) when it is none. */
 export function formatWeight(weight: Weight): string {
-  if (typeof weight === "number") {
-    if (!Number.isInteger(weight) || weight < 0 || weight > 256) throw new RangeError("a weight is a whole number from 0 to 256, or a percentage such as 50%");
-    return String(weight);
-  }
-  if (!/^\d{1,3}%$/.test(weight) || Number(weight.slice(0, -1)) > 100) throw new RangeError("a weight percentage is 0% to 100%");
-  return weight;
+  if (!isWeight(weight)) throw new RangeError(`a weight is ${WEIGHT_RULE}, not ${JSON.stringify(weight)}`);
+  return String(weight);
 }

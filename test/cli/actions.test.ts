@@ -84,7 +84,7 @@ describe("server actions on a two-member cluster", function () {
   it("rejects a bad weight with exit 3 before touching anything", async function () {
     const r = await runCli(["weight", "--backend", "myapp", "--server", "server3", "--weight", "300", ...members]);
     assert.equal(r.code, 3, show(r));
-    assert.equal(r.stderr, '--weight must be 0 to 256 or 0% to 100%, not "300".\n');
+    assert.equal(r.stderr, '--weight must be a whole number from 0 to 256, or a percentage from 0% to 100%, not 300; run haproxy-cluster weight --help for the usage.\n');
   });
 
   it("kills a server's sessions with shutdown-sessions", async function () {

@@ -90,5 +90,9 @@ describe("analyse and ready --bake-seconds on a two-member cluster", function ()
     const b = await runCli(["analyse", "--backend", "myapp", "--server", "server2", "--on-failure", "rollback", ...members]);
     assert.equal(b.code, 3, show(b));
     assert.equal(b.stderr, '--on-failure must be fail or drain, not "rollback".\n');
+    // The host-wide form judges no server: the bake is refused, not silently left out.
+    const c = await runCli(["ready", "--host", "server2", "--wait", "--bake-seconds", "5", ...members]);
+    assert.equal(c.code, 3, show(c));
+    assert.equal(c.stderr, "--bake-seconds judges one server once it is back: use it with --backend and one --server, not --host.\n");
   });
 });

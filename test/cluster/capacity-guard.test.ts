@@ -139,7 +139,7 @@ describe("the capacity guard on every way in", function () {
     try {
       const weight = await refusal(applyServerAction(cluster, "myapp", "server1", "weight", { weight: 999 }));
       assert.ok(isHcError(weight, "HC_BAD_SPEC"), String(weight));
-      assert.match(weight.message, /a weight is a whole number from 0 to 256/);
+      assert.match(weight.message, /weight must be a whole number from 0 to 256, or a percentage from 0% to 100%, not 999\./);
       const read = await cluster.snapshot({ backend: "my app" });
       assert.deepEqual([...read.errors.values()].map((e) => e.code), ["HC_BAD_SPEC", "HC_BAD_SPEC"]);
     } finally {

@@ -9,7 +9,7 @@ import { GLOBAL_HELP, type CommandSpec } from "../../provider/cli/args";
 import { specs as actionSpecs } from "../../provider/cli/commands/actions";
 import { spec as checkSpec } from "../../provider/cli/commands/check";
 import { spec as waitSpec } from "../../provider/cli/commands/wait";
-import { checkNumericOptions } from "../../provider/cluster/options";
+import { checkNumericOptions } from "../../provider/input-rules";
 import { checkMemberOptions } from "../../provider/member/options";
 import { DEFAULTS, LIMITS } from "../../provider/policy";
 import { analysisSchema, connectionSchema, readinessGateSchema, rollingRestartSchema, serverDrainSchema } from "../../provider/pulumi/impl/inputs";

@@ -1,16 +1,19 @@
-// One server action carried out through the pipeline (cluster/actions) and told: each
-// member's result, then for `drain --sessions` the sessions wait, and after a failure
-// only the ways on that can work. Shared by the plain form and the held restart.
+// The plain form of a server action, `drain --backend B --server S [--wait]` and the
+// like: its command line read, the action carried out through the pipeline
+// (cluster/actions) and told: each member's result, then for `drain --sessions` the
+// sessions wait, and after a failure only the ways on that can work. The held restart
+// and `ready --bake-seconds` apply through it too; the host-wide form shares its settings.
 
-import type { Cluster, WaitProgress } from "../../cluster/cluster";
+import type { WaitProgress } from "../../cluster/cluster";
 import type { ClusterServerAction, DrainSessionsResult, ServerActionOptions, ServerActionReport, SessionsTimeoutPolicy } from "../../cluster/actions";
-import type { Weight } from "../../transport/types";
-import { numberOption } from "../args";
+import { parseWeight, WEIGHT_RULE, type Weight } from "../../input-rules";
+import { DEFAULTS } from "../../policy";
+import { numberOption, requireOne, stringList } from "../args";
 import type { Context } from "../context";
-import { UsageError, exitCodeFor, type ExitCode } from "../exit";
+import { Exit, UsageError, exitCodeFor, type ExitCode } from "../exit";
 import { progressLine } from "../progress";
 import { failed, jsonReport, printResults } from "./action-report";
-import { guardOptions } from "./shared-options";
+import { guardOptions, sessionsTimeoutPolicy } from "./shared-options";
 
 /** What every form of an action takes from the command line. */
 export interface ActionSettings {
@@ -23,17 +26,14 @@ export interface ActionSettings {
 
 /** The settings every form reads from the command line (drain, maint and disable also take the guard's). */
 export function actionSettings(ctx: Context, action: ClusterServerAction): ActionSettings {
-  const weight = action === "weight" ? parseWeight(ctx.values.weight) : undefined;
+  const weight = action === "weight" ? weightOption(ctx.values.weight) : undefined;
   const timeoutSeconds = numberOption(ctx.values, "timeout", { above: 0 });
   return { wait: ctx.flag("wait"), timeoutSeconds, weight, ...guardOptions(ctx) };
 }
 
-function parseWeight(raw: unknown): Weight {
-  if (raw === undefined) throw new UsageError("weight needs --weight W (0-256, or N% of the configured weight).");
-  const text = String(raw).trim();
-  if (/^\d{1,3}$/.test(text) && Number(text) <= 256) return Number(text);
-  if (/^\d{1,3}%$/.test(text) && Number(text.slice(0, -1)) <= 100) return text as `${number}%`;
-  throw new UsageError(`--weight must be 0 to 256 or 0% to 100%, not ${JSON.stringify(text)}.`);
+function weightOption(raw: unknown): Weight {
+  if (raw === undefined) throw new UsageError(`weight needs --weight W: ${WEIGHT_RULE} of the configured weight.`);
+  return parseWeight(String(raw), "--weight");
 }
 
 /** The pipeline's callbacks, told on stderr. */
@@ -51,21 +51,50 @@ export interface Applied {
   drained?: DrainSessionsResult;
 }
 
+/** The servers of one backend that an action is asked for, and everything the command line says of it. */
+export interface ServersRequest {
+  action: ClusterServerAction;
+  backend: string;
+  servers: string[];
+  /** `--backend B --server S…`, for the commands we print. */
+  select: string[];
+  settings: ActionSettings;
+  /** `drain --sessions`: the wait for the drained servers' sessions, after the drain. */
+  sessionsWait?: { timeoutSeconds: number; onSessionsTimeout: SessionsTimeoutPolicy };
+}
+
+/** Reads the command line of an action on the servers of one backend; every usage error is thrown here, before any member is asked. */
+export function serversRequest(ctx: Context, action: ClusterServerAction): ServersRequest {
+  if (ctx.flag("dry-run") || ctx.flag("allow-partial")) throw new UsageError(`--dry-run and --allow-partial go with --host; run haproxy-cluster ${action} --help.`);
+  const backend = requireOne(ctx.values, "backend", action);
+  const servers = stringList(ctx.values, "server");
+  if (servers.length === 0) throw new UsageError(`${action} needs --server S, or --host NAME|ADDRESS; run haproxy-cluster ${action} --help.`);
+  const settings = actionSettings(ctx, action);
+  const sessions = ctx.flag("sessions") || ctx.values["sessions-timeout"] !== undefined || ctx.flag("shutdown-sessions") || ctx.flag("proceed");
+  const timeoutSeconds = numberOption(ctx.values, "sessions-timeout", { above: 0 }) ?? DEFAULTS.sessionsTimeoutSeconds;
+  const onSessionsTimeout = sessionsTimeoutPolicy(ctx);
+  const select = ["--backend", backend, ...servers.flatMap((s) => ["--server", s])];
+  return { action, backend, servers, select, settings, sessionsWait: action === "drain" && sessions ? { timeoutSeconds, onSessionsTimeout } : undefined };
+}
+
+/** The plain form whole (`drain … --wait` and the like): read, applied, told; the exit status. */
+export async function runOnServers(ctx: Context, action: ClusterServerAction): Promise<ExitCode> {
+  const request = serversRequest(ctx, action);
+  const applied = await applyOnServers(ctx, request);
+  if (typeof applied === "number") return applied;
+  if (ctx.json) ctx.out.data(JSON.stringify({ ...jsonReport(applied.report), ...(applied.drained ? { sessions: applied.drained } : {}) }, null, 2));
+  return Exit.OK;
+}
+
 /**
  * Applies the action on every member and tells each member's result, then for
  * `drain --sessions` waits for the sessions to end. A failure is told here and comes back
- * as the exit status; `options.signal` ends the waits early, throwing its reason.
+ * as the exit status; `signal` ends the waits early, throwing its reason.
  */
-export async function applyAndTell(
-  ctx: Context,
-  cluster: Cluster,
-  action: ClusterServerAction,
-  backend: string,
-  servers: string[],
-  select: string[],
-  options: ServerActionOptions,
-  sessionsWait?: { timeoutSeconds: number; onSessionsTimeout: SessionsTimeoutPolicy },
-): Promise<Applied | ExitCode> {
+export async function applyOnServers(ctx: Context, request: ServersRequest, signal?: AbortSignal): Promise<Applied | ExitCode> {
+  const { action, backend, servers, select, sessionsWait } = request;
+  const cluster = await ctx.cluster();
+  const options: ServerActionOptions = { ...request.settings, signal };
   const { applyServerAction, waitForSessions } = await import("../../cluster/actions");
   const { isHcError } = await import("../../errors");
   const told = tellProgress(ctx);

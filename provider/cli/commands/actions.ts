@@ -1,19 +1,19 @@
 // Server actions on every member at once: drain, maint, ready, enable, disable, weight,
 // shutdown-sessions. This module holds their help and picks the form asked for: the
-// servers of a backend (here), a host (host-action.ts) or the held restart
-// (held-restart.ts); each carries the action out through the pipeline (action-apply.ts).
+// servers of a backend (action-apply.ts), a host (host-action.ts), the held restart
+// (held-restart.ts), or ready and then the bake (here); each carries the action out
+// through the pipeline.
 
 import { actionRow } from "../../action-table";
 import type { ClusterServerAction } from "../../cluster/actions";
-import { DEFAULTS } from "../../policy";
-import { numberOption, requireOne, stringList, type CommandSpec, type OptionSpec } from "../args";
-import { BAKE_EXIT, BAKE_HELP, BAKE_OPTIONS, bake, bakeRequest } from "../bake";
+import { DEFAULTS, LIMITS } from "../../policy";
+import { stringList, type CommandSpec, type OptionSpec } from "../args";
+import { BAKE_EXIT, BAKE_HELP, BAKE_OPTIONS, bake, bakeRequest, type BakeRequest } from "../bake";
 import { STOP_GRACE_SECONDS } from "../command-group";
 import type { Context } from "../context";
-import { Exit, UsageError, type ExitCode, type SignalExitCode } from "../exit";
-import { actionSettings, applyAndTell } from "./action-apply";
-import { jsonReport } from "./action-report";
-import { GUARD_OPTIONS, JSON_OPTION, SESSIONS_OPTIONS, WAIT_OPTIONS, sessionsTimeoutPolicy } from "./shared-options";
+import { UsageError, type ExitCode, type SignalExitCode } from "../exit";
+import { applyOnServers, runOnServers, serversRequest } from "./action-apply";
+import { GUARD_OPTIONS, JSON_OPTION, SESSIONS_OPTIONS, WAIT_OPTIONS } from "./shared-options";
 
 const TARGET = `  --backend B          the backend
   --server S           a server of it (repeatable)
@@ -111,12 +111,12 @@ export const specs: CommandSpec[] = [
     summary: "set servers' weight on every member (Runtime API members)",
     usage: `Usage: haproxy-cluster weight ${SELECT} --weight W [--json] MEMBER...
 
-Sets the weight of the servers on every member: 0 to 256, or N% of the configured
+Sets the weight of the servers on every member: 0 to ${LIMITS.maxWeight}, or N% of the configured
 weight. Needs the Runtime API (unix: or tcp:// members): the stats page cannot.
 
 Options:
 ${TARGET}
-  --weight W           0-256 or N%
+  --weight W           0-${LIMITS.maxWeight} or N%
 ${JSON_HELP}
 
 ${EXIT}`,
@@ -152,36 +152,30 @@ ${EXIT} With --bake-seconds: ${BAKE_EXIT}.`);
   return s;
 }
 
+/** Picks the form asked for: the host-wide form, the held restart, `ready` with a bake, or the plain form. */
 export async function run(ctx: Context): Promise<ExitCode | SignalExitCode> {
   const action = ctx.spec.name as ClusterServerAction;
   const hosts = stringList(ctx.values, "host");
-  if (hosts.length > 0 && ctx.trailing !== undefined) throw new UsageError("the held restart (-- COMMAND) takes --backend and --server, not --host.");
   if (hosts.length > 0) {
+    if (ctx.trailing !== undefined) throw new UsageError("the held restart (-- COMMAND) takes --backend and --server, not --host.");
+    if (ctx.values["bake-seconds"] !== undefined) throw new UsageError("--bake-seconds judges one server once it is back: use it with --backend and one --server, not --host.");
     const { runForHost } = await import("./host-action");
     return runForHost(ctx, action, hosts);
   }
-  if (ctx.flag("dry-run") || ctx.flag("allow-partial")) throw new UsageError(`--dry-run and --allow-partial go with --host; run haproxy-cluster ${action} --help.`);
-  const backend = requireOne(ctx.values, "backend", action);
-  const servers = stringList(ctx.values, "server");
-  if (servers.length === 0) throw new UsageError(`${action} needs --server S, or --host NAME|ADDRESS; run haproxy-cluster ${action} --help.`);
-  const settings = actionSettings(ctx, action);
-  const sessions = ctx.flag("sessions") || ctx.values["sessions-timeout"] !== undefined || ctx.flag("shutdown-sessions") || ctx.flag("proceed");
-  const sessionsTimeoutSeconds = numberOption(ctx.values, "sessions-timeout", { above: 0 }) ?? DEFAULTS.sessionsTimeoutSeconds;
-  const onSessionsTimeout = sessionsTimeoutPolicy(ctx);
-  const baking = action === "ready" || action === "enable" ? bakeRequest(ctx, false) : undefined;
-  if (baking && (!ctx.flag("wait") || servers.length !== 1)) throw new UsageError(`--bake-seconds judges one server once it is back: use it with --wait and one --server.`);
-
-  const cluster = await ctx.cluster();
-  const select = ["--backend", backend, ...servers.flatMap((s) => ["--server", s])];
-  const sessionsWait = action === "drain" && sessions ? { timeoutSeconds: sessionsTimeoutSeconds, onSessionsTimeout } : undefined;
-  const act = (signal?: AbortSignal) => applyAndTell(ctx, cluster, action, backend, servers, select, { ...settings, signal }, sessionsWait);
   if (ctx.trailing !== undefined) {
     const { runHeldRestart } = await import("./held-restart");
-    return runHeldRestart(ctx, cluster, { backend, servers, select }, act);
+    return runHeldRestart(ctx, action);
   }
-  const applied = await act();
+  const baking = action === "ready" || action === "enable" ? bakeRequest(ctx, false) : undefined;
+  if (baking) return readyAndBake(ctx, action, baking);
+  return runOnServers(ctx, action);
+}
+
+/** `ready --wait --bake-seconds N`: the server put back, then judged from the read in which every member showed it back. */
+async function readyAndBake(ctx: Context, action: ClusterServerAction, baking: BakeRequest): Promise<ExitCode> {
+  const request = serversRequest(ctx, action);
+  if (!request.settings.wait || request.servers.length !== 1) throw new UsageError(`--bake-seconds judges one server once it is back: use it with --wait and one --server.`);
+  const applied = await applyOnServers(ctx, request);
   if (typeof applied === "number") return applied;
-  if (baking) return bake(ctx, cluster, backend, servers[0]!, baking, applied.report.reached);
-  if (ctx.json) ctx.out.data(JSON.stringify({ ...jsonReport(applied.report), ...(applied.drained ? { sessions: applied.drained } : {}) }, null, 2));
-  return Exit.OK;
+  return bake(ctx, await ctx.cluster(), request.backend, request.servers[0]!, baking, applied.report.reached);
 }

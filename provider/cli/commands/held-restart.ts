@@ -8,21 +8,15 @@
 
 import { DEFAULTS } from "../../policy";
 import type { Cluster } from "../../cluster/cluster";
+import type { ClusterServerAction } from "../../cluster/actions";
 import { numberOption } from "../args";
 import { CommandGroup, STOP_GRACE_SECONDS, type CommandEnd, type StopOutcome } from "../command-group";
 import type { Context } from "../context";
 import { Exit, UsageError, type ExitCode, type SignalExitCode } from "../exit";
 import { Interruption, type Interrupted } from "../interrupt";
 import { failed, jsonReport, printResults } from "./action-report";
-import { tellProgress, type Applied } from "./action-apply";
+import { applyOnServers, serversRequest, tellProgress, type Applied, type ServersRequest } from "./action-apply";
 import { cellText } from "./status";
-
-export interface HeldTarget {
-  backend: string;
-  servers: string[];
-  /** `--backend B --server S…`, for the commands we print. */
-  select: string[];
-}
 
 /** What a stop is told: what became of COMMAND, the servers as last known, and whether they were put back. */
 interface Known {
@@ -32,19 +26,16 @@ interface Known {
 }
 
 /**
- * Runs the held restart. `drain` applies the drain (and any sessions wait) and tells its
- * result; its signal ends those waits early when the user stops us.
+ * Runs the held restart: the drain (and any sessions wait) as the plain form applies and
+ * tells it, whose waits end early when the user stops us, then COMMAND, then the way back.
  */
-export async function runHeldRestart(
-  ctx: Context,
-  cluster: Cluster,
-  target: HeldTarget,
-  drain: (signal: AbortSignal) => Promise<Applied | ExitCode>,
-): Promise<ExitCode | SignalExitCode> {
+export async function runHeldRestart(ctx: Context, action: ClusterServerAction): Promise<ExitCode | SignalExitCode> {
+  const target = serversRequest(ctx, action);
   const [program, ...args] = ctx.trailing!;
   const subject = `${target.backend}/${target.servers.join(",")}`;
   if (program === undefined) throw new UsageError(`nothing after --: give the command to run while ${subject} is held out.`);
   const readyTimeoutSeconds = numberOption(ctx.values, "ready-timeout", { above: 0 }) ?? DEFAULTS.actionTimeoutSeconds;
+  const cluster = await ctx.cluster();
   const wayBack = ctx.commandFor(["ready", ...target.select, "--wait"]);
   const advice = (known: Known) => (known.putBack ? `It takes traffic once fresh health checks pass; to wait for that, run ${wayBack}` : `Put it back once the app is healthy: ${wayBack}`);
 
@@ -62,7 +53,7 @@ export async function runHeldRestart(
   try {
     let applied: Applied | ExitCode;
     try {
-      applied = await drain(interruption.signal);
+      applied = await applyOnServers(ctx, target, interruption.signal);
     } catch (error) {
       if (!interruption.received) throw error;
       return await tellStopped(interruption.received, `${program} was not run`);
@@ -133,7 +124,7 @@ function stoppedCommand(program: string, interrupted: Interrupted, end: CommandE
 }
 
 /** Each member's state of the servers, read now: "unix:/a.sock DRAIN; tcp://b:9 could not be read (…)". */
-async function readStates(cluster: Cluster, target: HeldTarget): Promise<string> {
+async function readStates(cluster: Cluster, target: ServersRequest): Promise<string> {
   const snap = await cluster.snapshot({ backend: target.backend });
   return cluster.memberNames
     .map((member) => {

@@ -3,7 +3,7 @@
 // the members, exit status from the HC_* table.
 
 import { SERVER_CHANGES, type ServerChangeName } from "../../action-table";
-import { DEFAULTS } from "../../policy";
+import { DEFAULTS, LIMITS } from "../../policy";
 import { numberOption, requireOne, type CommandSpec, type OptionSpec } from "../args";
 import type { Context } from "../context";
 import { Exit, type ExitCode } from "../exit";
@@ -62,7 +62,7 @@ Options:
   --server NAME        the new server's name
   --address HOST:PORT  its address (an IPv4 address or host name, or [IPv6]:PORT)
   --check-interval MS  health-check interval in milliseconds (default ${DEFAULTS.addedServerCheckIntervalMs})
-  --weight W           weight 0-256 (default: the configured weight of the backend's first server
+  --weight W           weight 0-${LIMITS.maxWeight} (default: the configured weight of the backend's first server
                        with one above 0, else 1)
 ${WAIT}
 ${JSON_HELP}
@@ -158,7 +158,7 @@ export async function run(ctx: Context): Promise<ExitCode> {
       const report = await lifecycle.addServer(cluster, backend, server, address!, {
         ...common,
         checkIntervalMs: numberOption(ctx.values, "check-interval", { min: 1, integer: true }),
-        weight: numberOption(ctx.values, "weight", { min: 0, max: 256, integer: true }),
+        weight: numberOption(ctx.values, "weight", { min: 0, max: LIMITS.maxWeight, integer: true }),
         onAdded: (at, settings) => ctx.out.info(`${subject} added at ${at} (${settings || "no health check"}) in maintenance on ${cluster.memberNames.join(", ")}; now in rotation on fresh health checks.`),
       });
       printResults(ctx, report.ready);

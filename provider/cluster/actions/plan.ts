@@ -8,11 +8,9 @@ import type { ActionName } from "../../action-table";
 import { HcError, joinSentences } from "../../errors";
 import type { Member, SnapshotOptions } from "../../model/member";
 import { splitAddress, type Server } from "../../model/server";
-import { checkName } from "../../names";
-import { formatWeight, type Weight } from "../../transport/types";
+import { checkName, checkNumericOptions, checkWeight, WEIGHT_RULE, type Weight } from "../../input-rules";
 import { Cluster, type WaitOptions } from "../cluster";
 import type { ClusterSnapshot } from "../cluster-snapshot";
-import { checkNumericOptions } from "../options";
 import type { ServerHoldOptions } from "../hold";
 import type { CapacityGuardOptions } from "./guard";
 
@@ -96,12 +94,8 @@ export async function planAction(cluster: Cluster, targets: readonly ActionTarge
 function checkArguments(targets: readonly ActionTarget[], action: ClusterServerAction, options: ServerActionOptions): void {
   checkNumericOptions(action, options, ["timeoutSeconds", "intervalSeconds"]);
   if (action === "weight") {
-    if (options.weight === undefined) throw new HcError("HC_BAD_SPEC", "set weight needs a weight (0-256 or N%).");
-    try {
-      formatWeight(options.weight);
-    } catch (error) {
-      throw new HcError("HC_BAD_SPEC", `${(error as Error).message}, not ${JSON.stringify(options.weight)}.`, { weight: options.weight });
-    }
+    if (options.weight === undefined) throw new HcError("HC_BAD_SPEC", `set weight needs a weight: ${WEIGHT_RULE}.`);
+    checkWeight(options.weight);
   }
   if (targets.length === 0) throw new HcError("HC_BAD_SPEC", `${action} needs at least one server on one member.`);
   for (const t of targets) {

@@ -143,9 +143,9 @@ export const backendServerSchema = connectionSchema.extend({
     .number()
     .int()
     .min(0)
-    .max(256)
+    .max(LIMITS.maxWeight)
     .optional()
-    .describe("Weight of the server (0-256). Default: the configured weight of the backend's first server with one above 0, else HAProxy's 1. A change replaces the resource."),
+    .describe(`Weight of the server (0-${LIMITS.maxWeight}). Default: the configured weight of the backend's first server with one above 0, else HAProxy's 1. A change replaces the resource.`),
   readyTimeoutSeconds: z
     .number()
     .positive()
@@ -172,7 +172,7 @@ export const backendServerSchema = connectionSchema.extend({
   triggers: z.array(z.unknown()).optional().describe("Any values; a change replaces the resource, i.e. adds a new server (auto-named) and then removes the old one."),
 });
 
-/** BackendServer's default `namePrefix`: the resource's name, made a HAProxy name (provider/names.ts allows `A-Za-z0-9._:-`). */
+/** BackendServer's default `namePrefix`: the resource's name, made a HAProxy name (provider/input-rules.ts allows `A-Za-z0-9._:-`). */
 export function namePrefixOf(resourceName: string): string {
   return resourceName.replace(/[^A-Za-z0-9._:-]/g, "-");
 }
