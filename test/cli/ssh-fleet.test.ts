@@ -5,7 +5,9 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { Cluster as ClusterOfMembers } from "../../provider/cluster/cluster";
 import { Member } from "../../provider/model/member";
+import { HANDSHAKES_PER_SSH_ENDPOINT } from "../../provider/transport/ssh/handshake-slots";
 import { waitFor } from "../support/deadline";
 import { kdfCount, kdfCountEnv } from "../support/kdf-count";
 import { startCluster, type Cluster } from "../support/haproxy";
@@ -84,6 +86,40 @@ describe("SSH members behind one sshd with OpenSSH's default MaxStartups", funct
       await full.stop();
     }
   });
+  it(`opens at most ${HANDSHAKES_PER_SSH_ENDPOINT} handshakes at a time to one sshd, the others waiting for a slot, and reads all ${MEMBERS}`, async function () {
+    // A relay that holds every connection before sshd's banner: no handshake can finish,
+    // so no slot comes back, and every connection the transport opens meanwhile is one
+    // more handshake in flight. Without the slots all ${MEMBERS} arrive at once.
+    const relay = await holdingRelay(sshd.port);
+    const relayHosts = path.join(keys.dir, "known_hosts.holding");
+    fs.writeFileSync(relayHosts, `[127.0.0.1]:${relay.port} ${sshd.hostKey}\n`);
+    const members = cluster.lbs.map((lb) => `ssh://${keys.user}@127.0.0.1:${relay.port}${lb.adminSocket}`);
+    const fleet = new ClusterOfMembers(members, { sshIdentityFile: keys.key, sshKnownHostsFile: relayHosts, sshAgent: false, timeoutSeconds: 60 });
+    try {
+      const reading = fleet.snapshot({ backend: "myapp" });
+      reading.catch(() => undefined); // awaited below
+      await waitFor(`${HANDSHAKES_PER_SSH_ENDPOINT} connections held at the relay`, (note) => {
+        note(`${relay.held()} held`);
+        return relay.held() >= HANDSHAKES_PER_SSH_ENDPOINT ? true : undefined;
+      }, { timeoutMs: 30_000, intervalMs: 10 });
+      // The others must be waiting for a slot, not on their way: while every slot is held
+      // none may arrive (without the slots the rest come within milliseconds of the first).
+      const watchedUntil = Date.now() + 500;
+      while (Date.now() < watchedUntil) {
+        assert.equal(relay.held(), HANDSHAKES_PER_SSH_ENDPOINT, "handshakes in flight to one sshd");
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      relay.release();
+      const snapshot = await reading;
+      assert.deepEqual([...snapshot.errors.keys()], [], "every member read");
+      assert.equal(snapshot.snapshots.size, MEMBERS);
+      assert.equal(relay.connections(), MEMBERS, "one connection per member, none tried again");
+    } finally {
+      await fleet.close();
+      await relay.close();
+    }
+  });
+
   it("never tries again a refused host key or a refused key: one connection each, and the code says which", async function () {
     const other = await startSshd({ keys });
     const relay = await countingRelay(sshd.port);
@@ -137,6 +173,47 @@ async function countingRelay(port: number): Promise<{ port: number; connections(
   return {
     port: (server.address() as net.AddressInfo).port,
     connections: () => count,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * A TCP relay to sshd on 127.0.0.1 that holds each connection, unconnected, until
+ * `release()`; after that it relays as countingRelay does.
+ */
+async function holdingRelay(port: number): Promise<{ port: number; held(): number; connections(): number; release(): void; close(): Promise<void> }> {
+  let count = 0;
+  let released = false;
+  const waiting: net.Socket[] = [];
+  const sockets = new Set<net.Socket>();
+  const relay = (inbound: net.Socket) => {
+    const outbound = net.connect({ host: "127.0.0.1", port });
+    sockets.add(outbound);
+    outbound.on("error", () => undefined);
+    outbound.once("close", () => inbound.destroy());
+    inbound.once("close", () => outbound.destroy());
+    inbound.pipe(outbound).pipe(inbound);
+  };
+  const server = net.createServer((inbound) => {
+    count++;
+    sockets.add(inbound);
+    inbound.on("error", () => undefined);
+    inbound.once("close", () => sockets.delete(inbound));
+    if (released) relay(inbound);
+    else waiting.push(inbound);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    held: () => waiting.filter((s) => !s.destroyed).length,
+    connections: () => count,
+    release: () => {
+      released = true;
+      for (const inbound of waiting.splice(0)) if (!inbound.destroyed) relay(inbound);
+    },
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
