@@ -8,7 +8,7 @@ import type { Context } from "../context";
 import { Exit, STATE_NAMES, UsageError, type ExitCode } from "../exit";
 import { givenMembers, memberLabels, sameProcessWarnings } from "../members";
 import { formatPercent } from "../output";
-import { backendsWithServers } from "./status";
+import { backendsWithServers } from "../servers-shown";
 
 export const spec: CommandSpec = {
   name: "check",

@@ -16,7 +16,7 @@ import { Exit, UsageError, type ExitCode, type SignalExitCode } from "../exit";
 import { Interruption, type Interrupted } from "../interrupt";
 import { failed, jsonReport, printResults } from "./action-report";
 import { applyOnServers, serversRequest, tellProgress, type Applied, type ServersRequest } from "./action-apply";
-import { cellText } from "./status";
+import { cellText } from "../servers-shown";
 
 /** What a stop is told: what became of COMMAND, the servers as last known, and whether they were put back. */
 interface Known {

@@ -9,6 +9,7 @@ import type { Context } from "../context";
 import { Exit, type ExitCode } from "../exit";
 import { legend, memberLabels, sameProcessWarnings } from "../members";
 import { formatPercent, formatTable, type Output } from "../output";
+import { backendsWithServers, cellText } from "../servers-shown";
 
 export const spec: CommandSpec = {
   name: "status",
@@ -107,14 +108,6 @@ export function reloadNotes(snap: ClusterSnapshot): string[] {
   return notes.length > 0 ? ["", ...notes] : [];
 }
 
-/** Backends that have servers on some member, in the order the first member lists them. */
-export function backendsWithServers(snap: ClusterSnapshot): string[] {
-  const names: string[] = [];
-  for (const member of snap.members) {
-    for (const [name, be] of snap.snapshots.get(member)?.backends ?? []) if (be.servers.size > 0 && !names.includes(name)) names.push(name);
-  }
-  return names;
-}
 
 export function summaries(snap: ClusterSnapshot, backend: string): BackendSummaryRow[] {
   const labels = memberLabels(snap);
@@ -182,15 +175,6 @@ function lacksBackend(snap: ClusterSnapshot, member: string): boolean {
   return snap.errors.get(member)?.code === "HC_UNKNOWN_BACKEND";
 }
 
-/** HAProxy's status, plus the admin state when the status hides it (a drained server that is DOWN). */
-export function cellText(server: Server): string {
-  const raw = server.status.raw;
-  const shown = raw.split(" ")[0]!.toLowerCase();
-  if (server.admin !== "ready" && shown !== server.admin) return `${raw} (${server.admin})`;
-  // HAProxy still says UP for a server set to weight 0, which takes no new traffic.
-  if (server.admin === "ready" && server.weight === 0) return `${raw} (weight 0)`;
-  return raw;
-}
 
 function paintCell(out: Output, server: Server): string {
   const text = cellText(server);
