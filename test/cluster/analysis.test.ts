@@ -115,8 +115,10 @@ describe("error-rate analysis on a two-member cluster under traffic", function (
       }),
     );
     assert.equal(verdict.outcome, "regression", explain(verdict));
-    assert.deepEqual(verdict.down, cluster.memberNames, explain(verdict));
-    assert.match(verdict.message, /^myapp\/server3 regressed on 2 members .*: it went DOWN during the window on .*\(last health check: L7STS\)/, explain(verdict));
+    // The first fall any member sees is the verdict; each HAProxy checks on its own, so the
+    // other may not have seen it yet at that read (CI, HAProxy 3.2: one of two had).
+    assert.ok(verdict.down.length >= 1 && verdict.down.every((m) => cluster.memberNames.includes(m)), explain(verdict));
+    assert.match(verdict.message, new RegExp(`^myapp/server3 regressed on 2 members .*: it went DOWN during the window on ${verdict.down.join(", ").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} \\(last health check: L7STS\\)`), explain(verdict));
     // A fall is the verdict: no waiting out the 20 s deadline for traffic.
     assert.ok(Date.now() - started < FAST.timeoutSeconds * 1000, explain(verdict));
   });
