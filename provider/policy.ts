@@ -38,6 +38,14 @@ export const DEFAULTS = {
    * and the state applied again at once.
    */
   holdIntervalSeconds: 1,
+  /**
+   * How long a removal waits for another process on this machine that is taking servers
+   * out of the same backend on the same member (its plan, guard, write and read back; not
+   * its waits), in seconds. Then it fails and changes nothing.
+   */
+  turnTimeoutSeconds: 60,
+  /** A removal's turn held longer than this is taken to be left by a process that stopped without letting go of it, in seconds. */
+  staleTurnSeconds: 600,
   /** Deadline of one run of RollingRestart's restart command, in seconds. */
   commandTimeoutSeconds: 300,
   /** After SIGTERM at a command's deadline, its process group gets this long to exit before SIGKILL, in seconds. */

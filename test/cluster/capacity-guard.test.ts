@@ -1,11 +1,16 @@
 // The capacity guard on every way in (library, ServerDrain, CLI drain and maint,
 // host-wide drain): the same refusal, word for word, and nothing changed anywhere.
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { Cluster } from "../../provider/cluster/cluster";
 import { applyServerAction } from "../../provider/cluster/actions";
 import { isHcError } from "../../provider/errors";
 import { serverDrain } from "../../provider/pulumi/impl";
-import { runCli, show, useTwoMemberCluster } from "../cli/helpers";
+import { runCli, show, startCli, useTwoMemberCluster, type RunningCli } from "../cli/helpers";
+import { countingProxy, type CountingProxy } from "../support/counting-proxy";
+import { waitFor } from "../support/deadline";
 import { deadSocket, refusedPort, startHtmlServer } from "../support/fake-members";
 import type { Cluster as Rig } from "../support/haproxy";
 
@@ -148,5 +153,81 @@ describe("the capacity guard on every way in", function () {
     const status = await runCli(["status", "--backend", "my app", ...members]);
     assert.equal(status.code, 3, show(status));
     assert.doesNotMatch(status.stderr, /unreachable|connection refused/i);
+  });
+
+  describe("two commands at once on one machine", function () {
+    // lb1 behind a proxy that can hold a command unsent: the first drain's write waits
+    // there while the second starts. --min-other-serving 2 of 3 servers: one drain passes
+    // the guard, and a second one that sees it out may not.
+    const drain = (server: string, specs: string[]) => ["drain", "--backend", "myapp", "--server", server, "--min-other-serving", "2", "--request-timeout", "60", ...specs];
+    /** A regular expression that matches `text` as it is. */
+    const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+    /** lb1 behind the proxy, the first drain (of server1) started and its write to lb1 held there; the proxy closed after `use`. */
+    async function withFirstDrainHeld(use: (held: { proxy: CountingProxy; specs: string[]; first: RunningCli; release(): void }) => Promise<void>): Promise<void> {
+      const proxy = await countingProxy(rig.lbs[0]!.adminSocket);
+      const specs = [proxy.spec, members[1]!];
+      try {
+        const hold = proxy.holdNext(/^set server myapp\/server1 state drain$/);
+        let arrived = false;
+        void hold.arrived.then(() => (arrived = true));
+        const first = startCli(drain("server1", specs));
+        await waitFor("the first drain's write to lb1", () => (arrived ? true : undefined), { timeoutMs: 30_000, intervalMs: 10 });
+        await use({ proxy, specs, first, release: hold.release });
+      } finally {
+        await proxy.close();
+      }
+    }
+
+    it("take turns: the second waits for the first's write and read back, then its guard sees that server out and refuses", async function () {
+      await withFirstDrainHeld(async ({ proxy, specs, first, release }) => {
+        const sentBefore = proxy.commands().length;
+        const second = startCli(drain("server2", specs));
+        // With turns the second says it waits and sends lb1 nothing; without, it reads lb1
+        // while the first's write is held there, sees three serving, and passes.
+        const seen = await Promise.race([
+          second.stderrMatch(/waiting for process \d+, which is taking servers out of myapp on /, 30_000).then(() => "waits"),
+          waitFor("the second drain to read lb1", () => (proxy.commands().length > sentBefore ? "read lb1 during the first's turn" : undefined), { timeoutMs: 30_000, intervalMs: 10 }),
+        ]);
+        assert.equal(seen, "waits", `the second drain ${seen}: ${proxy.commands().slice(sentBefore).join("; ")}`);
+        assert.equal(proxy.commands().length, sentBefore, "nothing sent to lb1 by the second drain while the first holds its turn");
+        release();
+        const [a, b] = await Promise.all([first.result, second.result]);
+        assert.equal(a.code, 0, show(a));
+        assert.equal(b.code, 2, show(b));
+        assert.match(b.stderr, new RegExp(`refusing to take myapp/server2 out: on ${literally(proxy.spec)} only 1 other server\\(s\\) would keep serving, below minOtherServing 2`), show(b));
+        for (const lb of rig.lbs) {
+          assert.equal((await lb.stat("myapp", "server1")).status, "DRAIN");
+          assert.equal((await lb.stat("myapp", "server2")).status, "UP");
+        }
+      });
+    });
+
+    it("never use a turns folder that others may write to: the drain says so and goes on, guarding alone", async function () {
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hc-turns-open-"));
+      try {
+        const open = path.join(tmp, `haproxy-cluster-turns-${process.getuid!()}`);
+        fs.mkdirSync(open);
+        fs.chmodSync(open, 0o777);
+        const r = await runCli(["drain", "--backend", "myapp", "--server", "server2", ...members], { env: { TMPDIR: tmp } });
+        assert.equal(r.code, 0, show(r));
+        assert.match(r.stderr, new RegExp(`not taking turns with other processes of this machine: ${literally(open)} is not a folder of this user's alone`), show(r));
+        assert.deepEqual(fs.readdirSync(open), [], "no turn written there");
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
+    });
+
+    it("take over a turn whose process was killed in it: the next drain neither waits for it nor is refused by it", async function () {
+      await withFirstDrainHeld(async ({ specs, first }) => {
+        // SIGKILL: no exit handler runs, so its turn's file stays behind, naming a dead process.
+        first.kill("SIGKILL");
+        assert.equal((await first.result).signal, "SIGKILL");
+        // Default guard (1 other): server1 is drained on lb2 by the killed one, server3 serves.
+        const next = await runCli(["drain", "--backend", "myapp", "--server", "server2", "--request-timeout", "60", ...specs], { timeoutMs: 20_000 });
+        assert.equal(next.code, 0, show(next));
+        assert.doesNotMatch(next.stderr, /waiting for process/, show(next));
+      });
+    });
   });
 });

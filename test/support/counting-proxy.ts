@@ -19,6 +19,8 @@ export interface CountingProxy {
   reset(): void;
   /** Closes, without an answer, the next connection whose command matches: a member that does not answer once. */
   dropNext(command: RegExp): void;
+  /** Holds, unsent, the next connection whose command matches until `release()`; `arrived` resolves when it comes. */
+  holdNext(command: RegExp): { arrived: Promise<void>; release(): void };
   close(): Promise<void>;
 }
 
@@ -31,8 +33,12 @@ export async function countingProxy(target: string): Promise<CountingProxy> {
   let open = 0;
   let sent: string[] = [];
   let drop: RegExp | undefined;
+  let hold: { command: RegExp; arrive(): void; released: Promise<void> } | undefined;
   // Half-open: the client ends its side after the command, and still reads the answer.
+  const clients = new Set<net.Socket>();
   const server = net.createServer({ allowHalfOpen: true }, (client) => {
+    clients.add(client);
+    client.once("close", () => clients.delete(client));
     count++;
     if (open === 0) waves++;
     open++;
@@ -54,16 +60,23 @@ export async function countingProxy(target: string): Promise<CountingProxy> {
         client.destroy();
         return;
       }
-      const upstream = net.connect({ path: target, allowHalfOpen: true });
-      const end = () => {
-        client.destroy();
-        upstream.destroy();
+      const forward = () => {
+        const upstream = net.connect({ path: target, allowHalfOpen: true });
+        const end = () => {
+          client.destroy();
+          upstream.destroy();
+        };
+        client.on("error", end);
+        upstream.on("error", end);
+        upstream.write(Buffer.concat(chunks));
+        client.pipe(upstream).pipe(client);
+        client.resume();
       };
-      client.on("error", end);
-      upstream.on("error", end);
-      upstream.write(Buffer.concat(chunks));
-      client.pipe(upstream).pipe(client);
-      client.resume();
+      const held = hold?.command.test(sent[index]!) ? hold : undefined;
+      if (!held) return forward();
+      hold = undefined;
+      held.arrive();
+      void held.released.then(forward);
     };
     client.on("data", onData);
     client.on("error", () => client.destroy());
@@ -81,7 +94,17 @@ export async function countingProxy(target: string): Promise<CountingProxy> {
     dropNext: (command) => {
       drop = command;
     },
+    holdNext: (command) => {
+      let arrive!: () => void;
+      let release!: () => void;
+      const arrived = new Promise<void>((resolve) => (arrive = resolve));
+      const released = new Promise<void>((resolve) => (release = resolve));
+      hold = { command, arrive, released };
+      return { arrived, release };
+    },
     close: async () => {
+      // A held command (holdNext never released) would keep close waiting.
+      for (const client of clients) client.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await removeDir(dir);
     },

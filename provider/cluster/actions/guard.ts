@@ -8,6 +8,7 @@ import { ERROR_CODES } from "../../error-codes";
 import { HcError } from "../../errors";
 import { DEFAULTS } from "../../policy";
 import type { ClusterSnapshot } from "../cluster-snapshot";
+import { takeProcessTurns } from "./process-turns";
 
 /** Other servers that must keep serving on every member after a removal (policy.ts). */
 export const DEFAULT_MIN_OTHER_SERVING = DEFAULTS.minOtherServing;
@@ -79,17 +80,25 @@ export function checkCapacity(snapshot: ClusterSnapshot, removals: readonly Remo
 const removalTails = new Map<string, Promise<void>>();
 
 /**
- * Runs `job` (read, guard, write, read back) once every removal asked for earlier in this
- * process on the same member's backend has been written and read back. Without turns,
- * removals started together (Pulumi creates and deletes resources in parallel; a program
- * may `Promise.all` its drains) would each read the others still serving and all pass the
- * guard, leaving fewer than `minOtherServing`. Another process is not seen: two commands
- * run at once against one backend still guard separately.
+ * Runs `job` (read, guard, write, read back) once every removal asked for earlier on the
+ * same member's backend has been written and read back: in this process first, then in
+ * the others of this machine (process-turns.ts; `onWarning` is told when one holds it).
+ * Without turns, removals started together (Pulumi creates and deletes resources in
+ * parallel; a program may `Promise.all` its drains; two shells) would each read the
+ * others still serving and all pass the guard, leaving fewer than `minOtherServing`.
  */
-export async function inTurn<T>(removals: readonly Removal[], members: readonly string[], job: () => Promise<T>): Promise<T> {
-  const keys = [...new Set(removals.flatMap((r) => (r.member !== undefined ? [r.member] : members).map((m) => `${m} ${r.backend}`)))];
+export async function inTurn<T>(removals: readonly Removal[], members: readonly string[], job: () => Promise<T>, onWarning?: (message: string) => void, signal?: AbortSignal): Promise<T> {
+  const turns = removals.flatMap((r) => (r.member !== undefined ? [r.member] : members).map((member) => ({ member, backend: r.backend })));
+  const keys = [...new Set(turns.map((t) => `${t.member} ${t.backend}`))];
   const earlier = keys.flatMap((k) => removalTails.get(k) ?? []);
-  const run = Promise.all(earlier).then(job);
+  const run = Promise.all(earlier).then(async () => {
+    const release = await takeProcessTurns(turns, onWarning, signal);
+    try {
+      return await job();
+    } finally {
+      release();
+    }
+  });
   const tail = run.then(
     () => undefined,
     () => undefined,

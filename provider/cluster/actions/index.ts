@@ -139,7 +139,7 @@ export async function applyToTargets(
     const hold = row.holds && options.holdAcrossReloads !== false ? new ServerHold(plan.cluster.members, targets, row.holds, { onWarning: options.onWarning, runtimeServers: options.runtimeServers }) : undefined;
     return { plan, hold, settled: await plan.cluster.mapSettled((member) => actOnMember(member, plan, options, hold)) };
   };
-  const { plan, hold, settled } = row.takesOut ? await inTurn(targets, cluster.memberNames, applied) : await applied();
+  const { plan, hold, settled } = row.takesOut ? await inTurn(targets, cluster.memberNames, applied, options.onWarning, options.signal) : await applied();
   const results = [...settled].map(([member, r]): MemberActionResult => (r.ok ? r.value.result : { member, ok: false, error: r.error }));
   const changed = results.filter((r) => r.ok).map((r) => r.member);
   const failed = results.filter((r) => !r.ok).map((r) => r.member);
