@@ -7,7 +7,7 @@ import { HcError, HcPartialFailure, asSentence, joinSentences } from "../errors"
 import type { Member } from "../model/member";
 import { DEFAULTS, LIMITS, MIN_DYNAMIC_SERVER_VERSION } from "../policy";
 import { Cluster, type WaitOptions } from "./cluster";
-import { checkName, checkNumericOptions, checkWeight } from "../input-rules";
+import { checkName, checkNumericOptions, isWeight } from "../input-rules";
 import { applyServerAction, waitForSessions, type CapacityGuardOptions, type DrainSessionsResult, type ServerActionOptions, type ServerActionReport, type SessionsTimeoutPolicy } from "./actions";
 import { addOnMember, addSettings, asRead, firstLine, setAddressOnMember, type RuntimeServer } from "./runtime-servers";
 
@@ -82,7 +82,9 @@ export async function addServer(cluster: Cluster, backend: string, server: strin
   const interMs = options.checkIntervalMs ?? DEFAULTS.addedServerCheckIntervalMs;
   if (!Number.isInteger(interMs) || interMs < 1) throw new HcError("HC_BAD_SPEC", `checkIntervalMs must be a whole number of milliseconds above 0, not ${String(interMs)}.`);
   // `add server … weight N` takes an absolute weight only: a percentage needs a configured one.
-  if (options.weight !== undefined) checkWeight(typeof options.weight === "number" ? options.weight : NaN, "weight");
+  if (options.weight !== undefined && (typeof options.weight !== "number" || !isWeight(options.weight))) {
+    throw new HcError("HC_BAD_SPEC", `the weight of an added server must be a whole number from 0 to ${LIMITS.maxWeight}, not ${JSON.stringify(options.weight)}.`);
+  }
 
   // Plan: every member read before any writes.
   const planned = await cluster.mapSettled(async (member) => {
