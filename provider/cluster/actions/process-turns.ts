@@ -39,8 +39,13 @@ const UNWRITTEN_TURN_MS = 5_000;
 function turnsDir(): { dir: string } | { unusable: string } {
   const uid = process.getuid?.();
   const dir = path.join(os.tmpdir(), `haproxy-cluster-turns-${uid ?? "user"}`);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const stat = fs.lstatSync(dir);
+  let stat: fs.Stats;
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    stat = fs.lstatSync(dir);
+  } catch (error) {
+    return { unusable: `${dir} cannot be made (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
+  }
   if (!stat.isDirectory() || (uid !== undefined && stat.uid !== uid) || (stat.mode & 0o077) !== 0) {
     return { unusable: `${dir} is not a folder of this user's alone` };
   }
