@@ -108,7 +108,6 @@ export function reloadNotes(snap: ClusterSnapshot): string[] {
   return notes.length > 0 ? ["", ...notes] : [];
 }
 
-
 export function summaries(snap: ClusterSnapshot, backend: string): BackendSummaryRow[] {
   const labels = memberLabels(snap);
   const rows: BackendSummaryRow[] = [];
@@ -174,7 +173,6 @@ function printTables(out: Output, snap: ClusterSnapshot, backends: string[]): vo
 function lacksBackend(snap: ClusterSnapshot, member: string): boolean {
   return snap.errors.get(member)?.code === "HC_UNKNOWN_BACKEND";
 }
-
 
 function paintCell(out: Output, server: Server): string {
   const text = cellText(server);
