@@ -8,6 +8,7 @@ import { waitFor } from "../support/deadline";
 import type { Cluster } from "../support/haproxy";
 import { childrenOf, isRunning, processGroup, type ProcessInfo } from "../support/processes";
 import { runCli, show, startCli, useTwoMemberCluster, type CliResult, type RunningCli } from "./helpers";
+import { literally } from "../support/regexp";
 
 const EXIT_ON = { SIGTERM: 143, SIGINT: 130 } as const;
 
@@ -89,7 +90,7 @@ describe("an interrupted held restart", function () {
       const r = await cli.result;
       assert.equal(r.code, 143, show(r));
       assert.doesNotMatch(r.stderr, /stopping sleep/);
-      assert.match(r.stderr, new RegExp(`interrupted by SIGTERM: sleep was not run; myapp/${app.name} now: ${escape(membersSay("DRAIN"))}\\. Put it back once the app is healthy: haproxy-cluster ready --backend myapp --server ${app.name} --wait ${escape(members.join(" "))}\n$`));
+      assert.match(r.stderr, new RegExp(`interrupted by SIGTERM: sleep was not run; myapp/${app.name} now: ${literally(membersSay("DRAIN"))}\\. Put it back once the app is healthy: haproxy-cluster ready --backend myapp --server ${app.name} --wait ${literally(members.join(" "))}\n$`));
       assert.deepEqual(childrenOf(cli.pid), []);
 
       const again = await runCli(wayBack(r, app.name));
@@ -115,7 +116,7 @@ describe("an interrupted held restart", function () {
     assert.match(
       r.stderr,
       new RegExp(
-        `interrupted by SIGTERM: true had finished and myapp/server3 was being put back; myapp/server3 now: ${escape(members[0]!)} DOWN[^;]*; ${escape(members[1]!)} DOWN[^.]*\\. It takes traffic once fresh health checks pass; to wait for that, run haproxy-cluster ready --backend myapp --server server3 --wait ${escape(members.join(" "))}\n$`,
+        `interrupted by SIGTERM: true had finished and myapp/server3 was being put back; myapp/server3 now: ${literally(members[0]!)} DOWN[^;]*; ${literally(members[1]!)} DOWN[^.]*\\. It takes traffic once fresh health checks pass; to wait for that, run haproxy-cluster ready --backend myapp --server server3 --wait ${literally(members.join(" "))}\n$`,
       ),
     );
     assert.deepEqual(childrenOf(cli.pid), []);
@@ -154,7 +155,3 @@ describe("an interrupted held restart", function () {
     assert.deepEqual(await statusOn("server3"), ["UP", "UP"]);
   });
 });
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-}

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { refusedPort } from "../support/fake-members";
 import { startCluster, type Cluster } from "../support/haproxy";
 import { resetCluster, runCli, runtimeMembers, show } from "./helpers";
+import { literally } from "../support/regexp";
 
 const perf = (m: string, serving: number, total: number, pct: string, warn = 80, crit = 50) =>
   `'${m}_myapp_serving'=${serving};;;0;${total} '${m}_myapp_serving_pct'=${pct}%;${warn}:;${crit}:;0;100 '${m}_myapp_sessions'=0;;;0 '${m}_myapp_backlog'=0;;;0`;
@@ -125,10 +126,9 @@ describe("status and check on a two-member cluster", function () {
   });
 
   describe("one HAProxy given under two spellings", function () {
-    const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
     /** The warning naming `a` and `b` as the PID of lb1. */
     const warning = (a: string, b: string) =>
-      new RegExp(`^warning: ${escape(a)} and ${escape(b)} are one HAProxy \\(PID ${cluster.lbs[0]!.pid}, started \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC on \\S+\\), counted 2 times in sums and checks; list it once\\.$`, "m");
+      new RegExp(`^warning: ${literally(a)} and ${literally(b)} are one HAProxy \\(PID ${cluster.lbs[0]!.pid}, started \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC on \\S+\\), counted 2 times in sums and checks; list it once\\.$`, "m");
 
     it("warns in status, check and rate, naming both spellings: its unix and TCP sockets, and localhost and 127.0.0.1", async function () {
       const lb1 = cluster.lbs[0]!;

@@ -10,8 +10,8 @@ import { waitFor } from "../support/deadline";
 import { startCluster, type Cluster } from "../support/haproxy";
 import { LIMITS } from "../../provider/policy";
 import { CLI, runCli, runtimeMembers, show, startCli } from "./helpers";
+import { literally } from "../support/regexp";
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 
 const exec = promisify(execFile);
 const INTERVAL_SECONDS = 1;
@@ -86,13 +86,13 @@ describe("watch", function () {
     await lb2.runtime("set server myapp/server2 state drain");
     await cli.stdoutMatch(/sees myapp\/server2 go UP -> DRAIN\n/);
     const oldPid = lb2.pid;
-    const newPid = await lb2.restart({ whileDown: () => cli.stdoutMatch(new RegExp(`${escape(members[1]!)} cannot be read: `)).then(() => undefined) });
+    const newPid = await lb2.restart({ whileDown: () => cli.stdoutMatch(new RegExp(`${literally(members[1]!)} cannot be read: `)).then(() => undefined) });
     // Compared with the last read before the outage: the new process, and the drain it dropped.
-    const back = (await cli.stdoutMatch(new RegExp(`${escape(members[1]!)} can be read again\n(.*\n){0,2}.*sees myapp/server2 go DRAIN -> UP.*\n`)))[0];
+    const back = (await cli.stdoutMatch(new RegExp(`${literally(members[1]!)} can be read again\n(.*\n){0,2}.*sees myapp/server2 go DRAIN -> UP.*\n`)))[0];
     const lines = back.trimEnd().split("\n").map((l) => l.replace(/^\d\d:\d\d:\d\d /, ""));
     assert.equal(lines[0], `${members[1]} can be read again`);
     assert.equal(lines[1], `${members[1]} reloaded: server states from its configuration (PID ${oldPid} -> ${newPid})`);
-    assert.match(lines.at(-1)!, new RegExp(`^${escape(members[1]!)} sees myapp/server2 go DRAIN -> UP`));
+    assert.match(lines.at(-1)!, new RegExp(`^${literally(members[1]!)} sees myapp/server2 go DRAIN -> UP`));
     cli.kill("SIGTERM");
     const r = await cli.result;
     assert.equal(r.code, 0, show(r));

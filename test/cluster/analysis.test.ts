@@ -10,6 +10,7 @@ import { runtimeMembers } from "../cli/helpers";
 import { waitFor } from "../support/deadline";
 import { checkedUp, startCluster, type Cluster } from "../support/haproxy";
 import { startTraffic, type Traffic } from "../support/traffic";
+import { literally } from "../support/regexp";
 
 /** A short bake: at ~150 requests per second through both frontends each server answers ~50 per second. */
 const FAST = { bakeSeconds: 4, timeoutSeconds: 20, minRequests: 100, intervalSeconds: 0.5 };
@@ -118,7 +119,7 @@ describe("error-rate analysis on a two-member cluster under traffic", function (
     // The first fall any member sees is the verdict; each HAProxy checks on its own, so the
     // other may not have seen it yet at that read (CI, HAProxy 3.2: one of two had).
     assert.ok(verdict.down.length >= 1 && verdict.down.every((m) => cluster.memberNames.includes(m)), explain(verdict));
-    assert.match(verdict.message, new RegExp(`^myapp/server3 regressed on 2 members .*: it went DOWN during the window on ${verdict.down.join(", ").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} \\(last health check: L7STS\\)`), explain(verdict));
+    assert.match(verdict.message, new RegExp(`^myapp/server3 regressed on 2 members .*: it went DOWN during the window on ${literally(verdict.down.join(", "))} \\(last health check: L7STS\\)`), explain(verdict));
     // A fall is the verdict: no waiting out the 20 s deadline for traffic.
     assert.ok(Date.now() - started < FAST.timeoutSeconds * 1000, explain(verdict));
   });

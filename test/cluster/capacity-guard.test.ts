@@ -13,6 +13,7 @@ import { countingProxy, type CountingProxy } from "../support/counting-proxy";
 import { waitFor } from "../support/deadline";
 import { deadSocket, refusedPort, startHtmlServer } from "../support/fake-members";
 import type { Cluster as Rig } from "../support/haproxy";
+import { literally } from "../support/regexp";
 
 describe("the capacity guard on every way in", function () {
   let rig: Rig;
@@ -160,9 +161,6 @@ describe("the capacity guard on every way in", function () {
     // there while the second starts. --min-other-serving 2 of 3 servers: one drain passes
     // the guard, and a second one that sees it out may not.
     const drain = (server: string, specs: string[]) => ["drain", "--backend", "myapp", "--server", server, "--min-other-serving", "2", "--request-timeout", "60", ...specs];
-    /** A regular expression that matches `text` as it is. */
-    const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-
     /** lb1 behind the proxy, the first drain (of server1) started and its write to lb1 held there; the proxy closed after `use`. */
     async function withFirstDrainHeld(use: (held: { proxy: CountingProxy; specs: string[]; first: RunningCli; release(): void }) => Promise<void>): Promise<void> {
       const proxy = await countingProxy(rig.lbs[0]!.adminSocket);

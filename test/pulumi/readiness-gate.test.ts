@@ -6,10 +6,10 @@ import { readHealth, readinessGate } from "../../provider/pulumi/impl";
 import type { ClusterHealth } from "../../provider/pulumi/impl";
 import { refusedPort } from "../support/fake-members";
 import { useRuntimeApiPair, rejection, restoreServing, statuses, waitForStatusEverywhere, type Rig } from "./helpers";
+import { literally } from "../support/regexp";
 
 type GateOuts = Record<string, unknown> & { passedAt: string; waitedSeconds: number; polls: number; health: ClusterHealth };
 
-const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 describe("ClusterReadinessGate and getClusterHealth against two real HAProxy members", function () {
   let rig: Rig;
@@ -65,7 +65,7 @@ describe("ClusterReadinessGate and getClusterHealth against two real HAProxy mem
       const elapsed = (Date.now() - started) / 1000;
       assert.equal(error.code, "HC_WAIT_DEADLINE");
       for (const member of [lb1, lb2]) {
-        assert.match(error.message, new RegExp(`${escape(member)}: myapp 2/3 serving \\(66\\.7% < 80%\\)`));
+        assert.match(error.message, new RegExp(`${literally(member)}: myapp 2/3 serving \\(66\\.7% < 80%\\)`));
       }
       assert.ok(elapsed >= 1.7 && elapsed <= 2.8, `the 2 s deadline held: took ${elapsed} s`);
       assert.equal(error.id, undefined, "a gate that did not pass leaves nothing in state");
